@@ -1,0 +1,105 @@
+"""The stack's monthly cost budget, its alerts, and the topic those alerts publish to."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from settings.core import BudgetNotification
+
+
+@dataclass(frozen=True)
+class StackBudgetArgs:
+    """What the caller decides about spend. Everything else is a safe default."""
+
+    monthly_limit_usd: int
+    # Cost-allocation tags of this stack; the budget counts only spend carrying all of them.
+    tags: dict[str, str]
+    notifications: tuple[BudgetNotification, ...]
+    email_subscribers: tuple[str, ...]
+    account_id: str
+
+
+class StackBudget(pulumi.ComponentResource):
+    """A monthly COST budget filtered to this stack's tags, alerting by email and through an SNS topic.
+
+    The topic is where Slack or PagerDuty integrations attach; its policy lets only AWS Budgets, acting
+    for this account, publish to it.
+    """
+
+    budget: aws.budgets.Budget
+    topic: aws.sns.Topic
+
+    def __init__(
+        self, name: str, args: StackBudgetArgs, *, provider: aws.Provider, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("summit:budgets:StackBudget", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+
+        self.topic = aws.sns.Topic(f"{name}-alerts", display_name=f"{name} budget alerts", opts=child)
+        topic_policy = aws.sns.TopicPolicy(
+            f"{name}-alerts-policy",
+            arn=self.topic.arn,
+            policy=self.topic.arn.apply(lambda arn: _budgets_publish_policy(arn, args.account_id)),
+            opts=child,
+        )
+
+        self.budget = aws.budgets.Budget(
+            f"{name}-monthly",
+            name=f"{name}-monthly",
+            budget_type="COST",
+            time_unit="MONTHLY",
+            limit_amount=f"{args.monthly_limit_usd:.2f}",
+            limit_unit="USD",
+            # Every tag must match (AND): spend of another stack or service never counts here.
+            metrics="UnblendedCost",
+            filter_expression=aws.budgets.BudgetFilterExpressionArgs(
+                ands=[
+                    aws.budgets.BudgetFilterExpressionAndArgs(
+                        tags=aws.budgets.BudgetFilterExpressionAndTagsArgs(
+                            key=key, values=[value], match_options=["EQUALS"]
+                        )
+                    )
+                    for key, value in sorted(args.tags.items())
+                ]
+            ),
+            notifications=[
+                aws.budgets.BudgetNotificationArgs(
+                    notification_type=n.kind,
+                    comparison_operator="GREATER_THAN",
+                    threshold=float(n.percent),
+                    threshold_type="PERCENTAGE",
+                    subscriber_email_addresses=list(args.email_subscribers),
+                    subscriber_sns_topic_arns=[self.topic.arn],
+                )
+                for n in args.notifications
+            ],
+            # Budgets validates the topic policy when the budget is saved: create the policy first.
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[topic_policy])),
+        )
+        self.register_outputs({"budgetName": self.budget.name, "alertTopicArn": self.topic.arn})
+
+
+def _budgets_publish_policy(topic_arn: str, account_id: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AllowBudgetsToPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "budgets.amazonaws.com"},
+                    "Action": "SNS:Publish",
+                    "Resource": topic_arn,
+                    # Confused-deputy guard: only budgets of this account may publish.
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": f"arn:aws:budgets::{account_id}:*"},
+                    },
+                }
+            ],
+        }
+    )

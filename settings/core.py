@@ -1,0 +1,140 @@
+"""Stack-wide settings: identity, regions, accounts, network and cluster facts, budget, alert recipients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from settings import schema as s
+from settings.loader import Secret, Values
+
+ENVIRONMENTS = ("dev", "stage", "prod")
+THRESHOLD_TYPES = ("FORECASTED", "ACTUAL")
+
+
+@dataclass(frozen=True)
+class BudgetNotification:
+    """Notify when `kind` (FORECASTED or ACTUAL) spend passes `percent` of the monthly limit."""
+
+    kind: str
+    percent: int
+
+
+def _notification(text: str) -> BudgetNotification:
+    kind, _, pct = text.partition(":")
+    if kind not in THRESHOLD_TYPES or not pct.isdigit() or not 1 <= int(pct) <= 1000:
+        raise ValueError(text)
+    return BudgetNotification(kind, int(pct))
+
+
+KEYS = [
+    s.Key("environment", s.choice(*ENVIRONMENTS), required=True),
+    s.Key("service", s.dns_label()),
+    s.Key("costCenter", s.string(r"[A-Za-z0-9._-]{1,64}", "a cost-center code such as cc-1042"), required=True),
+    s.Key("awsAccountId", s.string(r"\d{12}", "a 12-digit AWS account id"), required=True),
+    s.Key("primaryRegion", s.aws_region()),
+    s.Key("drRegion", s.aws_region()),
+    s.Key("domain", s.dns_name(), required=True),
+    s.Key(
+        "hostedZoneId", s.string(r"Z[A-Z0-9]{6,32}", "a Route53 hosted zone id such as Z0123456789ABC"), required=True
+    ),
+    s.Key("vpcId", s.string(r"vpc-[0-9a-f]{8,17}", "a VPC id such as vpc-0abc12345def67890"), required=True),
+    s.Key("vpcCidr", s.cidr(), required=True),
+    s.Key("privateSubnetIds", s.array(s.string(r"subnet-[0-9a-f]{8,17}", "a subnet id"), min_items=2), required=True),
+    s.Key("drVpcId", s.string(r"vpc-[0-9a-f]{8,17}", "a VPC id such as vpc-0abc12345def67890"), required=True),
+    s.Key("drVpcCidr", s.cidr(), required=True),
+    s.Key("drPrivateSubnetIds", s.array(s.string(r"subnet-[0-9a-f]{8,17}", "a subnet id"), min_items=2), required=True),
+    s.Key("eksClusterName", s.string(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", "an EKS cluster name"), required=True),
+    s.Key("kubeconfig", s.string(what="a kubeconfig document")),
+    s.Key("monthlyBudgetUsd", s.integer(1, 10_000_000), required=True),
+    s.Key(
+        "budgetNotifications",
+        s.array(s.composite(_notification, 'KIND:PERCENT with KIND FORECASTED or ACTUAL, e.g. "FORECASTED:80"'), 1),
+    ),
+    s.Key("budgetAlertEmails", s.array(s.email(), min_items=1), required=True),
+    s.Key("opsAlertEmails", s.array(s.email())),
+    # Secrets: required for a real deploy; preflight plans with placeholders when they are not set.
+    s.Key(
+        "pagerdutyRoutingKey",
+        s.string(r"[A-Za-z0-9]{32}|preflight-placeholder-secret", "a 32-character PagerDuty routing key"),
+        required=True,
+    ),
+    s.Key(
+        "slackWebhookUrl",
+        s.string(r"https://hooks\.slack\.com/.+|preflight-placeholder-secret", "a Slack webhook URL"),
+        required=True,
+    ),
+    s.Key("kubecostToken", s.string(what="a Kubecost token"), required=True),
+]
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    environment: str
+    service: str
+    cost_center: str
+    aws_account_id: str
+    primary_region: str
+    dr_region: str
+    domain: str
+    hosted_zone_id: str
+    vpc_id: str
+    vpc_cidr: str
+    private_subnet_ids: tuple[str, ...]
+    dr_vpc_id: str
+    dr_vpc_cidr: str
+    dr_private_subnet_ids: tuple[str, ...]
+    eks_cluster_name: str
+    kubeconfig: Secret | None
+    monthly_budget_usd: int
+    budget_notifications: tuple[BudgetNotification, ...]
+    budget_alert_emails: tuple[str, ...]
+    ops_alert_emails: tuple[str, ...]
+    pagerduty_routing_key: Secret
+    slack_webhook_url: Secret
+    kubecost_token: Secret
+
+    @property
+    def is_production_like(self) -> bool:
+        """stage and prod hold real data: protect stateful resources, keep deletion protection on."""
+        return self.environment in ("stage", "prod")
+
+    @property
+    def cost_allocation_tags(self) -> dict[str, str]:
+        """Applied through every AWS provider's default_tags; Budgets filters on them."""
+        return {"environment": self.environment, "service": self.service, "cost-center": self.cost_center}
+
+
+def build(v: Values) -> CoreSettings:
+    if v["primaryRegion"] == v["drRegion"]:
+        raise v.fail("drRegion", f"must differ from primaryRegion, both are {s.show(v['drRegion'])}")
+    if v["vpcId"] == v["drVpcId"]:
+        raise v.fail("drVpcId", "must be a VPC in the DR region, not the primary VPC")
+    notifications = v["budgetNotifications"]
+    kinds = [(n.kind, n.percent) for n in notifications]
+    if len(set(kinds)) != len(kinds):
+        raise v.fail("budgetNotifications", "lists the same threshold twice")
+    return CoreSettings(
+        environment=v["environment"],
+        service=v["service"],
+        cost_center=v["costCenter"],
+        aws_account_id=v["awsAccountId"],
+        primary_region=v["primaryRegion"],
+        dr_region=v["drRegion"],
+        domain=v["domain"],
+        hosted_zone_id=v["hostedZoneId"],
+        vpc_id=v["vpcId"],
+        vpc_cidr=v["vpcCidr"],
+        private_subnet_ids=v["privateSubnetIds"],
+        dr_vpc_id=v["drVpcId"],
+        dr_vpc_cidr=v["drVpcCidr"],
+        dr_private_subnet_ids=v["drPrivateSubnetIds"],
+        eks_cluster_name=v["eksClusterName"],
+        kubeconfig=v["kubeconfig"],
+        monthly_budget_usd=v["monthlyBudgetUsd"],
+        budget_notifications=notifications,
+        budget_alert_emails=v["budgetAlertEmails"],
+        ops_alert_emails=v["opsAlertEmails"],
+        pagerduty_routing_key=v["pagerdutyRoutingKey"],
+        slack_webhook_url=v["slackWebhookUrl"],
+        kubecost_token=v["kubecostToken"],
+    )

@@ -1,0 +1,90 @@
+"""StackBudget: the monthly COST budget, its notifications and the topic Budgets may publish to."""
+
+import json
+
+import pytest
+
+from components.budgets import StackBudget, StackBudgetArgs
+from tests.harness import run_component
+
+
+def build(s, p):
+    c = s.core
+    return StackBudget(
+        "budget",
+        StackBudgetArgs(
+            monthly_limit_usd=c.monthly_budget_usd,
+            tags=c.cost_allocation_tags,
+            notifications=c.budget_notifications,
+            email_subscribers=c.budget_alert_emails,
+            account_id=c.aws_account_id,
+        ),
+        provider=p.primary,
+    )
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return run_component(build, "prod")
+
+
+def test_budget_is_monthly_cost_with_the_stack_limit_in_usd(prod):
+    b = prod.one("aws:budgets/budget:Budget")
+    assert (b.inputs["budgetType"], b.inputs["timeUnit"]) == ("COST", "MONTHLY")
+    assert (b.inputs["limitAmount"], b.inputs["limitUnit"]) == ("20000.00", "USD")
+
+
+def test_budget_counts_only_spend_carrying_all_three_cost_allocation_tags(prod):
+    ands = prod.one("aws:budgets/budget:Budget").inputs["filterExpression"]["ands"]
+    assert {(a["tags"]["key"], a["tags"]["values"][0]) for a in ands} == {
+        ("environment", "prod"),
+        ("service", "summit"),
+        ("cost-center", "cc-platform-prod"),
+    }
+
+
+def test_default_notifications_are_80_percent_forecasted_and_100_percent_actual(prod):
+    notes = prod.one("aws:budgets/budget:Budget").inputs["notifications"]
+    assert sorted((n["notificationType"], n["threshold"]) for n in notes) == [("ACTUAL", 100), ("FORECASTED", 80)]
+
+
+def test_every_notification_emails_recipients_and_publishes_to_the_topic(prod):
+    topic = prod.one("aws:sns/topic:Topic")
+    for n in prod.one("aws:budgets/budget:Budget").inputs["notifications"]:
+        assert n["subscriberEmailAddresses"] == ["platform-finops@summit.example.com"]
+        assert n["subscriberSnsTopicArns"] == [topic.outputs["arn"]]
+
+
+def test_notifications_follow_config():
+    run = run_component(build, "stage", overrides={"budgetNotifications": ["ACTUAL:50", "ACTUAL:90", "FORECASTED:100"]})
+    notes = run.one("aws:budgets/budget:Budget").inputs["notifications"]
+    assert sorted((n["notificationType"], n["threshold"]) for n in notes) == [
+        ("ACTUAL", 50),
+        ("ACTUAL", 90),
+        ("FORECASTED", 100),
+    ]
+
+
+def test_topic_policy_lets_only_this_accounts_budgets_publish(prod):
+    policy = json.loads(prod.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
+    assert statement["Action"] == "SNS:Publish"
+    assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == "432109876543"
+
+
+def test_budget_waits_for_the_topic_policy(prod):
+    policy = prod.one("aws:sns/topicPolicy:TopicPolicy")
+    assert policy.urn in prod.one("aws:budgets/budget:Budget").dependencies
+
+
+def test_children_are_parented_to_the_component_and_use_the_primary_provider(prod):
+    component = prod.one("summit:budgets:StackBudget")
+    kids = prod.children(component)
+    assert {k.type for k in kids} == {
+        "aws:budgets/budget:Budget",
+        "aws:sns/topic:Topic",
+        "aws:sns/topicPolicy:TopicPolicy",
+    }
+    assert all(k.region == "us-east-1" and k.provider.endswith("aws-primary") for k in kids)
+    assert all(k.name.startswith("budget-") for k in kids)
