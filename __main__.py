@@ -26,6 +26,12 @@ budget = StackBudget(
     provider=providers.primary,
 )
 
+# --- data tier (issue 3) ---
+# --- traffic failover and edge (issue 4) ---
+# --- cluster platform (issue 5) ---
+# --- synthetics and alert routing (issue 5) ---
+
+# --- stack outputs (ops/ reads these; README "Stack outputs" documents them) ---
 pulumi.export("environment", core.environment)
 pulumi.export("primaryRegion", core.primary_region)
 pulumi.export("drRegion", core.dr_region)

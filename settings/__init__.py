@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from settings import core
+from settings import cluster, core, data, edge, synthetics
 from settings.loader import (
     PREFLIGHT_SECRET,
     RawConfig,
@@ -27,7 +27,7 @@ from settings.loader import (
 )
 from settings.schema import PROJECT, ConfigError, all_keys
 
-SECTIONS = [core]
+SECTIONS = [core, data, edge, cluster, synthetics]
 KEYS = all_keys([section.KEYS for section in SECTIONS])
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,10 +49,22 @@ class StackSettings:
     stack: str
     source: str
     core: core.CoreSettings
+    data: data.DataTierSettings
+    edge: edge.EdgeSettings
+    cluster: cluster.ClusterSettings
+    synthetics: synthetics.SyntheticsSettings
 
 
 def _build(values: Values) -> StackSettings:
-    return StackSettings(stack=values.stack, source=values.source, core=core.build(values))
+    return StackSettings(
+        stack=values.stack,
+        source=values.source,
+        core=core.build(values),
+        data=data.build(values),
+        edge=edge.build(values),
+        cluster=cluster.build(values),
+        synthetics=synthetics.build(values),
+    )
 
 
 def load_raw(
