@@ -2,18 +2,172 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from settings import schema as s
 from settings.loader import Values
 
-KEYS: list[s.Key] = []
+# Bucket purposes the platform knows, and the `data-class` tag each carries (the policy pack keys on it).
+BUCKET_DATA_CLASS = {"backups": "backups", "audit-logs": "audit", "data": "data", "archive": "archive"}
+PRODUCTION_LIKE = ("stage", "prod")
+# The sprint's recovery-point objective; the replica-lag alarm must fire before it is missed.
+RPO_SECONDS = 300
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_HHMM = r"([01]\d|2[0-3]):[0-5]\d"
+_DAY = "(" + "|".join(DAYS) + ")"
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+@dataclass(frozen=True)
+class Window:
+    """An RDS window as written ("03:00-04:00" or "sun:04:00-sun:05:00") and its start/end in minutes."""
+
+    text: str
+    start: int  # minutes after midnight (daily) or after Monday 00:00 (weekly), UTC
+    end: int
+
+
+def _backup_window(text: str) -> Window:
+    """ "03:00-04:00": daily, UTC; RDS needs at least 30 minutes."""
+    if not re.fullmatch(f"{_HHMM}-{_HHMM}", text):
+        raise ValueError(text)
+    start, end = (_minutes(t) for t in text.split("-"))
+    if (end - start) % MINUTES_PER_DAY < 30:
+        raise ValueError(text)
+    return Window(text, start, end)
+
+
+def _maintenance_window(text: str) -> Window:
+    """ "sun:04:00-sun:05:00": weekly, UTC; RDS needs at least 30 minutes."""
+    if not re.fullmatch(f"{_DAY}:{_HHMM}-{_DAY}:{_HHMM}", text):
+        raise ValueError(text)
+    a, b = text.split("-")
+    start = DAYS.index(a[:3]) * MINUTES_PER_DAY + _minutes(a[4:])
+    end = DAYS.index(b[:3]) * MINUTES_PER_DAY + _minutes(b[4:])
+    if (end - start) % MINUTES_PER_WEEK < 30:
+        raise ValueError(text)
+    return Window(text, start, end)
+
+
+def _engine_version(text: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?", text) or int(text.split(".")[0]) < 16:
+        raise ValueError(text)
+    return text
+
+
+def windows_overlap(backup: Window, maintenance: Window) -> bool:
+    """Does the daily backup window intersect the weekly maintenance window (either may wrap around)?"""
+
+    def spans(start: int, end: int, period: int) -> list[tuple[int, int]]:
+        end = end if end > start else end + period
+        return [(start + k * MINUTES_PER_WEEK, end + k * MINUTES_PER_WEEK) for k in (-1, 0, 1)]
+
+    m_spans = spans(maintenance.start, maintenance.end, MINUTES_PER_WEEK)
+    for day in range(7):
+        b_start, b_end = day * MINUTES_PER_DAY + backup.start, day * MINUTES_PER_DAY + backup.end
+        for bs, be in spans(b_start, b_end, MINUTES_PER_DAY):
+            if any(bs < me and ms < be for ms, me in m_spans):
+                return True
+    return False
+
+
+_INSTANCE_CLASS = s.string(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class such as db.r6g.large")
+
+KEYS = [
+    s.Key("dbEngineVersion", s.composite(_engine_version, 'a PostgreSQL version 16 or newer, e.g. "16.8"')),
+    s.Key("dbName", s.string(r"[a-z][a-z0-9_]{0,62}", "a lower-case database name such as summit")),
+    s.Key("dbInstanceClass", _INSTANCE_CLASS),
+    s.Key(
+        "dbReplicaInstanceClass",
+        s.string(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class such as db.r6g.large", allow_empty=True),
+    ),
+    s.Key("dbAllocatedStorageGb", s.integer(20, 65536)),
+    s.Key("dbMaxAllocatedStorageGb", s.integer(20, 65536)),
+    s.Key("dbBackupRetentionDays", s.integer(1, 35)),
+    s.Key("dbReplicaBackupRetentionDays", s.integer(1, 35)),
+    s.Key("dbMultiAz", s.boolean()),
+    s.Key("dbReplicaEnabled", s.boolean()),
+    s.Key("dbReplicaLagAlarmSeconds", s.integer(1, 3600)),
+    s.Key("dbBackupWindow", s.composite(_backup_window, 'a daily UTC window of 30+ minutes such as "03:00-04:00"')),
+    s.Key(
+        "dbMaintenanceWindow",
+        s.composite(_maintenance_window, 'a weekly UTC window of 30+ minutes such as "sun:04:00-sun:05:00"'),
+    ),
+    s.Key("bucketPurposes", s.array(s.choice(*BUCKET_DATA_CLASS), min_items=1)),
+    s.Key("bucketNoncurrentRetentionDays", s.integer(1, 3650)),
+    s.Key("auditLogObjectLockDays", s.integer(1, 3650)),
+]
 
 
 @dataclass(frozen=True)
 class DataTierSettings:
-    pass
+    db_engine_version: str
+    db_name: str
+    db_instance_class: str
+    db_replica_instance_class: str  # the primary's class when not set: a promoted replica carries full load
+    db_allocated_storage_gb: int
+    db_max_allocated_storage_gb: int
+    db_backup_retention_days: int  # the point-in-time-recovery window, also kept in the DR region
+    db_replica_backup_retention_days: int
+    db_multi_az: bool
+    db_replica_enabled: bool
+    db_replica_lag_alarm_seconds: int
+    db_backup_window: str
+    db_maintenance_window: str
+    bucket_purposes: tuple[str, ...]
+    bucket_noncurrent_retention_days: int
+    audit_log_object_lock_days: int
+
+    @property
+    def db_parameter_group_family(self) -> str:
+        return f"postgres{self.db_engine_version.split('.')[0]}"
 
 
 def build(v: Values) -> DataTierSettings:
-    return DataTierSettings()
+    production_like = v["environment"] in PRODUCTION_LIKE
+    if v["dbMaxAllocatedStorageGb"] < v["dbAllocatedStorageGb"]:
+        raise v.fail(
+            "dbMaxAllocatedStorageGb",
+            f"must be at least dbAllocatedStorageGb ({v['dbAllocatedStorageGb']}), got {v['dbMaxAllocatedStorageGb']}",
+        )
+    if v["dbReplicaLagAlarmSeconds"] > RPO_SECONDS:
+        raise v.fail(
+            "dbReplicaLagAlarmSeconds",
+            f"must be at most {RPO_SECONDS} (the RPO objective), got {v['dbReplicaLagAlarmSeconds']}",
+        )
+    if production_like and not v["dbMultiAz"]:
+        raise v.fail("dbMultiAz", f"must be true in {v['environment']} (stage and prod run Multi-AZ)")
+    if production_like and not v["dbReplicaEnabled"]:
+        raise v.fail(
+            "dbReplicaEnabled", f"must be true in {v['environment']} (the DR replica is what meets the 5-minute RPO)"
+        )
+    if windows_overlap(v["dbBackupWindow"], v["dbMaintenanceWindow"]):
+        raise v.fail("dbMaintenanceWindow", "must not overlap dbBackupWindow (RDS rejects overlapping windows)")
+    if "backups" not in v["bucketPurposes"]:
+        raise v.fail("bucketPurposes", "must include backups (Velero's backup location)")
+    return DataTierSettings(
+        db_engine_version=v["dbEngineVersion"],
+        db_name=v["dbName"],
+        db_instance_class=v["dbInstanceClass"],
+        db_replica_instance_class=v["dbReplicaInstanceClass"] or v["dbInstanceClass"],
+        db_allocated_storage_gb=v["dbAllocatedStorageGb"],
+        db_max_allocated_storage_gb=v["dbMaxAllocatedStorageGb"],
+        db_backup_retention_days=v["dbBackupRetentionDays"],
+        db_replica_backup_retention_days=v["dbReplicaBackupRetentionDays"],
+        db_multi_az=v["dbMultiAz"],
+        db_replica_enabled=v["dbReplicaEnabled"],
+        db_replica_lag_alarm_seconds=v["dbReplicaLagAlarmSeconds"],
+        db_backup_window=v["dbBackupWindow"].text,
+        db_maintenance_window=v["dbMaintenanceWindow"].text,
+        bucket_purposes=v["bucketPurposes"],
+        bucket_noncurrent_retention_days=v["bucketNoncurrentRetentionDays"],
+        audit_log_object_lock_days=v["auditLogObjectLockDays"],
+    )

@@ -1,0 +1,333 @@
+"""ReplicatedPostgres: primary with PITR, backups replicated to the DR region, a cross-region replica, alarms."""
+
+import dataclasses
+
+import pytest
+
+from components.alerting import OperationsAlerts, OperationsAlertsArgs
+from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs
+from preflight.engine import SecretValue
+from tests.harness import run_component, run_stack
+
+INSTANCE = "aws:rds/instance:Instance"
+KEY = "aws:kms/key:Key"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+PARAMETER = "aws:ssm/parameter:Parameter"
+
+
+def build(s, p):
+    c, d = s.core, s.data
+    ops = OperationsAlerts("ops", OperationsAlertsArgs(), provider=p.primary)
+    ops_dr = OperationsAlerts("ops-dr", OperationsAlertsArgs(), provider=p.dr)
+    return ReplicatedPostgres(
+        "db",
+        ReplicatedPostgresArgs(
+            identifier=f"summit-{c.environment}-db",
+            engine_version=d.db_engine_version,
+            parameter_group_family=d.db_parameter_group_family,
+            db_name=d.db_name,
+            instance_class=d.db_instance_class,
+            replica_instance_class=d.db_replica_instance_class,
+            allocated_storage_gb=d.db_allocated_storage_gb,
+            max_allocated_storage_gb=d.db_max_allocated_storage_gb,
+            backup_retention_days=d.db_backup_retention_days,
+            replica_backup_retention_days=d.db_replica_backup_retention_days,
+            multi_az=d.db_multi_az,
+            replica_enabled=d.db_replica_enabled,
+            replica_lag_alarm_seconds=d.db_replica_lag_alarm_seconds,
+            backup_window=d.db_backup_window,
+            maintenance_window=d.db_maintenance_window,
+            primary_network=NetworkArgs(c.vpc_id, c.vpc_cidr, c.private_subnet_ids),
+            dr_network=NetworkArgs(c.dr_vpc_id, c.dr_vpc_cidr, c.dr_private_subnet_ids),
+            endpoint_parameter_name=f"/summit/{c.environment}/database/writer-endpoint",
+            alarm_topic_arn=ops.topic.arn,
+            dr_alarm_topic_arn=ops_dr.topic.arn,
+            production_like=c.is_production_like,
+        ),
+        primary=p.primary,
+        dr=p.dr,
+    )
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return run_component(build, "prod")
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return run_component(build, "dev")
+
+
+def test_primary_is_in_the_primary_region_and_replica_in_the_dr_region(prod):
+    assert prod.one(INSTANCE, "db-primary").region == "us-east-1"
+    assert prod.one(INSTANCE, "db-replica").region == "us-west-2"
+
+
+def test_replica_is_sourced_by_the_primarys_arn(prod):
+    primary = prod.one(INSTANCE, "db-primary")
+    assert prod.one(INSTANCE, "db-replica").inputs["replicateSourceDb"] == primary.outputs["arn"]
+
+
+def test_replica_is_encrypted_with_its_own_key_in_the_dr_region(prod):
+    replica = prod.one(INSTANCE, "db-replica")
+    dr_key = prod.one(KEY, "db-dr-key")
+    assert dr_key.region == "us-west-2"
+    assert replica.inputs["storageEncrypted"] is True
+    assert replica.inputs["kmsKeyId"] == dr_key.outputs["arn"]
+    assert replica.inputs["performanceInsightsKmsKeyId"] == dr_key.outputs["arn"]
+
+
+def test_replica_keeps_backups_so_it_promotes_with_pitr(prod):
+    assert prod.one(INSTANCE, "db-replica").inputs["backupRetentionPeriod"] == 14
+
+
+def test_replica_lives_in_the_dr_vpc_subnets_and_security_group(prod):
+    replica = prod.one(INSTANCE, "db-replica")
+    subnets = prod.one("aws:rds/subnetGroup:SubnetGroup", "db-dr-subnets")
+    sg = prod.one("aws:ec2/securityGroup:SecurityGroup", "db-dr-sg")
+    assert subnets.inputs["subnetIds"] == [
+        "subnet-072b000000000002a",
+        "subnet-072b000000000002b",
+        "subnet-072b000000000002c",
+    ]
+    assert replica.inputs["dbSubnetGroupName"] == subnets.outputs["name"]
+    assert sg.inputs["vpcId"] == "vpc-072b3c4d5e6f70819"
+    assert replica.inputs["vpcSecurityGroupIds"] == [sg.id]
+
+
+def test_replica_has_deletion_protection_and_performance_insights_in_prod(prod):
+    replica = prod.one(INSTANCE, "db-replica")
+    assert replica.inputs["deletionProtection"] is True
+    assert replica.inputs["performanceInsightsEnabled"] is True
+
+
+def test_automated_backups_are_replicated_into_the_dr_region_with_the_dr_key(prod):
+    replication = prod.one("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
+    assert replication.region == "us-west-2"
+    assert replication.inputs["sourceDbInstanceArn"] == prod.one(INSTANCE, "db-primary").outputs["arn"]
+    assert replication.inputs["kmsKeyId"] == prod.one(KEY, "db-dr-key").outputs["arn"]
+    assert replication.inputs["retentionPeriod"] == 14
+
+
+@pytest.mark.parametrize(("stack", "days"), [("dev", 7), ("prod", 14)])
+def test_pitr_window_follows_the_stack(stack, days, dev, prod):
+    run = {"dev": dev, "prod": prod}[stack]
+    assert run.one(INSTANCE, "db-primary").inputs["backupRetentionPeriod"] == days
+
+
+def test_prod_primary_is_multi_az(prod):
+    assert prod.one(INSTANCE, "db-primary").inputs["multiAz"] is True
+
+
+def test_dev_primary_is_single_az(dev):
+    assert dev.one(INSTANCE, "db-primary").inputs["multiAz"] is False
+
+
+def test_prod_primary_has_deletion_protection_and_a_final_snapshot(prod):
+    primary = prod.one(INSTANCE, "db-primary").inputs
+    assert (primary["deletionProtection"], primary["skipFinalSnapshot"]) == (True, False)
+    assert primary["finalSnapshotIdentifier"] == "summit-prod-db-final"
+
+
+def test_dev_primary_can_be_torn_down_without_a_snapshot(dev):
+    primary = dev.one(INSTANCE, "db-primary").inputs
+    assert (primary["deletionProtection"], primary["skipFinalSnapshot"]) == (False, True)
+    assert "finalSnapshotIdentifier" not in primary
+
+
+def test_instances_and_keys_are_protected_in_prod(prod):
+    assert all(r.protect for r in prod.all(INSTANCE) + prod.all(KEY))
+
+
+def test_nothing_is_protected_in_dev(dev):
+    assert not any(r.protect for r in dev.resources)
+
+
+def test_primary_uses_the_configured_engine_and_windows(prod):
+    primary = prod.one(INSTANCE, "db-primary").inputs
+    assert (primary["engine"], primary["engineVersion"]) == ("postgres", "16.8")
+    assert (primary["backupWindow"], primary["maintenanceWindow"]) == ("03:00-04:00", "sun:04:00-sun:05:00")
+
+
+def test_primary_storage_is_gp3_encrypted_with_the_customer_key_and_autoscales(prod):
+    primary = prod.one(INSTANCE, "db-primary").inputs
+    key = prod.one(KEY, "db-key")
+    assert (primary["storageType"], primary["allocatedStorage"], primary["maxAllocatedStorage"]) == ("gp3", 200, 1000)
+    assert primary["storageEncrypted"] is True
+    assert primary["kmsKeyId"] == key.outputs["arn"]
+
+
+def test_keys_rotate(prod):
+    assert all(k.inputs["enableKeyRotation"] is True for k in prod.all(KEY))
+
+
+def test_master_password_is_managed_by_rds_and_never_an_input(prod):
+    primary = prod.one(INSTANCE, "db-primary").inputs
+    assert primary["manageMasterUserPassword"] is True
+    assert primary["masterUserSecretKmsKeyId"] == prod.one(KEY, "db-key").outputs["arn"]
+    assert not {"password", "passwordWo"} & set(primary)
+
+
+def test_neither_instance_is_publicly_accessible(prod):
+    assert [r.inputs["publiclyAccessible"] for r in prod.all(INSTANCE)] == [False, False]
+
+
+def test_postgres_is_reachable_only_from_inside_each_vpc(prod):
+    rules = {r.region: r.inputs for r in prod.all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")}
+    assert {region: (i["cidrIpv4"], i["fromPort"], i["toPort"]) for region, i in rules.items()} == {
+        "us-east-1": ("10.30.0.0/16", 5432, 5432),
+        "us-west-2": ("10.130.0.0/16", 5432, 5432),
+    }
+
+
+def test_both_parameter_groups_force_tls_for_the_postgres16_family(prod):
+    groups = prod.all("aws:rds/parameterGroup:ParameterGroup")
+    assert sorted(g.region for g in groups) == ["us-east-1", "us-west-2"]
+    for g in groups:
+        assert g.inputs["family"] == "postgres16"
+        assert {"name": "rds.force_ssl", "value": "1", "applyMethod": "immediate"} in g.inputs["parameters"]
+
+
+def test_instances_use_their_regions_parameter_group(prod):
+    for role, group in (("db-primary", "db-params"), ("db-replica", "db-dr-params")):
+        params = prod.one("aws:rds/parameterGroup:ParameterGroup", group)
+        assert params.inputs["namePrefix"].startswith(prod.one(INSTANCE, role).inputs["identifier"] + "-postgres16-")
+        assert prod.one(INSTANCE, role).inputs["parameterGroupName"] == params.id
+
+
+def test_primary_has_iam_auth_insights_enhanced_monitoring_and_log_exports(prod):
+    primary = prod.one(INSTANCE, "db-primary").inputs
+    role = prod.one("aws:iam/role:Role", "db-monitoring")
+    assert primary["iamDatabaseAuthenticationEnabled"] is True
+    assert primary["performanceInsightsKmsKeyId"] == prod.one(KEY, "db-key").outputs["arn"]
+    assert (primary["monitoringInterval"], primary["monitoringRoleArn"]) == (60, role.outputs["arn"])
+    assert primary["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+    assert primary["copyTagsToSnapshot"] is True
+
+
+def test_replica_lag_alarm_watches_the_replica_at_the_configured_threshold(prod):
+    alarm = prod.one(ALARM, "db-replica-lag")
+    assert alarm.inputs["metricName"] == "ReplicaLag"
+    assert alarm.inputs["threshold"] == 60
+    assert alarm.inputs["dimensions"] == {"DBInstanceIdentifier": "summit-prod-db-dr"}
+    assert alarm.inputs["name"] == "summit-prod-db-replica-lag"
+
+
+def test_replica_lag_alarm_notifies_a_topic_in_its_own_region(prod):
+    alarm = prod.one(ALARM, "db-replica-lag")
+    topic = prod.one("aws:sns/topic:Topic", "ops-dr-topic")
+    assert alarm.region == topic.region == "us-west-2"
+    assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]]
+
+
+def test_missing_replica_lag_data_counts_as_breaching(prod):
+    assert prod.one(ALARM, "db-replica-lag").inputs["treatMissingData"] == "breaching"
+
+
+def test_replica_lag_threshold_follows_the_setting():
+    def with_threshold(s, p):
+        return build(dataclasses.replace(s, data=dataclasses.replace(s.data, db_replica_lag_alarm_seconds=45)), p)
+
+    run = run_component(with_threshold, "dev")
+    assert run.one(ALARM, "db-replica-lag").inputs["threshold"] == 45
+
+
+def test_primary_alarms_cover_slot_lag_wal_disk_free_storage_and_cpu(prod):
+    topic = prod.one("aws:sns/topic:Topic", "ops-topic")
+    primary = {
+        a.inputs["metricName"]: a
+        for a in prod.all(ALARM)
+        if a.inputs["dimensions"] == {"DBInstanceIdentifier": "summit-prod-db"}
+    }
+    assert set(primary) == {
+        "OldestReplicationSlotLag",
+        "TransactionLogsDiskUsage",
+        "FreeStorageSpace",
+        "CPUUtilization",
+    }
+    for a in primary.values():
+        assert a.region == "us-east-1"
+        assert a.inputs["alarmActions"] == [topic.outputs["arn"]]
+    assert primary["FreeStorageSpace"].inputs["comparisonOperator"] == "LessThanThreshold"
+    assert primary["FreeStorageSpace"].inputs["threshold"] == 200 * 1024**3 // 10
+
+
+def test_writer_endpoint_parameter_has_the_same_name_in_both_regions(prod):
+    params = prod.all(PARAMETER)
+    assert sorted(p.region for p in params) == ["us-east-1", "us-west-2"]
+    assert {p.inputs["name"] for p in params} == {"/summit/prod/database/writer-endpoint"}
+    assert {p.inputs["type"] for p in params} == {"String"}
+
+
+def test_writer_endpoint_parameters_start_at_the_primary(prod):
+    address = prod.one(INSTANCE, "db-primary").outputs["address"]
+    assert [p.inputs["insecureValue"] for p in prod.all(PARAMETER)] == [address, address]
+
+
+def test_a_later_deploy_does_not_undo_the_drills_repointing(prod):
+    assert all(p.ignore_changes == ["insecureValue"] for p in prod.all(PARAMETER))
+
+
+def test_dev_without_a_replica_still_replicates_backups():
+    run = run_component(build, "dev", overrides={"dbReplicaEnabled": False})
+    assert [i.name for i in run.all(INSTANCE)] == ["db-primary"]
+    assert run.one("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication").region == (
+        "us-west-2"
+    )
+    assert [a for a in run.all(ALARM) if a.inputs["metricName"] == "ReplicaLag"] == []
+
+
+def test_children_are_parented_to_the_component(prod):
+    component = prod.one("summit:database:ReplicatedPostgres")
+    kids = prod.children(component)
+    assert {INSTANCE, KEY, ALARM, PARAMETER} <= {k.type for k in kids}
+    assert all(k.name.startswith("db-") for k in kids)
+
+
+# --- the whole program: the contract ops/ tooling reads ---
+
+
+@pytest.fixture(scope="module")
+def program():
+    return run_stack("prod")
+
+
+def test_program_exports_the_database_contract(program):
+    out = program.outputs
+    assert out["dbPrimaryIdentifier"] == "summit-prod-db"
+    assert out["dbPrimaryArn"] == "arn:aws:rds:us-east-1:432109876543:db:summit-prod-db"
+    assert (out["dbPrimaryRegion"], out["dbReplicaRegion"]) == ("us-east-1", "us-west-2")
+    assert out["dbReplicaArn"] == "arn:aws:rds:us-west-2:432109876543:db:summit-prod-db-dr"
+    assert out["dbReplicaEndpoint"].startswith("summit-prod-db-dr.") and out["dbReplicaEndpoint"].endswith(
+        ".us-west-2.rds.amazonaws.com"
+    )
+    assert out["dbKmsKeyArn"].startswith("arn:aws:kms:us-east-1:")
+    assert out["dbReplicaKmsKeyArn"].startswith("arn:aws:kms:us-west-2:")
+    assert out["dbEndpointParameterName"] == "/summit/prod/database/writer-endpoint"
+    assert out["dbReplicaLagAlarmName"] == "summit-prod-db-replica-lag"
+
+
+def test_secret_arn_is_exported_only_as_a_secret(program):
+    assert "dbSecretArn" in program.secret_outputs
+    assert program.outputs["dbSecretArn"].startswith("arn:aws:secretsmanager:us-east-1:")
+
+
+def test_no_unmarked_output_or_input_carries_the_secret_arn(program):
+    secret = program.outputs["dbSecretArn"]
+    for name, value in program.outputs.items():
+        if name != "dbSecretArn":
+            assert secret not in str(value), name
+    for r in program.resources:
+        assert secret not in repr(r.inputs), r.name
+
+
+def test_no_database_resource_takes_a_plaintext_password(program):
+    for r in program.resources:
+        if r.type.startswith("aws:rds/"):
+            assert not {"password", "passwordWo", "masterPassword"} & set(r.inputs), r.name
+            assert not any(isinstance(v, SecretValue) for v in r.inputs.values()), r.name
+
+
+def test_dr_alarm_topic_is_exported_for_alert_routing(program):
+    assert program.outputs["drOpsAlertTopicArn"].startswith("arn:aws:sns:us-west-2:")
