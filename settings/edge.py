@@ -2,18 +2,195 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from settings import schema as s
 from settings.loader import Values
 
-KEYS: list[s.Key] = []
+# Route53 HealthCheckStatus metrics, CLOUDFRONT-scope WAF ACLs and CloudFront's ACM certificates live here.
+GLOBAL_REGION = "us-east-1"
+
+HOSTS = ("gateway", "wallet")
+WAF_MODES = ("count", "block")
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesBotControlRuleSet",
+)
+OVERRIDE_ACTIONS = ("count", "allow", "block", "challenge", "captcha")
+# The only values CloudWatch Logs accepts for retention_in_days.
+# fmt: off
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+# fmt: on
+
+_ZONE_ID = r"Z[A-Z0-9]{6,32}"
+_ALB_ARN = "an ALB ARN such as arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID"
+
+
+@dataclass(frozen=True)
+class RuleOverride:
+    """Run one rule of a managed group with another action (a known false positive → count)."""
+
+    group: str
+    rule: str
+    action: str
+
+
+def _rule_override(text: str) -> RuleOverride:
+    m = re.fullmatch(r"([A-Za-z]+)/([A-Za-z0-9_-]{1,128})=([a-z]+)", text)
+    if not m or m.group(1) not in MANAGED_RULE_GROUPS or m.group(3) not in OVERRIDE_ACTIONS:
+        raise ValueError(text)
+    return RuleOverride(m.group(1), m.group(2), m.group(3))
+
+
+def _acm_arn_or_empty(v: object) -> str:
+    if v == "":
+        return ""
+    return str(s.arn("acm", GLOBAL_REGION)(v))
+
+
+def _alb_arn(text: str) -> str:
+    if not re.fullmatch(
+        r"arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer/app/[A-Za-z0-9-]+/[0-9a-f]+", text
+    ):
+        raise ValueError(text)
+    return text
+
+
+KEYS = [
+    s.Key("failoverHosts", s.array(s.choice(*HOSTS), min_items=1)),
+    s.Key("healthCheckPath", s.string(r"/[A-Za-z0-9._~/-]{0,254}", "an absolute URL path such as /healthz")),
+    # Route53 offers exactly two request intervals: standard (30 s) and fast (10 s).
+    s.Key("healthCheckIntervalSeconds", s.one_of_ints(10, 30)),
+    s.Key("healthCheckFailureThreshold", s.integer(1, 10)),
+    # Resolvers must re-ask soon after a failover; Route53 fixes alias TTLs (60 s for ELB) itself.
+    s.Key("dnsRecordTtlSeconds", s.integer(1, 60)),
+    s.Key("primaryAlbArn", s.composite(_alb_arn, _ALB_ARN), required=True),
+    s.Key("primaryAlbDnsName", s.dns_name(), required=True),
+    s.Key("primaryAlbZoneId", s.string(_ZONE_ID, "the ALB's canonical hosted zone id, or empty", allow_empty=True)),
+    s.Key("drAlbArn", s.composite(_alb_arn, _ALB_ARN), required=True),
+    s.Key("drAlbDnsName", s.dns_name(), required=True),
+    s.Key("drAlbZoneId", s.string(_ZONE_ID, "the ALB's canonical hosted zone id, or empty", allow_empty=True)),
+    s.Key("wafMode", s.choice(*WAF_MODES)),
+    s.Key("wafRateLimit", s.integer(10, 2_000_000_000)),
+    s.Key("wafRateWindowSeconds", s.one_of_ints(60, 120, 300, 600)),
+    s.Key(
+        "wafRuleActionOverrides",
+        s.array(
+            s.composite(
+                _rule_override,
+                "RuleGroup/RuleName=ACTION with RuleGroup one of "
+                + ", ".join(MANAGED_RULE_GROUPS)
+                + " and ACTION one of "
+                + "|".join(OVERRIDE_ACTIONS),
+            )
+        ),
+    ),
+    s.Key("wafLogRetentionDays", s.one_of_ints(*LOG_RETENTION_DAYS)),
+    s.Key("wafRolloutExemption", s.string(what="a reason (e.g. a ticket id)", allow_empty=True)),
+    s.Key("cloudfrontEnabled", s.boolean()),
+    s.Key("cloudfrontStaticPaths", s.array(s.string(r"/[A-Za-z0-9._~/*-]{1,254}", "a path pattern such as /static/*"))),
+    s.Key("acmCertificateArn", s.composite(_acm_arn_or_empty, f"an acm ARN in {GLOBAL_REGION} (CloudFront's region)")),
+]
+
+
+@dataclass(frozen=True)
+class AlbEndpoint:
+    """An existing ALB that serves the hosts in one region."""
+
+    arn: str
+    dns_name: str
+    zone_id: str  # canonical hosted zone of the ALB; "" → plain CNAME records with dns_ttl_seconds
+
+    @property
+    def region(self) -> str:
+        return self.arn.split(":")[3]
 
 
 @dataclass(frozen=True)
 class EdgeSettings:
-    pass
+    failover_hosts: tuple[str, ...]
+    health_check_path: str
+    health_check_interval_seconds: int
+    health_check_failure_threshold: int
+    dns_ttl_seconds: int
+    primary_alb: AlbEndpoint
+    dr_alb: AlbEndpoint
+    waf_mode: str
+    waf_rate_limit: int
+    waf_rate_window_seconds: int
+    waf_rule_overrides: tuple[RuleOverride, ...]
+    waf_log_retention_days: int
+    waf_rollout_exemption: str
+    cloudfront_enabled: bool
+    cloudfront_static_paths: tuple[str, ...]
+    acm_certificate_arn: str
+
+    @property
+    def detection_seconds(self) -> int:
+        """How long Route53 needs to call an endpoint unhealthy: interval × consecutive failures."""
+        return self.health_check_interval_seconds * self.health_check_failure_threshold
+
+    def public_fqdn(self, host: str, domain: str) -> str:
+        return f"{host}.{domain}"
+
+    def failover_fqdn(self, host: str, domain: str) -> str:
+        """Name of the PRIMARY/SECONDARY pair. With CloudFront in front of the gateway, gateway.<domain>
+        aliases the distribution and the pair moves to gateway-origin.<domain> (CloudFront's origin)."""
+        if host == "gateway" and self.cloudfront_enabled:
+            return f"{host}-origin.{domain}"
+        return f"{host}.{domain}"
+
+
+def _alb(v: Values, prefix: str, region_key: str) -> AlbEndpoint:
+    arn, dns = v[f"{prefix}AlbArn"], v[f"{prefix}AlbDnsName"]
+    region = v[region_key]
+    if arn.split(":")[3] != region:
+        raise v.fail(f"{prefix}AlbArn", f"must be an ALB in {region_key} {region}, got one in {arn.split(':')[3]}")
+    if not dns.endswith(f".{region}.elb.amazonaws.com"):
+        raise v.fail(
+            f"{prefix}AlbDnsName", f"expected the ALB's DNS name, ending .{region}.elb.amazonaws.com, got {s.show(dns)}"
+        )
+    return AlbEndpoint(arn, dns, v[f"{prefix}AlbZoneId"] or "")
 
 
 def build(v: Values) -> EdgeSettings:
-    return EdgeSettings()
+    hosts = v["failoverHosts"]
+    if "gateway" not in hosts:
+        raise v.fail("failoverHosts", f"must include gateway (the public API), got {s.show(list(hosts))}")
+    primary, dr = _alb(v, "primary", "primaryRegion"), _alb(v, "dr", "drRegion")
+    if v["environment"] == "prod" and v["wafMode"] != "block" and not v["wafRolloutExemption"].strip():
+        raise v.fail(
+            "wafMode",
+            'prod must block; to run "count" during a rollout set wafRolloutExemption to the reason (e.g. a ticket)',
+        )
+    if v["cloudfrontEnabled"] and not v["acmCertificateArn"]:
+        raise v.fail("acmCertificateArn", f"is required when cloudfrontEnabled is true (an acm ARN in {GLOBAL_REGION})")
+    if v["cloudfrontEnabled"] and not v["cloudfrontStaticPaths"]:
+        raise v.fail("cloudfrontStaticPaths", "needs at least one cached path when cloudfrontEnabled is true")
+    overrides = v["wafRuleActionOverrides"]
+    seen = [(o.group, o.rule) for o in overrides]
+    if len(set(seen)) != len(seen):
+        raise v.fail("wafRuleActionOverrides", "names the same rule twice")
+    return EdgeSettings(
+        failover_hosts=hosts,
+        health_check_path=v["healthCheckPath"],
+        health_check_interval_seconds=v["healthCheckIntervalSeconds"],
+        health_check_failure_threshold=v["healthCheckFailureThreshold"],
+        dns_ttl_seconds=v["dnsRecordTtlSeconds"],
+        primary_alb=primary,
+        dr_alb=dr,
+        waf_mode=v["wafMode"],
+        waf_rate_limit=v["wafRateLimit"],
+        waf_rate_window_seconds=v["wafRateWindowSeconds"],
+        waf_rule_overrides=overrides,
+        waf_log_retention_days=v["wafLogRetentionDays"],
+        waf_rollout_exemption=v["wafRolloutExemption"],
+        cloudfront_enabled=v["cloudfrontEnabled"],
+        cloudfront_static_paths=v["cloudfrontStaticPaths"],
+        acm_certificate_arn=v["acmCertificateArn"],
+    )

@@ -1,0 +1,150 @@
+"""Route53 failover for the public hosts: per-region health checks, a PRIMARY/SECONDARY record pair, alarms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+ROLES = ("primary", "secondary")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One region's entry point: an existing ALB."""
+
+    dns_name: str
+    zone_id: str  # the ALB's canonical hosted zone → alias record; "" → CNAME record with `ttl_seconds`
+
+
+@dataclass(frozen=True)
+class FailoverDnsArgs:
+    """What the caller decides. Everything else is a safe default."""
+
+    zone_id: str  # existing hosted zone that holds the names
+    records: dict[str, str]  # service host label ("gateway", "wallet") → FQDN of its failover pair
+    primary: Endpoint
+    secondary: Endpoint
+    alarm_topic_arn: pulumi.Input[str]  # SNS topic in us-east-1 (where HealthCheckStatus alarms live)
+    health_check_path: str = "/healthz"
+    # 10 s × 3 ≈ 30 s detection in prod keeps the traffic share of the RTO small; 30 s is the cheaper standard.
+    request_interval_seconds: int = 30
+    failure_threshold: int = 3
+    ttl_seconds: int = 60  # only for non-alias records; alias TTLs are Route53's
+
+
+@dataclass(frozen=True)
+class HostFailover:
+    """The pieces of one host's failover the DR drill needs."""
+
+    fqdn: pulumi.Output[str]
+    health_checks: dict[str, aws.route53.HealthCheck]  # role → check
+    records: dict[str, aws.route53.Record]
+    alarms: dict[str, aws.cloudwatch.MetricAlarm]
+
+
+class FailoverDns(pulumi.ComponentResource):
+    """For each host: HTTPS health checks probing the primary and the DR ALB independently, a PRIMARY record
+    to the primary ALB and a SECONDARY record to the DR ALB (each gated by its own check), and a CloudWatch
+    alarm per check that notifies the operations topic.
+
+    Everything here uses the us-east-1 provider: Route53's API lives there, and so do the HealthCheckStatus
+    metrics the alarms read (they exist in no other region).
+    """
+
+    hosts: dict[str, HostFailover]
+
+    def __init__(
+        self,
+        name: str,
+        args: FailoverDnsArgs,
+        *,
+        provider: aws.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("summit:failover:FailoverDns", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        endpoints = dict(zip(ROLES, (args.primary, args.secondary), strict=True))
+
+        self.hosts = {}
+        for host, fqdn in args.records.items():
+            checks: dict[str, aws.route53.HealthCheck] = {}
+            records: dict[str, aws.route53.Record] = {}
+            alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
+            for role, endpoint in endpoints.items():
+                prefix = f"{name}-{host}-{role}"
+                # Probe the region's own ALB, never the failover name: a check that followed the failover
+                # record would report the healthy DR region as "primary is fine".
+                checks[role] = aws.route53.HealthCheck(
+                    f"{prefix}-check",
+                    type="HTTPS",
+                    fqdn=endpoint.dns_name,
+                    port=443,
+                    resource_path=args.health_check_path,
+                    enable_sni=True,
+                    measure_latency=True,
+                    request_interval=args.request_interval_seconds,
+                    failure_threshold=args.failure_threshold,
+                    tags={"Name": f"{fqdn} {role}", "failover-role": role, "service-host": host},
+                    opts=child,
+                )
+                records[role] = aws.route53.Record(
+                    f"{prefix}-record",
+                    zone_id=args.zone_id,
+                    name=fqdn,
+                    set_identifier=f"{host}-{role}",
+                    failover_routing_policies=[aws.route53.RecordFailoverRoutingPolicyArgs(type=role.upper())],
+                    health_check_id=checks[role].id,
+                    type="A" if endpoint.zone_id else "CNAME",
+                    aliases=_alias(endpoint),
+                    ttl=None if endpoint.zone_id else args.ttl_seconds,
+                    records=None if endpoint.zone_id else [endpoint.dns_name],
+                    opts=child,
+                )
+                alarms[role] = aws.cloudwatch.MetricAlarm(
+                    f"{prefix}-unhealthy",
+                    alarm_description=(
+                        f"Route53 health check of {fqdn} ({role}, {endpoint.dns_name}{args.health_check_path}) "
+                        "is failing; "
+                        + ("traffic fails over to the DR region." if role == "primary" else "the DR region is down.")
+                    ),
+                    namespace="AWS/Route53",
+                    metric_name="HealthCheckStatus",
+                    dimensions={"HealthCheckId": checks[role].id},
+                    statistic="Minimum",
+                    period=60,
+                    evaluation_periods=1,
+                    comparison_operator="LessThanThreshold",
+                    threshold=1,
+                    # No data means Route53 is not reporting this check: treat as unhealthy, not as fine.
+                    treat_missing_data="breaching",
+                    alarm_actions=[args.alarm_topic_arn],
+                    ok_actions=[args.alarm_topic_arn],
+                    opts=child,
+                )
+            self.hosts[host] = HostFailover(
+                fqdn=records["primary"].fqdn, health_checks=checks, records=records, alarms=alarms
+            )
+
+        self.register_outputs({"hosts": self.outputs()})
+
+    def outputs(self) -> dict[str, dict[str, pulumi.Output[str]]]:
+        """The `failover` stack output: {host: {fqdn, primary/secondary health check id and alarm ARN}}."""
+        return {
+            host: {
+                "fqdn": f.fqdn,
+                "primaryHealthCheckId": f.health_checks["primary"].id,
+                "secondaryHealthCheckId": f.health_checks["secondary"].id,
+                "primaryAlarmArn": f.alarms["primary"].arn,
+                "secondaryAlarmArn": f.alarms["secondary"].arn,
+            }
+            for host, f in self.hosts.items()
+        }
+
+
+def _alias(endpoint: Endpoint) -> list[aws.route53.RecordAliasArgs] | None:
+    if not endpoint.zone_id:
+        return None
+    # evaluate_target_health: an ALB with no healthy targets counts as down too, not only a failed probe.
+    return [aws.route53.RecordAliasArgs(name=endpoint.dns_name, zone_id=endpoint.zone_id, evaluate_target_health=True)]
