@@ -1,19 +1,231 @@
-"""Settings for the cluster platform (issue 5): Velero, Kubecost, Karpenter."""
+"""Settings for the cluster platform (issue 5): Velero, Kubecost, Karpenter on the existing EKS cluster.
+
+Records are arrays of strings with a small syntax (Pulumi.yaml allows no objects):
+- `veleroSchedules`: "NAME: CRON | TTL | NAMESPACE,NAMESPACE", e.g. "nightly: 0 3 * * * | 720h | gateway,postgres"
+- `kubecostNamespaceBudgets`: "NAMESPACE:USD" monthly budgets, e.g. "gateway:400"
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from settings import schema as s
 from settings.loader import Values
 
-KEYS: list[s.Key] = []
+CAPACITY_TYPES = ("spot", "on-demand", "reserved")
+INGRESS_SCHEMES = ("internal", "internet-facing")
+
+_OIDC_ID = r"[A-Za-z0-9]{16,64}"
+_OIDC_HOST = rf"oidc\.eks\.([a-z]{{2}}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com/id/{_OIDC_ID}"
+_OIDC_ARN = rf"arn:aws[a-z-]*:iam::(\d{{12}}):oidc-provider/({_OIDC_HOST})"
+_OIDC_URL = rf"https://({_OIDC_HOST})"
+# Karpenter's own patterns (karpenter.sh_nodepools.yaml): consolidateAfter accepts s/m/h, budget durations h/m.
+_DURATION = r"([0-9]+(s|m|h))+"
+_BUDGET_DURATION = r"(([0-9]+(h|m))|([0-9]+h[0-9]+m))"
+_CRON_FIELD = r"[0-9A-Za-z*/,?-]+"
+_CRON = rf"@(annually|yearly|monthly|weekly|daily|midnight|hourly)|{_CRON_FIELD}( {_CRON_FIELD}){{4}}"
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+
+
+@dataclass(frozen=True)
+class BackupSchedule:
+    """One Velero Schedule: when (cron, UTC), how long backups live (TTL) and which namespaces they hold."""
+
+    name: str
+    cron: str
+    ttl: str
+    namespaces: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NamespaceBudget:
+    """A monthly spend budget for one namespace; Kubecost alerts Slack when a day's share is exceeded."""
+
+    namespace: str
+    monthly_usd: int
+
+
+def _schedule(text: str) -> BackupSchedule:
+    m = re.fullmatch(r"\s*([a-z0-9][a-z0-9-]{0,50}[a-z0-9]?)\s*:\s*(.+?)\s*\|\s*(\d+h)\s*\|\s*([^|]+?)\s*", text)
+    if not m or not re.fullmatch(_CRON, m.group(2)) or int(m.group(3)[:-1]) < 1:
+        raise ValueError(text)
+    namespaces = tuple(n.strip() for n in m.group(4).split(","))
+    if not all(n == "*" or re.fullmatch(_LABEL, n) for n in namespaces) or len(set(namespaces)) != len(namespaces):
+        raise ValueError(text)
+    return BackupSchedule(m.group(1), m.group(2), m.group(3), namespaces)
+
+
+def _budget(text: str) -> NamespaceBudget:
+    namespace, _, usd = text.partition(":")
+    if not re.fullmatch(_LABEL, namespace) or not usd.isdigit() or not 1 <= int(usd) <= 10_000_000:
+        raise ValueError(text)
+    return NamespaceBudget(namespace, int(usd))
+
+
+KEYS = [
+    # IRSA: the cluster's IAM OIDC identity provider (aws eks describe-cluster … identity.oidc.issuer).
+    s.Key(
+        "eksOidcProviderArn",
+        s.string(_OIDC_ARN, "an IAM OIDC provider ARN such as arn:aws:iam::ACCOUNT:oidc-provider/oidc.eks.REGION…"),
+        required=True,
+    ),
+    s.Key(
+        "eksOidcIssuerUrl",
+        s.string(_OIDC_URL, "the cluster's OIDC issuer URL such as https://oidc.eks.us-east-1.amazonaws.com/id/ID"),
+        required=True,
+    ),
+    s.Key("veleroNamespace", s.dns_label()),
+    s.Key(
+        "veleroSchedules",
+        s.array(
+            s.composite(
+                _schedule, 'NAME: CRON | TTL | NAMESPACES, e.g. "nightly: 0 3 * * * | 720h | gateway,postgres"'
+            ),
+            min_items=1,
+        ),
+    ),
+    s.Key("kubecostNamespace", s.dns_label()),
+    s.Key(
+        "kubecostHost",
+        s.string(
+            r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+            "a DNS name, or empty for kubecost.<domain>",
+            allow_empty=True,
+        ),
+    ),
+    s.Key("kubecostIngressScheme", s.choice(*INGRESS_SCHEMES)),
+    s.Key("kubecostIngressClass", s.dns_label()),
+    s.Key("kubecostNamespaceBudgets", s.array(s.composite(_budget, 'NAMESPACE:USD, e.g. "gateway:400"'))),
+    s.Key("kubecostPrometheusRetentionDays", s.integer(1, 90)),
+    s.Key("karpenterNamespace", s.dns_label()),
+    s.Key("karpenterCapacityTypes", s.array(s.choice(*CAPACITY_TYPES), min_items=1)),
+    s.Key(
+        "karpenterInstanceCategories",
+        s.array(s.string(r"[a-z]", "an EC2 instance category letter such as c, m or r"), min_items=1),
+    ),
+    s.Key("karpenterCpuLimit", s.integer(1, 100_000)),
+    s.Key("karpenterMemoryLimitGi", s.integer(1, 1_000_000)),
+    s.Key("karpenterConsolidateAfter", s.string(_DURATION, "a duration such as 30s, 1m or 1h")),
+    s.Key(
+        "karpenterAmiAlias",
+        s.string(r"al2023@(latest|v\d{8})", "an AL2023 alias: al2023@latest or a pinned al2023@vYYYYMMDD"),
+    ),
+    s.Key("karpenterDisruptionBudgetPercent", s.integer(1, 100)),
+    s.Key(
+        "karpenterNoDisruptionSchedule",
+        s.string(_CRON, 'a cron schedule (UTC) such as "0 8 * * mon-fri", or empty', allow_empty=True),
+    ),
+    s.Key("karpenterNoDisruptionDuration", s.string(_BUDGET_DURATION, "a duration in h/m such as 10h or 9h30m")),
+]
 
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    pass
+    # IRSA
+    oidc_provider_arn: str
+    oidc_issuer: str  # host/path without https:// — the prefix of the `:sub` / `:aud` condition keys
+    # Velero
+    velero_namespace: str
+    velero_schedules: tuple[BackupSchedule, ...]
+    # Kubecost
+    kubecost_namespace: str
+    kubecost_host: str
+    kubecost_ingress_scheme: str
+    kubecost_ingress_class: str
+    kubecost_namespace_budgets: tuple[NamespaceBudget, ...]
+    kubecost_prometheus_retention_days: int
+    # Karpenter
+    karpenter_namespace: str
+    karpenter_capacity_types: tuple[str, ...]
+    karpenter_instance_categories: tuple[str, ...]
+    karpenter_cpu_limit: int
+    karpenter_memory_limit_gi: int
+    karpenter_consolidate_after: str
+    karpenter_ami_alias: str
+    karpenter_disruption_budget_percent: int
+    karpenter_no_disruption_schedule: str  # "" = no freeze window
+    karpenter_no_disruption_duration: str
 
 
 def build(v: Values) -> ClusterSettings:
-    return ClusterSettings()
+    arn_match = re.fullmatch(_OIDC_ARN, v["eksOidcProviderArn"])
+    url_match = re.fullmatch(_OIDC_URL, v["eksOidcIssuerUrl"])
+    assert arn_match and url_match  # the key checks above guarantee both
+    if arn_match.group(1) != v["awsAccountId"]:
+        raise v.fail(
+            "eksOidcProviderArn", f"must be in awsAccountId {v['awsAccountId']}, got account {arn_match.group(1)}"
+        )
+    if arn_match.group(2) != url_match.group(1):
+        raise v.fail("eksOidcProviderArn", f"must name the issuer of eksOidcIssuerUrl ({url_match.group(1)})")
+    if url_match.group(2) != v["primaryRegion"]:
+        raise v.fail(
+            "eksOidcIssuerUrl",
+            f"must be the cluster's issuer in primaryRegion {v['primaryRegion']}, got {url_match.group(2)}",
+        )
+
+    schedules = v["veleroSchedules"]
+    names = [sch.name for sch in schedules]
+    if len(set(names)) != len(names):
+        raise v.fail("veleroSchedules", "two schedules share a name")
+
+    budgets = v["kubecostNamespaceBudgets"]
+    namespaces = [b.namespace for b in budgets]
+    if len(set(namespaces)) != len(namespaces):
+        raise v.fail("kubecostNamespaceBudgets", "lists a namespace twice")
+    total = sum(b.monthly_usd for b in budgets)
+    if total > v["monthlyBudgetUsd"]:
+        raise v.fail(
+            "kubecostNamespaceBudgets",
+            f"namespace budgets add up to {total} USD, more than the stack's monthlyBudgetUsd {v['monthlyBudgetUsd']}",
+        )
+    add_on_namespaces = {"veleroNamespace": v["veleroNamespace"], "kubecostNamespace": v["kubecostNamespace"]}
+    for key, namespace in add_on_namespaces.items():
+        if namespace == v["karpenterNamespace"] or (key == "kubecostNamespace" and namespace == v["veleroNamespace"]):
+            raise v.fail(key, f"each add-on needs its own namespace; {s.show(namespace)} is already used")
+    production_like = v["environment"] in ("stage", "prod")
+    if production_like and v["kubecostIngressScheme"] != "internal":
+        raise v.fail(
+            "kubecostIngressScheme",
+            "must be internal in stage and prod (the Kubecost UI has no login of its own), got "
+            + s.show(v["kubecostIngressScheme"]),
+        )
+
+    if v["environment"] == "prod":
+        if "on-demand" not in v["karpenterCapacityTypes"]:
+            raise v.fail(
+                "karpenterCapacityTypes", "must include on-demand in prod (spot alone can lose every node at once)"
+            )
+        if v["karpenterAmiAlias"].endswith("@latest"):
+            raise v.fail(
+                "karpenterAmiAlias",
+                "must be pinned in prod (al2023@vYYYYMMDD); @latest rolls every node on each AMI release",
+            )
+        if not v["karpenterNoDisruptionSchedule"]:
+            raise v.fail(
+                "karpenterNoDisruptionSchedule",
+                "must be set in prod: no voluntary node disruption during business hours",
+            )
+
+    return ClusterSettings(
+        oidc_provider_arn=v["eksOidcProviderArn"],
+        oidc_issuer=url_match.group(1),
+        velero_namespace=v["veleroNamespace"],
+        velero_schedules=schedules,
+        kubecost_namespace=v["kubecostNamespace"],
+        kubecost_host=v["kubecostHost"] or f"kubecost.{v['domain']}",
+        kubecost_ingress_scheme=v["kubecostIngressScheme"],
+        kubecost_ingress_class=v["kubecostIngressClass"],
+        kubecost_namespace_budgets=budgets,
+        kubecost_prometheus_retention_days=v["kubecostPrometheusRetentionDays"],
+        karpenter_namespace=v["karpenterNamespace"],
+        karpenter_capacity_types=v["karpenterCapacityTypes"],
+        karpenter_instance_categories=v["karpenterInstanceCategories"],
+        karpenter_cpu_limit=v["karpenterCpuLimit"],
+        karpenter_memory_limit_gi=v["karpenterMemoryLimitGi"],
+        karpenter_consolidate_after=v["karpenterConsolidateAfter"],
+        karpenter_ami_alias=v["karpenterAmiAlias"],
+        karpenter_disruption_budget_percent=v["karpenterDisruptionBudgetPercent"],
+        karpenter_no_disruption_schedule=v["karpenterNoDisruptionSchedule"],
+        karpenter_no_disruption_duration=v["karpenterNoDisruptionDuration"],
+    )

@@ -2,18 +2,104 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+import monitoring
+from monitoring.cron import max_interval_seconds
 from settings import schema as s
 from settings.loader import Values
 
-KEYS: list[s.Key] = []
+# Kubernetes label syntax: optional DNS-subdomain prefix + "/" + name (≤ 63), value ≤ 63 (may be empty).
+_LABEL_NAME = r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?"
+_LABEL_KEY = re.compile(rf"([a-z0-9]([a-z0-9.-]{{0,251}}[a-z0-9])?/)?{_LABEL_NAME}")
+_LABEL_VALUE = re.compile(rf"({_LABEL_NAME})?")
+_INTERVAL = re.compile(r"([1-9][0-9]*)(s|m)")
+
+# GatewayDown fires after `for: 2m`; at most 60 s between probes gives it at least two failed probes to go on.
+MIN_PROBE_SECONDS, MAX_PROBE_SECONDS = 10, 60
+
+
+def _label(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not _LABEL_KEY.fullmatch(key) or not _LABEL_VALUE.fullmatch(value):
+        raise ValueError(text)
+    return key, value
+
+
+def interval_seconds(text: str) -> int:
+    m = _INTERVAL.fullmatch(text)
+    if m is None:
+        raise ValueError(text)
+    return int(m.group(1)) * (60 if m.group(2) == "m" else 1)
+
+
+KEYS = [
+    s.Key("syntheticsNamespace", s.dns_label()),
+    s.Key("probeInterval", s.composite(lambda t: (interval_seconds(t), t)[1], 'a duration such as "30s" or "1m"')),
+    s.Key("probeWalletEnabled", s.boolean()),
+    s.Key(
+        "prometheusSelectorLabels",
+        s.array(s.composite(_label, 'a Kubernetes label as "key=value", e.g. "release=kube-prometheus-stack"')),
+    ),
+]
 
 
 @dataclass(frozen=True)
 class SyntheticsSettings:
-    pass
+    namespace: str  # blackbox exporter, Probes, PrometheusRule, AlertmanagerConfig and its Secrets
+    probe_interval: str  # Prometheus duration, e.g. "30s"
+    probe_wallet_enabled: bool
+    prometheus_selector_labels: tuple[tuple[str, str], ...]
+
+    @property
+    def selector_labels(self) -> dict[str, str]:
+        """Labels the cluster's Prometheus operator selects Probes, PrometheusRules and AlertmanagerConfigs on."""
+        return dict(self.prometheus_selector_labels)
 
 
 def build(v: Values) -> SyntheticsSettings:
-    return SyntheticsSettings()
+    seconds = interval_seconds(v["probeInterval"])
+    if not MIN_PROBE_SECONDS <= seconds <= MAX_PROBE_SECONDS:
+        raise v.fail(
+            "probeInterval",
+            f"expected {MIN_PROBE_SECONDS}s–{MAX_PROBE_SECONDS}s (GatewayDown waits 2m and needs at least two "
+            f"failed probes), got {s.show(v['probeInterval'])}",
+        )
+    labels = v["prometheusSelectorLabels"]
+    keys = [k for k, _ in labels]
+    duplicate = next((k for k in keys if keys.count(k) > 1), None)
+    if duplicate is not None:
+        raise v.fail("prometheusSelectorLabels", f"sets label {s.show(duplicate)} twice")
+    _check_dr_rule_thresholds(v)
+    return SyntheticsSettings(
+        namespace=v["syntheticsNamespace"],
+        probe_interval=v["probeInterval"],
+        probe_wallet_enabled=v["probeWalletEnabled"],
+        prometheus_selector_labels=labels,
+    )
+
+
+def _check_dr_rule_thresholds(v: Values) -> None:
+    """monitoring/rules/dr.yml has fixed thresholds (promtool tests exactly what is deployed); the data tier's
+    replica-lag alarm and the Velero schedules must agree with them, or the stack fails here, in one line."""
+    lag = v.get("dbReplicaLagAlarmSeconds")
+    schedules = v.get("veleroSchedules")
+    if lag is None or not schedules:
+        return
+    try:
+        longest = max(max_interval_seconds(schedule.cron) for schedule in schedules)
+    except ValueError as e:
+        raise v.fail("veleroSchedules", f"cannot tell how often backups run: {e}") from None
+    expected = monitoring.expected_thresholds(lag, longest)
+    for key, alert in (
+        ("dbReplicaLagAlarmSeconds", monitoring.REPLICA_LAG_ALERT),
+        ("veleroSchedules", monitoring.BACKUP_AGE_ALERT),
+    ):
+        have = monitoring.alert_threshold(alert)
+        if have != expected[alert]:
+            raise v.fail(
+                key,
+                f"implies {alert} at {expected[alert]} s but monitoring/rules/dr.yml alerts at {have:g} s; "
+                "change the rule and its promtool test with this setting",
+            )
