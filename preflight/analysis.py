@@ -1,17 +1,44 @@
 """What preflight learns beyond the plan: policy violations, the cost estimate and the recovery budget.
 
-`PolicySession` is the seam the policy pack plugs into: `start()` launches the pack before the program
-runs (so its start-up overlaps the run) and `analyze()` drives it over the Analyzer protocol. Until a pack
-exists in the project, the session reports nothing and `cost`/`recovery` stay null.
+`PolicySession` runs the project's CrossGuard pack the way the Pulumi CLI does: it serves a minimal Engine
+(so the pack's logging has somewhere to go), starts `python -m pulumi.policy <engine> <pack-dir>` with the pack
+directory as working directory, reads the gRPC port from the pack's first stdout line, and speaks the Analyzer
+protocol: GetAnalyzerInfo, ConfigureStack, Configure (the stack's policy config with every policy's schema
+defaults filled in and validated — the CLI does that, the SDK does not), Analyze per resource and AnalyzeStack
+once. `start()` is called before the program runs, so the pack's start-up overlaps the run.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from preflight.engine import Run
+import grpc
+import jsonschema
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
+
+from policy import cost, recovery
+from preflight.engine import UNKNOWN, ProgramError, Resource, Run, SecretValue
+from settings import PROJECT, ConfigError
+
+STARTUP_TIMEOUT_S = 30.0
+ENFORCEMENT = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.REMEDIATE: "remediate",
+    analyzer_pb2.DISABLED: "disabled",
+}
+LEVELS = {v: k for k, v in ENFORCEMENT.items()}
+COST_POLICY, RECOVERY_POLICY = "cost-within-budget", "recovery-budget"
 
 
 @dataclass(frozen=True)
@@ -37,17 +64,338 @@ class Analysis:
         return [v for v in self.violations if v.mandatory]
 
 
+class _Engine(engine_pb2_grpc.EngineServicer):
+    """The part of pulumirpc.Engine a policy pack calls: Log (kept for the run's log) and the root resource."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str]] = []
+        self._root = ""
+
+    def Log(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
+        level = {0: "debug", 1: "info", 2: "warning", 3: "error"}.get(request.severity, "info")
+        self.log.append((level, request.message))
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request: Any, context: Any) -> Any:  # noqa: N802
+        return engine_pb2.GetRootResourceResponse(urn=self._root)
+
+    def SetRootResource(self, request: Any, context: Any) -> Any:  # noqa: N802
+        self._root = request.urn
+        return engine_pb2.SetRootResourceResponse()
+
+
+# --- policy config: the CLI's reconciliation (defaults + schema validation) ---------------------------
+
+
+def load_policy_config(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(shown, None, "file not found") from None
+    except ValueError as e:
+        raise ConfigError(shown, None, f"malformed JSON: {e}") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(shown, None, "expected an object {policy-name: {enforcementLevel, ...properties}}")
+    return doc
+
+
+def _level(value: Any, shown: str, where: str) -> str:
+    if value not in LEVELS:
+        raise ConfigError(shown, None, f"{where}: enforcementLevel must be one of {', '.join(LEVELS)}, got {value!r}")
+    return str(value)
+
+
+def reconcile_config(info: Any, doc: Mapping[str, Any], shown: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """{policy: (enforcement, properties)} for every policy of the pack: file values over schema defaults,
+    validated against each policy's config schema. Raises ConfigError naming file, policy and property."""
+    policies = {p.name: p for p in info.policies}
+    for name in doc:
+        if name != "all" and name not in policies:
+            raise ConfigError(
+                shown, None, f"{name}: no such policy in pack {info.name} (policies: {', '.join(sorted(policies))})"
+            )
+    all_level: str | None = None
+    if "all" in doc:
+        entry = doc["all"]
+        all_level = _level(entry.get("enforcementLevel") if isinstance(entry, dict) else entry, shown, "all")
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for name, p in policies.items():
+        level = all_level or ENFORCEMENT[p.enforcementLevel]
+        entry = doc.get(name, {})
+        if isinstance(entry, str):
+            entry = {"enforcementLevel": entry}
+        if not isinstance(entry, dict):
+            raise ConfigError(shown, None, f"{name}: expected an enforcement level or an object, got {entry!r}")
+        if "enforcementLevel" in entry:
+            level = _level(entry["enforcementLevel"], shown, name)
+        schema_props = json_format.MessageToDict(p.configSchema.properties)
+        props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+        for key in props:
+            if key not in schema_props:
+                known = ", ".join(sorted(schema_props)) or "none"
+                raise ConfigError(shown, None, f"{name}: {key}: unknown property (properties: {known})")
+        filled = {k: s["default"] for k, s in schema_props.items() if "default" in s}
+        filled.update(props)
+        schema = {"type": "object", "properties": schema_props, "required": list(p.configSchema.required)}
+        error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(filled))
+        if error is not None:
+            where = ".".join(str(x) for x in error.absolute_path) or "(properties)"
+            raise ConfigError(shown, None, f"{name}: {where}: {error.message}")
+        out[name] = (level, filled)
+    return out
+
+
+# --- requests -------------------------------------------------------------------------------------------
+
+
+def _options(r: Resource) -> Any:
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=r.protect,
+        ignoreChanges=r.ignore_changes,
+        deleteBeforeReplace=r.delete_before_replace,
+        deleteBeforeReplaceDefined=r.delete_before_replace,
+        additionalSecretOutputs=r.additional_secret_outputs,
+        aliases=r.aliases,
+        parent=r.parent,
+    )
+
+
+def _struct(r: Resource) -> struct_pb2.Struct:
+    return r.raw_inputs if r.raw_inputs is not None else struct_pb2.Struct()
+
+
+def _provider(r: Resource, by_urn: Mapping[str, Resource]) -> Any:
+    prov = by_urn.get(r.provider)
+    if prov is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(type=prov.type, properties=_struct(prov), urn=prov.urn, name=prov.name)
+
+
+def analyze_request(r: Resource, by_urn: Mapping[str, Resource]) -> Any:
+    return analyzer_pb2.AnalyzeRequest(
+        type=r.type, properties=_struct(r), urn=r.urn, name=r.name, options=_options(r), provider=_provider(r, by_urn)
+    )
+
+
+def stack_resource(r: Resource, by_urn: Mapping[str, Resource]) -> Any:
+    return analyzer_pb2.AnalyzerResource(
+        type=r.type,
+        properties=_struct(r),
+        urn=r.urn,
+        name=r.name,
+        options=_options(r),
+        provider=_provider(r, by_urn),
+        parent=r.parent,
+        dependencies=r.dependencies,
+        propertyDependencies={
+            k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()
+        },
+    )
+
+
+# --- plain resources for the cost and recovery models ---------------------------------------------------
+
+
+def _model_value(value: Any) -> Any:
+    from policy.resources import UNKNOWN as MODEL_UNKNOWN
+
+    if value is UNKNOWN:
+        return MODEL_UNKNOWN
+    if isinstance(value, SecretValue):
+        return _model_value(value.value)
+    if isinstance(value, dict):
+        return {k: _model_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_model_value(v) for v in value]
+    return value
+
+
+def model_resources(run: Run) -> list[dict[str, Any]]:
+    """The run's resources as the contract dicts policy/cost.py and policy/recovery.py take."""
+    return [
+        {
+            "type": r.type,
+            "urn": r.urn,
+            "name": r.name,
+            "region": r.region,
+            "props": _model_value(r.inputs),
+            "protect": r.protect,
+            "id": r.id,
+        }
+        for r in run.resources
+        if r.custom and not r.is_provider
+    ]
+
+
+def _budget_limit(resources: list[dict[str, Any]]) -> float | None:
+    limits = []
+    for r in resources:
+        p = r["props"]
+        if (
+            r["type"] == "aws:budgets/budget:Budget"
+            and p.get("budgetType") == "COST"
+            and p.get("timeUnit") == "MONTHLY"
+        ):
+            try:
+                limits.append(float(p.get("limitAmount")))
+            except (TypeError, ValueError):
+                continue
+    return min(limits) if limits else None
+
+
+# --- the session ----------------------------------------------------------------------------------------
+
+
 class PolicySession:
-    """A running policy pack. This foundation version has no pack to run."""
+    """A running policy pack (or none, when the project has no pack and none was asked for)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.engine = _Engine()
+        self._engine_server: Any = None
+        self._channel: Any = None
+        self._stub: Any = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.config: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.stderr: list[str] = []
+        self.pack_name = ""
 
     @classmethod
     def start(
         cls, *, project_dir: Path, stack: str, pack_dir: Path | None = None, config_file: Path | None = None
     ) -> PolicySession:
-        return cls()
+        session = cls()
+        pack = (pack_dir or project_dir / "policy").resolve()
+        if not (pack / "PulumiPolicy.yaml").is_file():
+            if pack_dir is not None:
+                raise ConfigError(str(pack_dir), None, "not a policy pack (no PulumiPolicy.yaml)")
+            session._ready.set()
+            return session
+        cfg_path = config_file or pack / "config" / f"{stack}.json"
+        shown = str(config_file) if config_file else os.path.relpath(cfg_path, project_dir)
+        doc = load_policy_config(cfg_path, shown)
 
-    def analyze(self, run: Run, stack_settings: Any) -> Analysis:
-        return Analysis()
+        session._engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        engine_pb2_grpc.add_EngineServicer_to_server(session.engine, session._engine_server)
+        engine_port = session._engine_server.add_insecure_port("127.0.0.1:0")
+        session._engine_server.start()
+        env = {
+            **os.environ,
+            "PULUMI_PROJECT": PROJECT,
+            "PULUMI_STACK": stack,
+            "PULUMI_DRY_RUN": "true",
+        }
+        env.pop("PULUMI_CONFIG", None)
+        session.process = subprocess.Popen(
+            [sys.executable, "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", str(pack)],
+            cwd=pack,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        threading.Thread(
+            target=session._handshake, args=(doc, shown, stack, env["PULUMI_PROJECT"]), daemon=True
+        ).start()
+        return session
+
+    @property
+    def active(self) -> bool:
+        return self.process is not None
+
+    def _handshake(self, doc: dict[str, Any], shown: str, stack: str, project: str) -> None:
+        assert self.process is not None and self.process.stdout is not None and self.process.stderr is not None
+        try:
+            first = self.process.stdout.readline().decode().strip()
+            drain = threading.Thread(target=self._drain_stderr, daemon=True)
+            drain.start()
+            if not first.isdigit():
+                self.process.wait(timeout=STARTUP_TIMEOUT_S)
+                drain.join(timeout=5)
+                raise RuntimeError("exited before printing its port")
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{first}")
+            self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+            info = self._stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=STARTUP_TIMEOUT_S)
+            self.pack_name = info.name
+            self.config = reconcile_config(info, doc, shown)
+            self._stub.ConfigureStack(
+                analyzer_pb2.AnalyzerStackConfigureRequest(stack=stack, project=project, dry_run=True)
+            )
+            request = analyzer_pb2.ConfigureAnalyzerRequest()
+            for name, (level, props) in self.config.items():
+                pc = analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level])
+                pc.properties.update(props)
+                request.policyConfig[name].CopyFrom(pc)
+            self._stub.Configure(request)
+        except BaseException as e:  # noqa: BLE001 (re-raised in the caller's thread by analyze)
+            self._error = e
+        finally:
+            self._ready.set()
+
+    def _drain_stderr(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        for line in self.process.stderr:
+            self.stderr.append(line.decode(errors="replace").rstrip())
+
+    def _wait(self) -> None:
+        if not self._ready.wait(STARTUP_TIMEOUT_S):
+            raise ConfigError("policy pack", None, f"did not start within {STARTUP_TIMEOUT_S:.0f}s")
+        if isinstance(self._error, ConfigError):
+            raise self._error
+        if self._error is not None:
+            tail = next((line for line in reversed(self.stderr) if line.strip()), "")
+            raise ConfigError("policy pack", None, f"failed to start: {self._error} {tail}".strip())
+
+    def policy_config(self, name: str) -> dict[str, Any]:
+        self._wait()
+        return dict(self.config.get(name, ("advisory", {}))[1])
+
+    def analyze(self, run: Run, stack_settings: Any = None) -> Analysis:
+        self._wait()
+        analysis = Analysis()
+        if not self.active:
+            return analysis
+        by_urn = {r.urn: r for r in run.resources}
+        try:
+            pending = [(r, self._stub.Analyze.future(analyze_request(r, by_urn))) for r in run.resources]
+            stack_response = self._stub.AnalyzeStack(
+                analyzer_pb2.AnalyzeStackRequest(resources=[stack_resource(r, by_urn) for r in run.resources])
+            )
+            for r, fut in pending:
+                analysis.violations += [self._violation(d, r.urn) for d in fut.result().diagnostics]
+        except grpc.RpcError as e:
+            # A policy raised: the pack reports the exception text as the RPC's details.
+            details = e.details() if hasattr(e, "details") else str(e)
+            raise ProgramError(f"policy pack {self.pack_name} failed: {details}", config_error=False) from None
+        analysis.violations += [self._violation(d, run.stack_urn) for d in stack_response.diagnostics]
+        run.log.extend(self.engine.log)
+
+        resources = model_resources(run)
+        estimate = cost.estimate(resources, self.policy_config(COST_POLICY).get("assumptions", {}))
+        limit = _budget_limit(resources)
+        analysis.cost = {**estimate, "budget": limit, "ok": None if limit is None else estimate["total"] <= limit}
+        analysis.recovery = recovery.recovery_budget(resources, self.policy_config(RECOVERY_POLICY))
+        return analysis
+
+    @staticmethod
+    def _violation(d: Any, default_urn: str) -> Violation:
+        message = d.message
+        if d.description and message.startswith(d.description + "\n"):
+            message = message[len(d.description) + 1 :]
+        return Violation(d.policyName, ENFORCEMENT.get(d.enforcementLevel, "advisory"), d.urn or default_urn, message)
 
     def close(self) -> None:
-        pass
+        if self._channel is not None:
+            self._channel.close()
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream is not None:
+                    stream.close()
+        if self._engine_server is not None:
+            self._engine_server.stop(None)

@@ -108,10 +108,97 @@ def as_text(run: Run, analysis: Analysis, program_dir: Path) -> str:
     return "\n".join(out)
 
 
+def _usd(x: Any) -> str:
+    return f"${x:,.2f}" if isinstance(x, (int, float)) else "?"
+
+
+def _short(urn: str) -> str:
+    return urn.split("::")[-1] if "::" in urn else urn
+
+
 def _cost_lines(cost: dict[str, Any]) -> list[str]:
-    """Overridden by the policy issue with a full table; a total line keeps the shape visible."""
-    return [f"Estimated monthly cost: {cost.get('total', '?')}"]
+    """The cost table: billed resources by monthly cost (with the arithmetic), zero-cost ones with their
+    reason, free ones folded into one line per reason, the total against the budget, and what is unpriced."""
+    taken = cost.get("pricesTaken")
+    source = f"policy/prices.json, taken {taken}" if taken else "policy/prices.json"
+    out = [f"Estimated monthly cost ({cost.get('currency', 'USD')}, on-demand list prices from {source}):"]
+    items = sorted(cost.get("items") or [], key=lambda i: (-(i.get("monthly") or 0), i.get("type", ""), i.get("name")))
+    billed = [i for i in items if i.get("monthly")]
+    zero = [i for i in items if not i.get("monthly") and not str(i.get("basis", "")).startswith("free")]
+    free = [i for i in items if not i.get("monthly") and str(i.get("basis", "")).startswith("free")]
+    rows = [
+        (_usd(i.get("monthly")), i.get("name", ""), i.get("type", ""), i.get("region") or "") for i in billed + zero
+    ]
+    if rows:
+        w = [max(len(r[k]) for r in rows) for k in range(3)]
+        out.append(f"  {'Monthly':>{w[0]}}  {'Resource':<{w[1]}}  {'Type':<{w[2]}}  Region")
+        for row, item in zip(rows, billed + zero, strict=True):
+            out.append(f"  {row[0]:>{w[0]}}  {row[1]:<{w[1]}}  {row[2]:<{w[2]}}  {row[3]}".rstrip())
+            out.append(f"  {'':>{w[0]}}    {item.get('basis', '')}")
+    if free:
+        by_reason: dict[str, int] = Counter(str(i.get("basis", "")).removeprefix("free: ") for i in free)
+        out.append(f"  {len(free)} free resources at $0.00:")
+        out += [f"    {n:>3} × {reason}" for reason, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))]
+    total, budget = cost.get("total"), cost.get("budget")
+    if isinstance(budget, (int, float)) and budget > 0 and isinstance(total, (int, float)):
+        verdict = "within budget" if total <= budget else f"OVER BUDGET by {_usd(total - budget)}"
+        out.append(f"  Total {_usd(total)} of budget {_usd(budget)} ({total / budget:.1%})  {verdict}")
+    else:
+        out.append(f"  Total {_usd(total)} (no monthly COST budget to compare with)")
+    unpriced = cost.get("unpriced") or []
+    if unpriced:
+        out.append(f"  Unpriced ({len(unpriced)}, not in the total):")
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for u in unpriced:
+            groups[str(u.get("reason", ""))].append(u)
+        for reason, us in groups.items():
+            if len(us) == 1:
+                out.append(f"    - {_short(us[0].get('urn', ''))} ({us[0].get('type', '')}): {reason}")
+            else:
+                names = ", ".join(_short(u.get("urn", "")) for u in us[:6]) + (", …" if len(us) > 6 else "")
+                out.append(f"    - {len(us)} resources: {reason} — {names}")
+    return out
+
+
+def _secs(value: Any) -> str:
+    """Seconds, with minutes or hours alongside when that reads better."""
+    if not isinstance(value, (int, float)):
+        return "missing"
+    if value >= 7200:
+        return f"{value:g} s ({value / 3600:g} h)"
+    if value >= 600:
+        return f"{value:g} s ({value / 60:g} min)"
+    return f"{value:g} s"
+
+
+def _verdict(ok: Any) -> str:
+    return "PASS" if ok else "FAIL"
 
 
 def _recovery_lines(recovery: dict[str, Any]) -> list[str]:
-    return [f"Recovery budget: {recovery}"]
+    """The recovery budget: every RTO term with its seconds and basis, the total against the objective, and
+    each data class's RPO against its objective."""
+    out = [f"Recovery budget: {_verdict(recovery.get('ok'))}"]
+    rto = recovery.get("rto") or {}
+    objective = rto.get("objectiveSeconds")
+    versus = f"objective {_secs(objective)}" if objective is not None else "no objective set"
+    out.append(f"  RTO {_secs(rto.get('totalSeconds'))} vs {versus}  {_verdict(rto.get('ok'))}")
+    terms = rto.get("terms") or []
+    if terms:
+        wn = max(len(str(t.get("name", ""))) for t in terms)
+        ws = max(len(_secs(t.get("seconds"))) for t in terms)
+        out += [f"    {t.get('name', ''):<{wn}}  {_secs(t.get('seconds')):>{ws}}  {t.get('basis', '')}" for t in terms]
+    rpo = recovery.get("rpo") or []
+    if rpo:
+        out.append("  RPO per data class")
+        wc = max(len(str(e.get("dataClass", ""))) for e in rpo)
+        ws = max(len(_secs(e.get("seconds"))) for e in rpo)
+        wo = max(len(_secs(e.get("objectiveSeconds"))) for e in rpo)
+        for e in rpo:
+            obj = e.get("objectiveSeconds")
+            shown = f"≤ {_secs(obj):<{wo}}" if obj is not None else f"{'no objective':<{wo + 2}}"
+            out.append(
+                f"    {e.get('dataClass', ''):<{wc}}  {_secs(e.get('seconds')):>{ws}}  {shown}  "
+                f"{_verdict(e.get('ok'))}  {e.get('basis', '')}"
+            )
+    return out

@@ -1,0 +1,1 @@
+"""The summit-resilience CrossGuard policy pack and the pure cost and recovery models it shares with preflight."""

@@ -1,0 +1,9 @@
+"""Every policy of the pack, by area. Add a policy to its area module's POLICIES list (README: "Adding a policy")."""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from policy.policies import budgets, dr_posture, retention, tags
+
+ALL: list[Policy] = [*retention.POLICIES, *budgets.POLICIES, *tags.POLICIES, *dr_posture.POLICIES]

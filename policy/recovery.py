@@ -1,0 +1,567 @@
+"""The recovery budget: how long a regional failover takes (RTO) and how much data it can lose (RPO), read off
+the resource properties of a stack, term by term, and compared with the stack's objectives.
+
+RTO = detection + DNS + database promotion + application reconnect:
+- detection: the PRIMARY failover record's health check, requestInterval × failureThreshold (AWS defaults
+  30 s × 3 when unset); a CloudWatch-alarm health check takes its alarm's period × evaluationPeriods. With
+  several services (gateway, wallet, …) the slowest one counts: the region is back when all are.
+- DNS: resolvers keep the old answer until it expires — 60 s for alias records (Route53 answers aliases with
+  a 60 s TTL), else the record's TTL.
+- promotion and reconnect: `objectives["dbPromotionSeconds"]` and `objectives["appReconnectSeconds"]`,
+  measured by the drill and configured per stack.
+
+RPO per data class:
+- `database`: the threshold of the `ReplicaLag` CloudWatch alarm on the cross-region replica (lag beyond it
+  pages someone, so it is the loss the stack accepts); unbounded without a replica or without the alarm.
+- `s3:<purpose>` (one per bucket data-class): 900 s when the bucket's replication uses Replication Time
+  Control (S3's 15-minute SLA); unbounded when replication has no time bound or is missing.
+- `cluster-state`: the longest gap between runs of the Velero schedules (cron), i.e. 24 h for a nightly one.
+
+Which objective applies to which class: the seeds' 5-minute RPO ("latest tx id vs. replica") is about the
+database. S3 cannot promise better than RTC's 15 minutes, and cluster state is declarative (rebuilt from git
+and Helm; Velero covers the rest nightly). So `objectives["rpoSeconds"]` applies to `database` and to any
+class without its own objective; `s3` and `cluster-state` default to `CLASS_RPO_DEFAULTS`, and
+`objectives["rpoSecondsByClass"]` ({class or "s3": seconds, or None for "no objective"}) overrides both.
+Every term carries its basis; a missing piece is reported (seconds None, ok False) rather than guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+ALIAS_TTL_SECONDS = 60
+DEFAULT_REQUEST_INTERVAL = 30  # Route53 health check defaults
+DEFAULT_FAILURE_THRESHOLD = 3
+RTC_SECONDS = 900  # S3 Replication Time Control replicates 99.99 % of objects within 15 minutes
+CLASS_RPO_DEFAULTS: dict[str, int] = {"s3": RTC_SECONDS, "cluster-state": 86400}
+
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+RECORD = "aws:route53/record:Record"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+RDS = "aws:rds/instance:Instance"
+BUCKET = "aws:s3/bucket:Bucket"
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+VELERO_SCHEDULE = "kubernetes:velero.io/v1:Schedule"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+_UNKNOWN_STRINGS = frozenset(
+    {
+        "<computed>",
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "030794c1-ac77-496b-92df-f27374a8bd58",
+        "e48ece36-62e2-4504-bad9-02848725956a",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
+
+
+def is_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value in _UNKNOWN_STRINGS
+    return type(value).__name__ == "_Unknown"
+
+
+def _v(value: Any) -> Any:
+    """A plain, known value, or None (unknown values and secrets' wrappers are unwrapped/dropped)."""
+    if type(value).__name__ == "SecretValue":
+        value = value.value
+    return None if is_unknown(value) else value
+
+
+def _num(value: Any) -> float | None:
+    value = _v(value)
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _secs(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def _label(r: Mapping[str, Any]) -> str:
+    return str(r.get("name") or r.get("urn", "?"))
+
+
+# --- cron ----------------------------------------------------------------------------------------------
+
+_DESCRIPTORS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+_MONTHS = {
+    m: i + 1 for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))
+}
+_DAYS = {d: i for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}
+_NO_NAMES: dict[str, int] = {}
+_FIELDS: tuple[tuple[int, int, dict[str, int]], ...] = (
+    (0, 59, _NO_NAMES),
+    (0, 23, _NO_NAMES),
+    (1, 31, _NO_NAMES),
+    (1, 12, _MONTHS),
+    (0, 7, _DAYS),
+)
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+# Simulate eight years so that leap-day and rare day-of-month/day-of-week combinations repeat at least once.
+_SIM_START = dt.date(2024, 1, 1)
+_SIM_DAYS = 8 * 366
+
+
+class CronError(ValueError):
+    """A schedule this model cannot evaluate (the message says why)."""
+
+
+def _field(text: str, lo: int, hi: int, names: Mapping[str, int]) -> set[int]:
+    out: set[int] = set()
+    for item in text.split(","):
+        step = 1
+        if "/" in item:
+            item, step_text = item.split("/", 1)
+            if not step_text.isdigit() or int(step_text) == 0:
+                raise CronError(f"bad step in {text!r}")
+            step = int(step_text)
+        if item in ("*", "?"):
+            start, end = lo, hi
+        else:
+            bounds = [_atom(a, names) for a in item.split("-", 1)]
+            start = bounds[0]
+            end = bounds[1] if len(bounds) == 2 else (hi if step > 1 else start)
+        if not (lo <= start <= hi and lo <= end <= hi and start <= end):
+            raise CronError(f"{text!r} is outside {lo}–{hi}")
+        out.update(range(start, end + 1, step))
+    return out
+
+
+def _atom(text: str, names: Mapping[str, int]) -> int:
+    if text.upper() in names:
+        return names[text.upper()]
+    if not text.isdigit():
+        raise CronError(f"unsupported cron token {text!r}")
+    return int(text)
+
+
+def cron_period_seconds(expr: str) -> int:
+    """The longest interval between two consecutive runs of a cron schedule, in seconds.
+
+    Standard five-field cron (minute hour day-of-month month day-of-week) with lists, ranges, steps and
+    month/day names, the @hourly/@daily/@weekly/@monthly/@yearly descriptors and Velero's `@every 6h`.
+    Day-of-month and day-of-week both restricted means either matches (cron semantics). Times are UTC.
+    Raises CronError for anything else, and for schedules that never run.
+    """
+    text = " ".join(str(expr).split())
+    if text.startswith("@every "):
+        m = _DURATION.match(text.split(" ", 1)[1])
+        if not m or not any(m.groups()):
+            raise CronError(f"unsupported @every duration in {expr!r}")
+        h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+        seconds = h * 3600 + mi * 60 + s
+        if seconds <= 0:
+            raise CronError(f"@every duration must be positive in {expr!r}")
+        return round(seconds)
+    text = _DESCRIPTORS.get(text.lower(), text)
+    parts = text.split(" ")
+    if len(parts) != 5:
+        raise CronError(f"expected 5 fields, got {len(parts)} in {expr!r}")
+    minutes, hours, doms, months, dows = (
+        _field(p, lo, hi, names) for p, (lo, hi, names) in zip(parts, _FIELDS, strict=True)
+    )
+    dows = {d % 7 for d in dows}
+    dom_star, dow_star = parts[2][0] in "*?", parts[4][0] in "*?"
+    times = sorted(h * 3600 + m * 60 for h in hours for m in minutes)
+
+    def runs_on(day: dt.date) -> bool:
+        if day.month not in months:
+            return False
+        dom_ok, dow_ok = day.day in doms, day.isoweekday() % 7 in dows
+        return (dom_ok and dow_ok) if (dom_star or dow_star) else (dom_ok or dow_ok)
+
+    days = [i for i in range(_SIM_DAYS) if runs_on(_SIM_START + dt.timedelta(days=i))]
+    if not days or (len(days) == 1 and len(times) == 1):
+        raise CronError(f"{expr!r} never runs (or runs once) in eight years")
+    longest = max((b - a for a, b in itertools.pairwise(times)), default=0)
+    for a, b in itertools.pairwise(days):
+        longest = max(longest, (b - a) * 86400 + times[0] - times[-1])
+    return longest
+
+
+def _human(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{_secs(seconds / size)} {unit}"
+    return f"{_secs(seconds)} s"
+
+
+# --- RTO ---------------------------------------------------------------------------------------------
+
+
+def _by_type(resources: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    out: dict[str, list[Mapping[str, Any]]] = {}
+    for r in resources:
+        out.setdefault(str(r.get("type")), []).append(r)
+    return out
+
+
+def _props(r: Mapping[str, Any]) -> Mapping[str, Any]:
+    p = r.get("props")
+    return p if isinstance(p, Mapping) else {}
+
+
+def _tags(r: Mapping[str, Any]) -> Mapping[str, Any]:
+    t = _props(r).get("tags")
+    return t if isinstance(t, Mapping) else {}
+
+
+def _host_matches(a: str, b: str) -> bool:
+    a, b = a.rstrip(".").lower(), b.rstrip(".").lower()
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _failover_role(record: Mapping[str, Any]) -> str | None:
+    policies = _v(_props(record).get("failoverRoutingPolicies")) or []
+    for p in policies if isinstance(policies, list) else []:
+        if isinstance(p, Mapping) and isinstance(_v(p.get("type")), str):
+            return str(p["type"]).upper()
+    return None
+
+
+def _check_hosts(check: Mapping[str, Any]) -> list[str]:
+    """Hosts a health check says it guards: its service-host tag and the first word of its Name tag."""
+    tags = _tags(check)
+    hosts = [str(_v(tags.get("service-host")) or "")]
+    name = _v(tags.get("Name"))
+    if isinstance(name, str) and name.strip():
+        hosts.append(name.split()[0])
+    return [h for h in hosts if h]
+
+
+def _host_score(host: str, check: Mapping[str, Any]) -> int:
+    """How well a record's host matches a check: 3 same host, 2 same first label, 1 label prefix, 0 none."""
+    label = host.split(".", 1)[0].lower()
+    best = 0
+    for h in _check_hosts(check):
+        if _host_matches(h, host):
+            best = max(best, 3)
+        elif h.split(".", 1)[0].lower() == label:
+            best = max(best, 2)
+        elif label.startswith(h.split(".", 1)[0].lower() + "-"):
+            best = max(best, 1)
+    return best
+
+
+def _health_check_for(record: Mapping[str, Any], checks: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The health check of a PRIMARY record: by id when the dicts carry ids, else by the failover-role and
+    service-host/Name tags (the best unambiguous match)."""
+    ref = _v(_props(record).get("healthCheckId"))
+    if ref:
+        by_id = [c for c in checks if ref == c.get("id")]
+        if by_id:
+            return by_id[0]
+    host = str(_v(_props(record).get("name")) or "")
+    primaries = [c for c in checks if str(_v(_tags(c).get("failover-role")) or "").lower() == "primary"]
+    scored = [(_host_score(host, c), i) for i, c in enumerate(primaries)] if host else []
+    top = max((s for s, _ in scored), default=0)
+    best = [primaries[i] for s, i in scored if s == top and s > 0]
+    if len(best) == 1:
+        return best[0]
+    if not scored and len(primaries) == 1:
+        return primaries[0]
+    if not primaries and len(checks) == 1:
+        return checks[0]
+    return None
+
+
+def _detection(check: Mapping[str, Any], alarms: list[Mapping[str, Any]]) -> tuple[float | None, str]:
+    p, name = _props(check), _label(check)
+    kind = str(_v(p.get("type")) or "HTTP").upper()
+    if kind == "CALCULATED":
+        return None, f"health check {name} is CALCULATED: detection depends on its children (not modelled)"
+    if kind == "CLOUDWATCH_METRIC":
+        alarm_name = _v(p.get("cloudwatchAlarmName"))
+        alarm = next((a for a in alarms if alarm_name and _v(_props(a).get("name")) == alarm_name), None)
+        if alarm is None:
+            return None, f"health check {name} watches alarm {alarm_name!r}, which is not in this stack"
+        period, periods = _num(_props(alarm).get("period")), _num(_props(alarm).get("evaluationPeriods"))
+        if period is None or periods is None:
+            return None, f"alarm {alarm_name} period/evaluationPeriods not known until deploy"
+        return period * periods, f"health check {name} ← alarm {alarm_name}: {_secs(period)} s × {_secs(periods)}"
+    interval_raw, threshold_raw = p.get("requestInterval"), p.get("failureThreshold")
+    interval, threshold = _num(interval_raw), _num(threshold_raw)
+    notes = []
+    if interval is None:
+        if interval_raw is not None:
+            return None, f"health check {name} requestInterval not known until deploy"
+        interval = DEFAULT_REQUEST_INTERVAL
+        notes.append("interval AWS default")
+    if threshold is None:
+        if threshold_raw is not None:
+            return None, f"health check {name} failureThreshold not known until deploy"
+        threshold = DEFAULT_FAILURE_THRESHOLD
+        notes.append("threshold AWS default")
+    extra = f" ({', '.join(notes)})" if notes else ""
+    return interval * threshold, (
+        f"health check {name}: {_secs(interval)} s interval × {_secs(threshold)} failures{extra}"
+    )
+
+
+def _dns(record: Mapping[str, Any]) -> tuple[float | None, str]:
+    p, name = _props(record), _v(_props(record).get("name")) or _label(record)
+    aliases = p.get("aliases")
+    if aliases and not is_unknown(aliases):
+        return ALIAS_TTL_SECONDS, f"record {name} is an alias: resolvers cache it {ALIAS_TTL_SECONDS} s"
+    ttl = _num(p.get("ttl"))
+    if ttl is None:
+        return None, f"record {name} has no known TTL"
+    return ttl, f"record {name} TTL {_secs(ttl)} s"
+
+
+def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any]) -> dict[str, Any]:
+    checks, alarms = by.get(HEALTH_CHECK, []), by.get(ALARM, [])
+    primaries = [r for r in by.get(RECORD, []) if _failover_role(r) == "PRIMARY"]
+    terms: list[dict[str, Any]] = []
+
+    if not primaries:
+        terms.append({"name": "detection", "seconds": None, "basis": "no PRIMARY failover record in this stack"})
+        terms.append({"name": "dns", "seconds": None, "basis": "no failover records in this stack"})
+    else:
+        found: list[tuple[float | None, str]] = []
+        for rec in primaries:
+            check = _health_check_for(rec, checks)
+            if check is None:
+                host = _v(_props(rec).get("name")) or _label(rec)
+                found.append((None, f"PRIMARY record {host} has no health check in this stack"))
+            else:
+                found.append(_detection(check, alarms))
+        missing = [basis for s, basis in found if s is None]
+        if missing:
+            terms.append({"name": "detection", "seconds": None, "basis": "; ".join(missing)})
+        else:
+            s, basis = max(found, key=lambda f: f[0] or 0)
+            others = f" (slowest of {len(found)} services)" if len(found) > 1 else ""
+            terms.append({"name": "detection", "seconds": _secs(s or 0), "basis": basis + others})
+        dns = [_dns(rec) for rec in primaries]
+        unknown = [basis for s, basis in dns if s is None]
+        if unknown:
+            terms.append({"name": "dns", "seconds": None, "basis": "; ".join(unknown)})
+        else:
+            s, basis = max(dns, key=lambda d: d[0] or 0)
+            terms.append({"name": "dns", "seconds": _secs(s or 0), "basis": basis})
+
+    instances = by.get(RDS, [])
+    replicas = [r for r in instances if _props(r).get("replicateSourceDb")]
+    promotion = _num(objectives.get("dbPromotionSeconds"))
+    if not instances:
+        terms.append(
+            {"name": "dbPromotion", "seconds": 0, "basis": "no RDS instance in this stack: nothing to promote"}
+        )
+    elif not replicas:
+        terms.append({"name": "dbPromotion", "seconds": None, "basis": "no cross-region replica to promote"})
+    elif promotion is None:
+        terms.append({"name": "dbPromotion", "seconds": None, "basis": "objectives.dbPromotionSeconds not set"})
+    else:
+        names = ", ".join(_label(r) for r in replicas)
+        terms.append(
+            {
+                "name": "dbPromotion",
+                "seconds": _secs(promotion),
+                "basis": f"promote replica {names}: configured estimate (dbPromotionSeconds)",
+            }
+        )
+    reconnect = _num(objectives.get("appReconnectSeconds"))
+    terms.append(
+        {"name": "appReconnect", "seconds": None, "basis": "objectives.appReconnectSeconds not set"}
+        if reconnect is None
+        else {
+            "name": "appReconnect",
+            "seconds": _secs(reconnect),
+            "basis": "application reconnect allowance (appReconnectSeconds)",
+        }
+    )
+    known = [t["seconds"] for t in terms]
+    total = _secs(sum(known)) if all(s is not None for s in known) else None
+    objective = _num(objectives.get("rtoSeconds"))
+    ok = total is not None and objective is not None and total <= objective
+    return {
+        "terms": terms,
+        "totalSeconds": total,
+        "objectiveSeconds": None if objective is None else _secs(objective),
+        "ok": ok,
+    }
+
+
+# --- RPO ---------------------------------------------------------------------------------------------
+
+
+def _objective(data_class: str, objectives: Mapping[str, Any]) -> tuple[float | None, bool]:
+    """(objective seconds, whether the class has an objective at all)."""
+    by_class = objectives.get("rpoSecondsByClass")
+    by_class = by_class if isinstance(by_class, Mapping) else {}
+    family = data_class.split(":", 1)[0]
+    for key in (data_class, family):
+        if key in by_class:
+            value = _num(by_class[key])
+            return value, value is not None
+    if family in CLASS_RPO_DEFAULTS:
+        return float(CLASS_RPO_DEFAULTS[family]), True
+    value = _num(objectives.get("rpoSeconds"))
+    return value, True
+
+
+def _rpo_entry(data_class: str, seconds: float | None, basis: str, objectives: Mapping[str, Any]) -> dict[str, Any]:
+    objective, has = _objective(data_class, objectives)
+    if not has:
+        ok, basis = True, basis + " (no objective for this class)"
+    else:
+        ok = seconds is not None and objective is not None and seconds <= objective
+    return {
+        "dataClass": data_class,
+        "seconds": None if seconds is None else _secs(seconds),
+        "basis": basis,
+        "objectiveSeconds": None if objective is None else _secs(objective),
+        "ok": ok,
+    }
+
+
+def _alarm_metric_names(alarm: Mapping[str, Any]) -> list[str]:
+    p = _props(alarm)
+    names = [_v(p.get("metricName"))]
+    for q in _v(p.get("metricQueries")) or []:
+        if isinstance(q, Mapping) and isinstance(q.get("metric"), Mapping):
+            names.append(_v(q["metric"].get("metricName")))
+    return [n for n in names if isinstance(n, str)]
+
+
+def _database_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> tuple[float | None, str]:
+    instances = by.get(RDS, [])
+    if not instances:
+        return None, "no RDS instance in this stack"
+    replicas = [r for r in instances if _props(r).get("replicateSourceDb")]
+    if not replicas:
+        return None, "no cross-region read replica: unbounded (only backups remain)"
+    lag_alarms = [a for a in by.get(ALARM, []) if "ReplicaLag" in _alarm_metric_names(a)]
+    names = ", ".join(_label(r) for r in replicas)
+    if not lag_alarms:
+        return None, f"replica {names} has no ReplicaLag alarm bounding its lag"
+    thresholds = [(_num(_props(a).get("threshold")), _label(a)) for a in lag_alarms]
+    if any(t is None for t, _ in thresholds):
+        return None, "ReplicaLag alarm threshold not known until deploy"
+    worst, alarm = max(thresholds, key=lambda t: t[0] or 0)
+    return worst, f"ReplicaLag alarm {alarm} threshold {_secs(worst or 0)} s on replica {names}"
+
+
+def _bucket_purpose(b: Mapping[str, Any]) -> str:
+    tag = _v(_tags(b).get("data-class"))
+    return str(tag) if tag else _label(b)
+
+
+def _replication_purpose(cfg: Mapping[str, Any], buckets: list[Mapping[str, Any]], purposes: list[str]) -> str | None:
+    ref = _v(_props(cfg).get("bucket"))
+    for b in buckets:
+        if ref and ref in (_v(_props(b).get("bucket")), b.get("name")):
+            return _bucket_purpose(b)
+    text = f"{cfg.get('name', '')} {cfg.get('urn', '')}"
+    named = [p for p in sorted(purposes, key=len, reverse=True) if p in text]
+    if named:
+        return named[0]
+    return purposes[0] if len(purposes) == 1 else None
+
+
+def _s3_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[str, float | None, str]]:
+    buckets = by.get(BUCKET, [])
+    if not buckets:
+        return [("s3", None, "no S3 buckets in this stack")]
+    purposes = sorted({_bucket_purpose(b) for b in buckets})
+    configs: dict[str, list[Mapping[str, Any]]] = {}
+    for cfg in by.get(REPLICATION, []):
+        purpose = _replication_purpose(cfg, buckets, purposes)
+        if purpose is not None:
+            configs.setdefault(purpose, []).append(cfg)
+    out: list[tuple[str, float | None, str]] = []
+    for purpose in purposes:
+        cfgs = configs.get(purpose, [])
+        if not cfgs:
+            out.append((f"s3:{purpose}", None, "not replicated: unbounded"))
+            continue
+        rules = [x for c in cfgs for x in (_v(_props(c).get("rules")) or []) if isinstance(x, Mapping)]
+        dests = [x.get("destination") for x in rules if isinstance(x.get("destination"), Mapping)]
+        rtc = [d for d in dests if isinstance(d, Mapping) and _rtc_enabled(d.get("replicationTime"))]
+        if rtc:
+            out.append((f"s3:{purpose}", RTC_SECONDS, f"{_label(cfgs[0])}: Replication Time Control (15-minute SLA)"))
+        else:
+            out.append((f"s3:{purpose}", None, f"{_label(cfgs[0])}: replication without RTC has no time bound"))
+    return out
+
+
+def _rtc_enabled(block: Any) -> bool:
+    return isinstance(block, Mapping) and str(_v(block.get("status")) or "").lower() == "enabled"
+
+
+def _velero_schedules(by: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[str, Any, bool]]:
+    """(name, cron, paused) of every Velero schedule: Schedule CRs and the velero Helm release's values."""
+    out: list[tuple[str, Any, bool]] = []
+    for s in by.get(VELERO_SCHEDULE, []):
+        spec = _props(s).get("spec")
+        spec = spec if isinstance(spec, Mapping) else {}
+        meta = _props(s).get("metadata")
+        name = _v(meta.get("name")) if isinstance(meta, Mapping) else None
+        out.append((str(name or _label(s)), spec.get("schedule"), bool(_v(spec.get("paused")))))
+    for rel in by.get(HELM_RELEASE, []):
+        chart = str(_v(_props(rel).get("chart")) or "")
+        if not chart.rstrip("/").endswith("velero"):
+            continue
+        values = _v(_props(rel).get("values"))
+        if isinstance(values, str):
+            try:
+                values = json.loads(values)
+            except ValueError:
+                values = {}
+        schedules = values.get("schedules") if isinstance(values, Mapping) else None
+        for key, sched in (schedules or {}).items() if isinstance(schedules, Mapping) else []:
+            if isinstance(sched, Mapping):
+                out.append((f"{_label(rel)}/{key}", sched.get("schedule"), bool(_v(sched.get("paused")))))
+    return out
+
+
+def _cluster_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> tuple[float | None, str]:
+    schedules = _velero_schedules(by)
+    active = [(n, c) for n, c, paused in schedules if not paused]
+    if not active:
+        return None, "no active Velero schedule in this stack" + (" (all paused)" if schedules else "")
+    periods: list[tuple[float, str]] = []
+    for name, cron in active:
+        if is_unknown(cron) or not isinstance(cron, str):
+            return None, f"schedule {name}: cron not known until deploy"
+        try:
+            seconds = cron_period_seconds(cron)
+        except CronError as e:
+            return None, f"schedule {name}: unknown period ({e})"
+        periods.append((seconds, f"Velero schedule {name} {cron!r}: every {_human(seconds)} at most"))
+    worst = max(periods, key=lambda p: p[0])
+    more = f" (longest of {len(periods)} schedules)" if len(periods) > 1 else ""
+    return worst[0], worst[1] + more
+
+
+def recovery_budget(resources: Iterable[Mapping[str, Any]], objectives: Mapping[str, Any]) -> dict[str, Any]:
+    """RTO terms and total, RPO per data class, each against its objective, with the basis of every figure."""
+    by = _by_type(resources)
+    objectives = objectives or {}
+    rto = _rto(by, objectives)
+    rpo = [_rpo_entry("database", *_database_rpo(by), objectives)]
+    rpo += [_rpo_entry(cls, s, basis, objectives) for cls, s, basis in _s3_rpo(by)]
+    rpo.append(_rpo_entry("cluster-state", *_cluster_rpo(by), objectives))
+    return {"rto": rto, "rpo": rpo, "ok": bool(rto["ok"] and all(e["ok"] for e in rpo))}
