@@ -1,0 +1,6 @@
+"""DR drill and backup verification tooling: `python -m ops verify|drill|failback|lab`.
+
+Inputs are the stack outputs exactly as `pulumi stack output --json --show-secrets` prints them (ops.outputs);
+every AWS call goes through ops.aws (retries, request-id capture, deletes refused); time and the outside world
+(health status, DNS, HTTP probes, canary rows) come through ops.clock / ops.observers so tests drive timelines.
+"""

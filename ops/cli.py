@@ -1,0 +1,561 @@
+"""`python -m ops verify|drill|failback|lab` — see `python -m ops COMMAND --help`.
+
+Exit codes: 0 ok; 1 a check failed or a drill objective was missed (or the drill stopped); 2 usage or input error
+(missing/malformed outputs, production without --confirm-production prod, a bad --resume directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from ops.aws import ClientFactory, RefusedOperation
+from ops.clock import Clock, SystemClock
+from ops.drill import FAULT_DB_CHOICES, Drill, DrillOptions, ProductionRefused, World, plan, require_confirmation
+from ops.failback import Failback, FailbackOptions, database_return_plan
+from ops.failback import plan as failback_plan
+from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
+from ops.outputs import OutputsError, StackOutputs, load
+from ops.runner import StepFailed
+from ops.velero import FileVelero, KubectlVelero, VeleroSource
+from ops.verify import FAIL, Verifier, VerifyOptions, failed
+
+SECRETS_ARN_REGION = re.compile(r"arn:aws[-a-z]*:secretsmanager:([a-z0-9-]+):")
+
+
+class UsageError(Exception):
+    """Exit 2 with this one line."""
+
+
+@dataclass
+class Deps:
+    """What main() builds from the environment; tests inject their own."""
+
+    factory: ClientFactory | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    world: World | None = None
+    health: HealthObserver | None = None
+    velero: VeleroSource | None = None
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+
+
+# --- argument parsing ---------------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _stack_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stack", required=True, help="stack name (dev, stage, prod); must match the outputs' environment")
+    p.add_argument(
+        "--outputs",
+        required=True,
+        metavar="FILE",
+        help="stack outputs as printed by `pulumi stack output --json --show-secrets` (- for stdin)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: tables for a terminal (default); json: one JSON document on stdout",
+    )
+    p.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="send every AWS call to this endpoint (a moto server); default OPS_AWS_ENDPOINT_URL or AWS",
+    )
+    p.add_argument(
+        "--retry-mode",
+        choices=("standard", "adaptive"),
+        default="standard",
+        help="botocore retry mode for throttling and 5xx (adaptive also rate-limits client-side)",
+    )
+    p.add_argument("--max-attempts", type=int, default=8, help="botocore attempts per API call, retries included")
+
+
+def _verify_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("verification thresholds")
+    g.add_argument(
+        "--rpo-seconds",
+        type=_positive,
+        default=None,
+        help="RPO objective: max replica lag and age of the latest restorable time (default: outputs' "
+        "recoveryObjectives.rpoSeconds, else 300 — the seed's 5 min)",
+    )
+    g.add_argument("--lag-window-minutes", type=int, default=15, help="ReplicaLag window for the max (default 15)")
+    g.add_argument(
+        "--snapshot-max-age-hours",
+        type=_positive,
+        default=26,
+        help="newest DB snapshot must be younger (default 26: daily backups + 2 h)",
+    )
+    g.add_argument(
+        "--velero-json",
+        metavar="FILE",
+        help="saved output of `kubectl -n NS get backups.velero.io,schedules.velero.io -o json`; "
+        "default: run that kubectl command",
+    )
+    g.add_argument("--kubectl", default="kubectl", help="kubectl binary for the Velero check (default kubectl)")
+    g.add_argument(
+        "--velero-grace-minutes",
+        type=_positive,
+        default=30,
+        help="allowed beyond the schedule interval for a backup to complete (default 30)",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python -m ops",
+        description="DR drills and backup verification for summit-resilience stacks.",
+        epilog="Exit codes: 0 ok, 1 check failed / objective missed, 2 usage or input error.",
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser(
+        "verify",
+        help="check replication and backups are healthy (read-only)",
+        description="Read-only checks: DB primary/replica available, replica lag ≤ RPO, latest "
+        "restorable time, automated backups replicated to the DR region, newest snapshot "
+        "age, S3 replication (RTC, no failed operations), health checks, Velero backup age.",
+    )
+    _stack_args(v)
+    _verify_args(v)
+
+    d = sub.add_parser(
+        "drill",
+        help="region-failover drill (dry-run unless --execute)",
+        description="Invert the primary Route53 health check, promote the DR replica, re-point the "
+        "endpoint parameter, measure RTO/RPO and write an evidence bundle. Dry-run by "
+        "default: prints each step and the API calls it would make.",
+    )
+    _stack_args(d)
+    d.add_argument("--execute", action="store_true", help="really run the drill (default: print the plan)")
+    d.add_argument(
+        "--confirm-production", metavar="STACK", help="required as `--confirm-production prod` to drill the prod stack"
+    )
+    d.add_argument(
+        "--evidence-dir",
+        default="evidence",
+        metavar="DIR",
+        help="bundles go to DIR/<stack>-<UTC time>/ (default ./evidence)",
+    )
+    d.add_argument("--resume", metavar="DIR", help="continue a crashed or stopped drill from its bundle directory")
+    g = d.add_argument_group("objectives")
+    g.add_argument(
+        "--rto-seconds",
+        type=_positive,
+        default=None,
+        help="RTO objective (default: outputs' recoveryObjectives.rtoSeconds, else 900 — the seed's 15 min)",
+    )
+    g = d.add_argument_group("fault and promotion")
+    g.add_argument(
+        "--fault-db",
+        choices=FAULT_DB_CHOICES,
+        default="none",
+        help="also reboot or stop the primary instance (RDS refuses to stop a primary that has replicas)",
+    )
+    g.add_argument(
+        "--backup-retention-days",
+        type=int,
+        default=7,
+        help="BackupRetentionPeriod for promote_read_replica (default 7)",
+    )
+    g = d.add_argument_group("probes and canary")
+    g.add_argument("--probe-url", metavar="URL", help="URL of the synthetic probe (default gatewayUrl)")
+    g.add_argument("--probe-interval", type=_positive, default=5.0, help="seconds between probes (default 5)")
+    g.add_argument(
+        "--canary",
+        action="store_true",
+        help="write canary rows through the primary endpoint (credentials from dbSecretArn) and read the "
+        "newest after promotion for RPO; without it RPO = ReplicaLag at the fault",
+    )
+    g.add_argument("--canary-database", default="postgres", help="database for the canary table (default postgres)")
+    g.add_argument("--canary-interval", type=_positive, default=1.0, help="seconds between canary rows (default 1)")
+    g = d.add_argument_group("waits (each shows progress: what, elapsed/timeout)")
+    g.add_argument("--poll-interval", type=_positive, default=10.0, help="seconds between polls (default 10)")
+    g.add_argument("--health-timeout", type=_positive, default=180.0, help="health check → Unhealthy (default 180)")
+    g.add_argument("--dns-timeout", type=_positive, default=300.0, help="DNS → secondary (default 300)")
+    g.add_argument("--promote-timeout", type=_positive, default=1200.0, help="promotion → available (default 1200)")
+    g.add_argument("--first-good-timeout", type=_positive, default=900.0, help="re-point → first 2xx (default 900)")
+    g.add_argument("--skip-verify", action="store_true", help="do not run verify first (not recommended)")
+    _verify_args(d)
+
+    f = sub.add_parser(
+        "failback",
+        help="rebuild the primary region after a drill (dry-run unless --execute)",
+        description="Create a replica of the promoted instance in the original region, point the "
+        "primary region's endpoint parameter at the writer, undo the health-check "
+        "inversion and wait for DNS to return; prints the database switch-back plan.",
+    )
+    _stack_args(f)
+    f.add_argument("--execute", action="store_true", help="really run it (default: print the plan)")
+    f.add_argument("--confirm-production", metavar="STACK", help="required as `--confirm-production prod` for prod")
+    f.add_argument("--evidence-dir", default="evidence", metavar="DIR", help="where the failback bundle goes")
+    f.add_argument("--poll-interval", type=_positive, default=30.0, help="seconds between polls (default 30)")
+    f.add_argument("--replica-timeout", type=_positive, default=7200.0, help="replica → available (default 7200)")
+    f.add_argument("--health-timeout", type=_positive, default=300.0, help="health check → Healthy (default 300)")
+
+    lab = sub.add_parser(
+        "lab",
+        help="real PostgreSQL primary + streaming replica failover on loopback",
+        description="initdb a PostgreSQL 15 primary, pg_basebackup a streaming replica, write canary "
+        "rows, kill the primary, pg_promote the replica; measure promotion time and RPO "
+        "and write the same evidence bundle as the drill.",
+    )
+    lab.add_argument("--evidence-dir", default="evidence", metavar="DIR", help="bundle goes to DIR/lab-<UTC time>/")
+    lab.add_argument("--canary-interval", type=_positive, default=0.1, help="seconds between canary rows (0.1)")
+    lab.add_argument("--write-seconds", type=_positive, default=3.0, help="seconds of writes before the kill (3)")
+    lab.add_argument("--format", choices=("text", "json"), default="text", help="text tables or one JSON document")
+    return top
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _outputs(args: argparse.Namespace) -> StackOutputs:
+    outputs = load(args.outputs)
+    if outputs.environment is not None and outputs.environment != args.stack:
+        raise UsageError(f"{args.outputs}: outputs are for environment {outputs.environment}, not --stack {args.stack}")
+    return outputs
+
+
+def _factory(args: argparse.Namespace, deps: Deps) -> ClientFactory:
+    return deps.factory or ClientFactory(
+        endpoint_url=args.endpoint_url, retry_mode=args.retry_mode, max_attempts=args.max_attempts
+    )
+
+
+def _verify_options(args: argparse.Namespace, outputs: StackOutputs) -> VerifyOptions:
+    return VerifyOptions(
+        rpo_seconds=args.rpo_seconds or outputs.rpo_objective_seconds or 300,
+        lag_window_minutes=args.lag_window_minutes,
+        snapshot_max_age_hours=args.snapshot_max_age_hours,
+        velero_grace_minutes=args.velero_grace_minutes,
+    )
+
+
+def _velero(args: argparse.Namespace, outputs: StackOutputs, deps: Deps) -> VeleroSource | None:
+    if deps.velero is not None:
+        return deps.velero
+    if args.velero_json:
+        return FileVelero(args.velero_json)
+    if outputs.velero is not None:
+        return KubectlVelero(outputs.velero.namespace, args.kubectl)
+    return None
+
+
+def _console(stream: TextIO) -> Any:
+    from rich.console import Console
+
+    return Console(file=stream, soft_wrap=False, width=None if stream.isatty() else 160)
+
+
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], stream: TextIO) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(title), title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))  # "rds[us-east-1]" is text, not rich markup
+    _console(stream).print(table)
+
+
+def _progress(deps: Deps) -> Any:
+    def say(message: str) -> None:
+        print(message, file=deps.stderr, flush=True)
+
+    return say
+
+
+def _json(document: Any, stream: TextIO) -> None:
+    stream.write(json.dumps(document, indent=2, default=str) + "\n")
+
+
+def canary_conninfo(factory: ClientFactory, outputs: StackOutputs, endpoint: str, database: str) -> str:
+    """libpq connection string for `endpoint` with the credentials in dbSecretArn (never printed or logged)."""
+    import psycopg.conninfo
+
+    if outputs.secret_arn is None:
+        raise UsageError(f"{outputs.source}: --canary needs the dbSecretArn output")
+    match = SECRETS_ARN_REGION.match(outputs.secret_arn)
+    assert match is not None
+    secret = json.loads(
+        factory.client("secretsmanager", match.group(1)).get_secret_value(SecretId=outputs.secret_arn)["SecretString"]
+    )
+    host, _, port = endpoint.partition(":")
+    return psycopg.conninfo.make_conninfo(
+        host=host,
+        port=port or "5432",
+        user=secret["username"],
+        password=secret["password"],
+        dbname=database,
+        sslmode="require",
+        connect_timeout="5",
+    )
+
+
+# --- commands -----------------------------------------------------------------------------------------------
+
+
+def cmd_verify(args: argparse.Namespace, deps: Deps) -> int:
+    outputs = _outputs(args)
+    factory = _factory(args, deps)
+    health = deps.health or Route53Health(factory)
+    checks = Verifier(
+        outputs, factory, deps.clock, health, _velero(args, outputs, deps), _verify_options(args, outputs)
+    ).run()
+    bad = failed(checks)
+    if args.format == "json":
+        _json({"stack": args.stack, "ok": not bad, "checks": [c.to_json() for c in checks]}, deps.stdout)
+    else:
+        _table(
+            f"verify {args.stack}: {'OK' if not bad else f'{len(bad)} FAILED'}",
+            ("check", "status", "detail"),
+            [(c.name, c.status.upper() if c.status == FAIL else c.status, c.detail) for c in checks],
+            deps.stdout,
+        )
+    return 1 if bad else 0
+
+
+def _drill_options(args: argparse.Namespace, outputs: StackOutputs) -> DrillOptions:
+    return DrillOptions(
+        rto_seconds=args.rto_seconds or outputs.rto_objective_seconds or 900,
+        rpo_seconds=args.rpo_seconds or outputs.rpo_objective_seconds or 300,
+        fault_db=args.fault_db,
+        backup_retention_days=args.backup_retention_days,
+        poll_interval=args.poll_interval,
+        probe_interval=args.probe_interval,
+        probe_url=args.probe_url,
+        health_timeout=args.health_timeout,
+        dns_timeout=args.dns_timeout,
+        promote_timeout=args.promote_timeout,
+        first_good_timeout=args.first_good_timeout,
+        skip_verify=args.skip_verify,
+        verify=_verify_options(args, outputs),
+    )
+
+
+def _print_plan(kind: str, args: argparse.Namespace, steps: list[Any], extra: list[str], deps: Deps) -> None:
+    if args.format == "json":
+        _json(
+            {
+                "stack": args.stack,
+                "mode": "dry-run",
+                "kind": kind,
+                "steps": [s.to_json() for s in steps],
+                "notes": extra,
+            },
+            deps.stdout,
+        )
+        return
+    if not deps.stdout.isatty():  # piped or saved: whole lines, so every call can be copied or grepped
+        print(f"{kind} plan for {args.stack} (dry-run: nothing is changed; add --execute to run)", file=deps.stdout)
+        for i, step in enumerate(steps, 1):
+            print(f"{i:2}. {step.name}: {step.title}", file=deps.stdout)
+            for call in step.calls:
+                print(f"      {call}", file=deps.stdout)
+        for line in extra:
+            print(line, file=deps.stdout)
+        return
+    rows = [(str(i), s.name, s.title, "\n".join(s.calls)) for i, s in enumerate(steps, 1)]
+    _table(
+        f"{kind} plan for {args.stack} (dry-run: nothing is changed; add --execute to run)",
+        ("#", "step", "what", "API calls"),
+        rows,
+        deps.stdout,
+    )
+    for line in extra:
+        print(line, file=deps.stdout)
+
+
+def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
+    outputs = _outputs(args)
+    require_confirmation(args.stack, outputs, args.confirm_production)
+    if outputs.gateway_host is None or outputs.gateway_url is None:
+        raise UsageError(f"{args.outputs}: the drill needs the failover outputs gatewayUrl and failover (issue 4)")
+    options = _drill_options(args, outputs)
+    if not args.execute:
+        if args.resume:
+            raise UsageError("--resume continues an executed drill: add --execute")
+        notes = ["Every step checks state first, so a re-run or --resume never repeats a change; nothing is deleted."]
+        _print_plan("drill", args, plan(outputs, options), notes, deps)
+        return 0
+    factory = _factory(args, deps)
+    world = deps.world
+    if world is None:
+        world = World(
+            health=Route53Health(factory), dns=SocketDns(), prober=HttpProber(), velero=_velero(args, outputs, deps)
+        )
+        if args.canary:
+            from ops.canary import PgCanaryReader, PgCanaryWriter
+
+            writer_dsn = canary_conninfo(factory, outputs, outputs.primary.endpoint, args.canary_database)
+            reader_dsn = canary_conninfo(factory, outputs, outputs.replica.endpoint, args.canary_database)
+            world.canary_writer = PgCanaryWriter(writer_dsn, interval=args.canary_interval, clock=deps.clock)
+            world.canary_reader = PgCanaryReader(reader_dsn)
+    drill = Drill(
+        args.stack,
+        outputs,
+        factory,
+        deps.clock,
+        world,
+        options,
+        confirm_production=args.confirm_production,
+        progress=_progress(deps),
+    )
+    if args.resume and not (Path(args.resume) / "evidence.json").is_file():
+        raise UsageError(f"--resume {args.resume}: no evidence.json there")
+    try:
+        evidence = drill.open(Path(args.evidence_dir), Path(args.resume) if args.resume else None)
+    except (ValueError, FileExistsError) as err:
+        raise UsageError(f"evidence: {err}") from err
+    result = drill.run(evidence)
+    document = {"stack": args.stack, "ok": result.ok, "evidence": str(result.directory), **evidence.data}
+    if args.format == "json":
+        _json(document, deps.stdout)
+    else:
+        measured = evidence.data["measured"]
+        rows = []
+        for key in ("rto", "rpo"):
+            entry = result.verdict.get(key)
+            if entry:
+                rows.append(
+                    (
+                        key.upper(),
+                        f"{entry['objectiveSeconds']:.0f} s",
+                        "—" if entry["measuredSeconds"] is None else f"{entry['measuredSeconds']:.1f} s",
+                        "pass" if entry["ok"] else "FAIL",
+                    )
+                )
+        for key in ("detectionSeconds", "dnsSeconds", "promotionSeconds", "reconnectSeconds"):
+            if measured.get(key) is not None:
+                rows.append((key, "", f"{measured[key]:.1f} s", ""))
+        _table(
+            f"drill {args.stack}: {'PASS' if result.ok else 'FAIL'} — evidence in {result.directory}",
+            ("objective", "target", "measured", "result"),
+            rows,
+            deps.stdout,
+        )
+        for line in evidence.data["nextSteps"]:
+            print(f"- {line}", file=deps.stdout)
+    return 0 if result.ok else 1
+
+
+def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
+    outputs = _outputs(args)
+    require_confirmation(args.stack, outputs, args.confirm_production)
+    if outputs.gateway_host is None:
+        raise UsageError(f"{args.outputs}: failback needs the failover outputs (issue 4)")
+    options = FailbackOptions(
+        poll_interval=args.poll_interval, replica_timeout=args.replica_timeout, health_timeout=args.health_timeout
+    )
+    if not args.execute:
+        _print_plan(
+            "failback",
+            args,
+            failback_plan(outputs, options),
+            [
+                "Then the database switch-back (planned, not executed):",
+                *(f"  {s}" for s in database_return_plan(outputs)),
+            ],
+            deps,
+        )
+        return 0
+    factory = _factory(args, deps)
+    health = deps.health or Route53Health(factory)
+    ok, evidence = Failback(
+        args.stack,
+        outputs,
+        factory,
+        deps.clock,
+        health,
+        options,
+        confirm_production=args.confirm_production,
+        progress=_progress(deps),
+    ).run(Path(args.evidence_dir))
+    if args.format == "json":
+        _json({"stack": args.stack, "ok": ok, "evidence": str(evidence.directory), **evidence.data}, deps.stdout)
+    else:
+        _table(
+            f"failback {args.stack}: {'OK' if ok else 'STOPPED'} — evidence in {evidence.directory}",
+            ("step", "status", "error"),
+            [(s["name"], s["status"], s.get("error") or "") for s in evidence.data["steps"]],
+            deps.stdout,
+        )
+        for line in evidence.data["nextSteps"]:
+            print(f"- {line}", file=deps.stdout)
+    return 0 if ok else 1
+
+
+def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
+    from ops.lab import LabError, LabOptions, run_lab
+
+    try:
+        ok, evidence = run_lab(
+            Path(args.evidence_dir),
+            LabOptions(canary_interval=args.canary_interval, write_seconds=args.write_seconds),
+            progress=_progress(deps),
+        )
+    except LabError as err:
+        raise UsageError(f"lab: {err}") from err
+    measured = evidence.data["measured"]
+    if args.format == "json":
+        _json({"ok": ok, "evidence": str(evidence.directory), "measured": measured}, deps.stdout)
+    else:
+        rpo = measured["rpo"]
+        _table(
+            f"lab: {'PASS' if ok else 'FAIL'} — evidence in {evidence.directory}",
+            ("measurement", "value"),
+            [
+                ("promotion time", f"{measured['promotionSeconds']:.3f} s"),
+                ("RTO (kill → first write on promoted)", f"{measured['rtoSeconds']:.3f} s"),
+                ("RPO (kill − newest visible canary row)", f"{measured['rpoSeconds']:.3f} s"),
+                ("canary rows lost", f"{rpo['lostRows']} ({rpo['lostWindowSeconds']} s of writes)"),
+                (
+                    "canary rows written / on promoted",
+                    f"{measured['canaryRowsWritten']} / {measured['canaryRowsOnPromoted']}",
+                ),
+                ("sequence contiguous", str(measured["canaryContiguous"])),
+            ],
+            deps.stdout,
+        )
+    return 0 if ok else 1
+
+
+COMMANDS = {"verify": cmd_verify, "drill": cmd_drill, "failback": cmd_failback, "lab": cmd_lab}
+
+
+def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
+    deps = deps or Deps()
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args, deps)
+    except (OutputsError, UsageError, ProductionRefused, RefusedOperation) as err:
+        print(f"ops {args.command}: {err}", file=deps.stderr)
+        return 2
+    except StepFailed as err:
+        print(f"ops {args.command}: {err}", file=deps.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"ops {args.command}: interrupted — the evidence journal is kept; continue with --resume DIR",
+            file=deps.stderr,
+        )
+        return 1

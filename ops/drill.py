@@ -1,0 +1,576 @@
+"""The region-failover drill: inject the Route53 fault, promote the DR replica, re-point the app, measure RTO/RPO.
+
+Dry-run (default) prints every step and the AWS calls it would make. `--execute` runs them against the stack,
+journaling each step to the evidence bundle (ops.evidence) so a crashed drill resumes with `--resume DIR`.
+Every step looks before it acts (an inverted health check is not inverted again, a promoted instance is not
+promoted again, a parameter already pointing at the replica is not rewritten), so re-running a step is safe.
+Nothing is ever deleted (ops.aws refuses Delete* operations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from ops.aws import ClientFactory, request_id
+from ops.canary import CanaryReader, CanaryRow
+from ops.clock import Clock, iso, parse_iso
+from ops.evidence import Evidence, bundle_dir, judge, rpo_from_canary, rpo_from_lag, seconds_between
+from ops.observers import UNHEALTHY, DnsObserver, HealthObserver, Prober
+from ops.outputs import StackOutputs
+from ops.runner import Progress, Runner, StepFailed, WaitTimeout
+from ops.velero import VeleroSource
+from ops.verify import Verifier, VerifyOptions, failed
+
+FAULT_DB_CHOICES = ("none", "reboot", "stop")
+
+
+class ProductionRefused(Exception):
+    """prod without `--confirm-production prod` (exit 2)."""
+
+
+def require_confirmation(stack: str, outputs: StackOutputs, confirm: str | None) -> None:
+    if "prod" in (stack, outputs.environment) and confirm != "prod":
+        raise ProductionRefused(
+            f"refusing to touch production ({outputs.source} is environment "
+            f"{outputs.environment or stack}): add --confirm-production prod"
+        )
+
+
+class CanaryWriter(Protocol):
+    written: list[CanaryRow]
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class World:
+    """Everything the drill observes or drives outside AWS APIs (injectable; see ops.observers)."""
+
+    health: HealthObserver
+    dns: DnsObserver
+    prober: Prober
+    canary_writer: CanaryWriter | None = None
+    canary_reader: CanaryReader | None = None
+    velero: VeleroSource | None = None
+
+
+@dataclass(frozen=True)
+class DrillOptions:
+    rto_seconds: float = 900  # seed objective: stage fails over within 15 min
+    rpo_seconds: float = 300  # seed objective: ≤ 5 min of data lost
+    fault_db: str = "none"  # also reboot (or stop) the primary instance after inverting its health check
+    backup_retention_days: int = 7  # the promoted writer must keep PITR backups from its first minute
+    poll_interval: float = 10.0
+    probe_interval: float = 5.0
+    probe_url: str | None = None  # default: gatewayUrl
+    health_timeout: float = 180.0  # 10 s interval × 3 failures ≈ 30 s; checkers spread over regions
+    dns_timeout: float = 300.0  # failover record TTL 60 s plus resolver caches
+    promote_timeout: float = 1200.0  # RDS promotion typically 3–10 min; past 20 min the RTO is lost anyway
+    first_good_timeout: float = 900.0
+    skip_verify: bool = False
+    canary_warmup: float = 10.0  # canary rows written before the fault, so some can replicate and some be lost
+    verify: VerifyOptions = field(default_factory=VerifyOptions)
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    name: str
+    title: str
+    calls: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "calls": list(self.calls)}
+
+
+def plan(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
+    host = o.gateway_host
+    hc = host.primary_health_check_id if host else "<primaryHealthCheckId>"
+    fqdn = host.fqdn if host else "<fqdn>"
+    url = opts.probe_url or o.gateway_url or "<gatewayUrl>"
+    p, r = o.primary, o.replica
+    steps = [
+        PlannedStep(
+            "verify",
+            "Verify backups and replication (python -m ops verify)",
+            (
+                f"rds[{p.region}].describe_db_instances(DBInstanceIdentifier={p.identifier})",
+                f"rds[{r.region}].describe_db_instances(DBInstanceIdentifier={r.identifier})",
+                f"cloudwatch[{r.region}].get_metric_statistics(AWS/RDS ReplicaLag, Maximum, last "
+                f"{opts.verify.lag_window_minutes} min)",
+                f"cloudwatch[{r.region}].describe_alarms(AlarmNames=[{o.replica_lag_alarm_name}])",
+                f"rds[{r.region}].describe_db_instance_automated_backups()",
+                f"rds[{p.region}].describe_db_snapshots(DBInstanceIdentifier={p.identifier})",
+                *(
+                    f"s3[{b.primary_region}].get_bucket_replication(Bucket={b.primary_bucket}) + cloudwatch "
+                    f"OperationsFailedReplication"
+                    for b in o.buckets
+                ),
+                "route53.get_health_check / get_health_check_status for every failover health check",
+                "Velero: last Completed backup of the schedule vs its interval" if o.velero else "Velero: skipped",
+            ),
+        ),
+        PlannedStep(
+            "baseline",
+            "Record the baseline: DNS answer, endpoint parameter, canary writer",
+            (
+                f"resolve {fqdn} (pre-fault answer)",
+                f"ssm[{r.region}].get_parameter(Name={o.endpoint_parameter_name})",
+                "canary writer: INSERT INTO ops_canary every interval via the primary endpoint (if --canary)",
+            ),
+        ),
+        PlannedStep(
+            "inject-fault",
+            "Inject the fault: invert the primary health check",
+            (
+                f"route53.get_health_check(HealthCheckId={hc})",
+                f"route53.update_health_check(HealthCheckId={hc}, Inverted=True)",
+                *(
+                    (f"rds[{p.region}].{opts.fault_db}_db_instance(DBInstanceIdentifier={p.identifier})",)
+                    if opts.fault_db != "none"
+                    else ()
+                ),
+                f"cloudwatch[{r.region}].get_metric_statistics(AWS/RDS ReplicaLag at the fault)",
+            ),
+        ),
+        PlannedStep(
+            "wait-unhealthy",
+            f"Wait until health check {hc} reports Unhealthy",
+            (
+                f"route53.get_health_check_status(HealthCheckId={hc}) every {opts.poll_interval:g} s, "
+                f"timeout {opts.health_timeout:g} s",
+            ),
+        ),
+        PlannedStep(
+            "wait-dns-secondary",
+            f"Wait until DNS for {fqdn} answers the secondary",
+            (
+                f"resolve {fqdn} every {opts.poll_interval:g} s until the answer differs from the baseline, "
+                f"timeout {opts.dns_timeout:g} s",
+            ),
+        ),
+        PlannedStep(
+            "promote-replica",
+            f"Promote {r.identifier} in {r.region}",
+            (
+                f"rds[{r.region}].describe_db_instances(DBInstanceIdentifier={r.identifier})",
+                f"rds[{r.region}].promote_read_replica(DBInstanceIdentifier={r.identifier}, "
+                f"BackupRetentionPeriod={opts.backup_retention_days})",
+            ),
+        ),
+        PlannedStep(
+            "wait-promoted",
+            "Wait until the promoted instance is available with backups on",
+            (
+                f"rds[{r.region}].describe_db_instances(DBInstanceIdentifier={r.identifier}) every "
+                f"{opts.poll_interval:g} s, timeout {opts.promote_timeout:g} s",
+            ),
+        ),
+        PlannedStep(
+            "repoint-endpoint",
+            "Re-point the application's database endpoint in the DR region",
+            (
+                f"ssm[{r.region}].get_parameter(Name={o.endpoint_parameter_name})",
+                f"ssm[{r.region}].put_parameter(Name={o.endpoint_parameter_name}, Value={r.endpoint}, Type=String, "
+                "Overwrite=True)",
+            ),
+        ),
+        PlannedStep(
+            "wait-first-2xx",
+            "Wait for the first 2xx from the secondary",
+            (f"GET {url} every {opts.probe_interval:g} s, timeout {opts.first_good_timeout:g} s",),
+        ),
+        PlannedStep(
+            "measure-rpo",
+            "Measure RPO",
+            (f"canary: SELECT newest row FROM ops_canary on {r.endpoint} (if --canary), else ReplicaLag at the fault",),
+        ),
+    ]
+    if opts.skip_verify:
+        steps = steps[1:]
+    return steps
+
+
+@dataclass(frozen=True)
+class DrillResult:
+    ok: bool
+    directory: Path
+    verdict: dict[str, Any]
+    stopped_at: str | None = None
+    reason: str | None = None
+
+
+class Drill:
+    def __init__(
+        self,
+        stack: str,
+        outputs: StackOutputs,
+        factory: ClientFactory,
+        clock: Clock,
+        world: World,
+        options: DrillOptions | None = None,
+        *,
+        confirm_production: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        require_confirmation(stack, outputs, confirm_production)
+        host = outputs.gateway_host
+        if host is None or outputs.gateway_url is None:
+            raise StepFailed(f"{outputs.source}: the drill needs the failover outputs (gatewayUrl, failover)")
+        self.stack = stack
+        self.o = outputs
+        self.host = host
+        self.factory = factory
+        self.clock = clock
+        self.world = world
+        self.opts = options or DrillOptions()
+        self.progress = progress
+        self.url = self.opts.probe_url or outputs.gateway_url
+        self._last_probe: datetime | None = None
+        self.runner: Runner
+
+    # --- orchestration ------------------------------------------------------------------------------------------
+
+    def open(self, evidence_root: Path | None = None, resume: Path | None = None) -> Evidence:
+        if resume is not None:
+            evidence = Evidence.load(resume)
+            if evidence.data["stack"] != self.stack or evidence.data["kind"] != "drill":
+                raise StepFailed(
+                    f"{resume}: journal is a {evidence.data['kind']} of stack {evidence.data['stack']}, "
+                    f"not a drill of {self.stack}"
+                )
+            evidence.data["resumes"].append(iso(self.clock.now()))
+            evidence.data.update(endedAt=None, verdict=None)
+            return evidence
+        started = self.clock.now()
+        return Evidence.create(
+            bundle_dir(evidence_root or Path("evidence"), self.stack, started),
+            kind="drill",
+            stack=self.stack,
+            started_at=started,
+            objectives={"rtoSeconds": self.opts.rto_seconds, "rpoSeconds": self.opts.rpo_seconds},
+            context={
+                "outputs": self.o.source,
+                "environment": self.o.environment,
+                "primary": self.o.primary.arn,
+                "replica": self.o.replica.arn,
+                "healthCheckId": self.host.primary_health_check_id,
+                "fqdn": self.host.fqdn,
+                "probeUrl": self.url,
+                "faultDb": self.opts.fault_db,
+                "canary": self.world.canary_writer is not None,
+            },
+        )
+
+    def run(self, evidence: Evidence) -> DrillResult:
+        self.runner = Runner(evidence, self.clock, factory=self.factory, progress=self.progress)
+        self.runner.before_save = self._save_canary
+        self._prior_canary = [
+            CanaryRow(int(r["seq"]), parse_iso(r["writtenAt"]))  # type: ignore[arg-type]
+            for r in evidence.data["canary"]["written"]
+        ]
+        writer = self.world.canary_writer
+        if writer is not None and not self._done("measure-rpo"):
+            writer.start()
+        steps: list[tuple[str, Callable[[], dict[str, Any] | None]]] = [
+            ("verify", self.verify),
+            ("baseline", self.baseline),
+            ("inject-fault", self.inject_fault),
+            ("wait-unhealthy", self.wait_unhealthy),
+            ("wait-dns-secondary", self.wait_dns_secondary),
+            ("promote-replica", self.promote_replica),
+            ("wait-promoted", self.wait_promoted),
+            ("repoint-endpoint", self.repoint_endpoint),
+            ("wait-first-2xx", self.wait_first_2xx),
+            ("measure-rpo", self.measure_rpo),
+        ]
+        titles = {s.name: s.title for s in plan(self.o, DrillOptions())}
+        try:
+            for name, fn in steps:
+                if name == "verify" and self.opts.skip_verify:
+                    continue
+                self.runner.run(name, titles[name], fn)
+        except (WaitTimeout, StepFailed) as err:
+            return self._finish(stopped_at=self._current_failed(), reason=str(err))
+        except Exception as err:  # noqa: BLE001 - an unexpected error still leaves a readable bundle
+            return self._finish(stopped_at=self._current_failed(), reason=f"{type(err).__name__}: {err}")
+        finally:
+            if writer is not None:
+                writer.stop()
+                self._save_canary()
+                evidence.save()
+        return self._finish()
+
+    def _done(self, name: str) -> bool:
+        record = self.runner.evidence.step(name)
+        return record is not None and record["status"] in ("done", "skipped")
+
+    def _current_failed(self) -> str | None:
+        return next(
+            (s["name"] for s in self.runner.evidence.data["steps"] if s["status"] in ("failed", "running")), None
+        )
+
+    def _canary_rows(self) -> list[CanaryRow]:
+        rows = {row.seq: row for row in self._prior_canary}
+        if self.world.canary_writer is not None:
+            rows.update({row.seq: row for row in self.world.canary_writer.written})
+        return [rows[seq] for seq in sorted(rows)]
+
+    def _save_canary(self) -> None:
+        self.runner.evidence.data["canary"]["written"] = [row.to_json() for row in self._canary_rows()]
+
+    def _sample_probe(self) -> None:
+        """The synthetic probe loop: sampled on every poll once the fault is in, at most every probe_interval."""
+        now = self.clock.now()
+        if self.runner.evidence.event("faultAt") is None:
+            return
+        if self._last_probe is not None and (now - self._last_probe).total_seconds() < self.opts.probe_interval:
+            return
+        self._last_probe = now
+        self.runner.evidence.add_probe(now, self.world.prober.probe(self.url))
+
+    # --- steps --------------------------------------------------------------------------------------------------
+
+    def verify(self) -> dict[str, Any]:
+        checks = Verifier(
+            self.o, self.factory, self.clock, self.world.health, self.world.velero, self.opts.verify
+        ).run()
+        for check in checks:
+            self.runner.observe(check.name, {"status": check.status, "detail": check.detail})
+        bad = failed(checks)
+        if bad:
+            raise StepFailed(f"verify found {len(bad)} problem(s): " + "; ".join(f"{c.name}: {c.detail}" for c in bad))
+        return {"checks": len(checks)}
+
+    def baseline(self) -> dict[str, Any]:
+        answer = self.world.dns.answer(self.host.fqdn)
+        self.runner.observe("dns answer", list(answer))
+        ssm = self.factory.client("ssm", self.o.replica.region)
+        value = ssm.get_parameter(Name=self.o.endpoint_parameter_name)["Parameter"]["Value"]
+        self.runner.observe("endpoint parameter (DR region)", value)
+        if self.world.canary_writer is not None:
+            self.runner.progress(f"  canary warm-up {self.opts.canary_warmup:g} s before the fault")
+            self.clock.sleep(self.opts.canary_warmup)
+        return {"dnsAnswer": list(answer), "endpointParameter": value}
+
+    def inject_fault(self) -> dict[str, Any]:
+        route53 = self.factory.client("route53", "us-east-1")
+        hc = self.host.primary_health_check_id
+        config = route53.get_health_check(HealthCheckId=hc)["HealthCheck"]["HealthCheckConfig"]
+        result: dict[str, Any] = {}
+        if config.get("Inverted"):
+            self.runner.observe("health check already inverted", hc)
+            result["alreadyInverted"] = True
+        else:
+            response = route53.update_health_check(HealthCheckId=hc, Inverted=True)
+            result["requestId"] = request_id(response)
+        fault_at = self.runner.evidence.event("faultAt") or self.clock.now()
+        self.runner.evidence.set_event("faultAt", fault_at)
+        self.runner.save()
+        if self.opts.fault_db != "none":
+            rds = self.factory.client("rds", self.o.primary.region)
+            db = rds.describe_db_instances(DBInstanceIdentifier=self.o.primary.identifier)["DBInstances"][0]
+            if db["DBInstanceStatus"] == "available":
+                action = rds.reboot_db_instance if self.opts.fault_db == "reboot" else rds.stop_db_instance
+                action(DBInstanceIdentifier=self.o.primary.identifier)
+            else:
+                self.runner.observe("primary not available; not touched", db["DBInstanceStatus"])
+        result["replicaLagAtFaultSeconds"] = self._replica_lag_at(fault_at)
+        result["faultAt"] = iso(fault_at)
+        return result
+
+    def _replica_lag_at(self, at: datetime) -> float | None:
+        points = self.factory.client("cloudwatch", self.o.replica.region).get_metric_statistics(
+            Namespace="AWS/RDS",
+            MetricName="ReplicaLag",
+            Dimensions=[{"Name": "DBInstanceIdentifier", "Value": self.o.replica.identifier}],
+            StartTime=at - timedelta(minutes=5),
+            EndTime=at + timedelta(minutes=1),
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
+        return max((p["Maximum"] for p in points), default=None)
+
+    def wait_unhealthy(self) -> dict[str, Any]:
+        self.runner.tick = self._sample_probe
+        hc = self.host.primary_health_check_id
+        _, at = self.runner.wait_until(
+            f"health check {hc} to report Unhealthy",
+            lambda: self.world.health.status(hc),
+            lambda s: s == UNHEALTHY,
+            timeout=self.opts.health_timeout,
+            interval=self.opts.poll_interval,
+        )
+        self.runner.evidence.set_event("unhealthyAt", at)
+        return {"unhealthyAt": iso(at)}
+
+    def wait_dns_secondary(self) -> dict[str, Any]:
+        self.runner.tick = self._sample_probe
+        baseline = set(self.runner.result("baseline").get("dnsAnswer", []))
+        answer, at = self.runner.wait_until(
+            f"DNS for {self.host.fqdn} to answer the secondary",
+            lambda: self.world.dns.answer(self.host.fqdn),
+            lambda a: bool(a) and not (set(a) & baseline),
+            timeout=self.opts.dns_timeout,
+            interval=self.opts.poll_interval,
+        )
+        self.runner.evidence.set_event("dnsSecondaryAt", at)
+        return {"answer": list(answer), "dnsSecondaryAt": iso(at)}
+
+    def _replica(self) -> dict[str, Any]:
+        rds = self.factory.client("rds", self.o.replica.region)
+        return rds.describe_db_instances(DBInstanceIdentifier=self.o.replica.identifier)["DBInstances"][0]
+
+    def promote_replica(self) -> dict[str, Any]:
+        db = self._replica()
+        if not db.get("ReadReplicaSourceDBInstanceIdentifier"):
+            self.runner.observe("already promoted", db["DBInstanceStatus"])
+            if self.runner.evidence.event("promoteRequestedAt") is None:
+                self.runner.evidence.set_event("promoteRequestedAt", self.clock.now())
+            return {"alreadyPromoted": True}
+        if db["DBInstanceStatus"] != "available":
+            raise StepFailed(
+                f"{self.o.replica.identifier} is {db['DBInstanceStatus']}, not available: "
+                "promote by hand once it is, then --resume"
+            )
+        response = self.factory.client("rds", self.o.replica.region).promote_read_replica(
+            DBInstanceIdentifier=self.o.replica.identifier, BackupRetentionPeriod=self.opts.backup_retention_days
+        )
+        self.runner.evidence.set_event("promoteRequestedAt", self.clock.now())
+        return {"requestId": request_id(response), "status": response["DBInstance"]["DBInstanceStatus"]}
+
+    def wait_promoted(self) -> dict[str, Any]:
+        def state() -> dict[str, Any]:
+            db = self._replica()
+            return {
+                "status": db["DBInstanceStatus"],
+                "replicaOf": db.get("ReadReplicaSourceDBInstanceIdentifier"),
+                "backupRetentionPeriod": db.get("BackupRetentionPeriod", 0),
+            }
+
+        value, at = self.runner.wait_until(
+            f"{self.o.replica.identifier} to be a standalone writer, available, with backups on",
+            state,
+            lambda s: s["status"] == "available" and not s["replicaOf"] and s["backupRetentionPeriod"] > 0,
+            timeout=self.opts.promote_timeout,
+            interval=self.opts.poll_interval,
+        )
+        self.runner.evidence.set_event("promotedAt", at)
+        return value
+
+    def repoint_endpoint(self) -> dict[str, Any]:
+        ssm = self.factory.client("ssm", self.o.replica.region)
+        name = self.o.endpoint_parameter_name
+        current = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        if current == self.o.replica.endpoint:
+            self.runner.observe("parameter already points at the promoted instance", current)
+        else:
+            ssm.put_parameter(Name=name, Value=self.o.replica.endpoint, Type="String", Overwrite=True)
+        self.runner.evidence.set_event("repointedAt", self.clock.now())
+        return {"previous": current, "value": self.o.replica.endpoint}
+
+    def wait_first_2xx(self) -> dict[str, Any]:
+        self.runner.tick = None
+
+        def probe() -> int | None:
+            status = self.world.prober.probe(self.url)
+            self.runner.evidence.add_probe(self.clock.now(), status)
+            return status
+
+        status, at = self.runner.wait_until(
+            f"a 2xx from {self.url}",
+            probe,
+            lambda s: s is not None and 200 <= s < 300,
+            timeout=self.opts.first_good_timeout,
+            interval=self.opts.probe_interval,
+        )
+        self.runner.evidence.set_event("firstGoodProbeAt", at)
+        return {"status": status, "firstGoodProbeAt": iso(at)}
+
+    def measure_rpo(self) -> dict[str, Any]:
+        fault_at = self.runner.evidence.event("faultAt")
+        assert fault_at is not None
+        if self.world.canary_writer is not None:
+            self.world.canary_writer.stop()
+        if self.world.canary_reader is not None:
+            newest = self.world.canary_reader.newest()
+            self.runner.observe("newest canary row on the promoted instance", newest.to_json() if newest else None)
+            rpo = rpo_from_canary(fault_at, newest, self._canary_rows())
+            if rpo.seconds is not None:
+                return rpo.to_json()
+        return rpo_from_lag(self.runner.result("inject-fault").get("replicaLagAtFaultSeconds")).to_json()
+
+    # --- verdict --------------------------------------------------------------------------------------------------
+
+    def _finish(self, stopped_at: str | None = None, reason: str | None = None) -> DrillResult:
+        evidence = self.runner.evidence
+        ev = evidence.event
+        fault = ev("faultAt")
+        rpo = self.runner.result("measure-rpo") if self._done("measure-rpo") else None
+        measured: dict[str, Any] = {
+            "rtoSeconds": seconds_between(fault, ev("firstGoodProbeAt")),
+            "rpoSeconds": rpo.get("seconds") if rpo else None,
+            "detectionSeconds": seconds_between(fault, ev("unhealthyAt")),
+            "dnsSeconds": seconds_between(fault, ev("dnsSecondaryAt")),
+            "promotionSeconds": seconds_between(ev("promoteRequestedAt"), ev("promotedAt")),
+            "reconnectSeconds": seconds_between(ev("repointedAt"), ev("firstGoodProbeAt")),
+            "replicaLagAtFaultSeconds": self.runner.result("inject-fault").get("replicaLagAtFaultSeconds"),
+        }
+        if rpo:
+            measured["rpo"] = rpo
+        verdict = judge(evidence.data["objectives"], measured)
+        if stopped_at:
+            verdict.update(ok=False, stoppedAt=stopped_at, reason=reason)
+        evidence.finish(self.clock.now(), measured, verdict, self._next_steps(verdict, measured, stopped_at, reason))
+        return DrillResult(bool(verdict["ok"]), evidence.directory, verdict, stopped_at, reason)
+
+    def _next_steps(
+        self, verdict: dict[str, Any], measured: dict[str, Any], stopped_at: str | None, reason: str | None
+    ) -> list[str]:
+        base = f"--stack {self.stack} --outputs {self.o.source}"
+        resume = f"`python -m ops drill {base} --execute --resume {self.runner.evidence.directory}`"
+        failback = f"`python -m ops failback {base}` (dry-run), then with `--execute`"
+        fault_in = self.runner.evidence.event("faultAt") is not None
+        steps: list[str] = []
+        if stopped_at and not fault_in:
+            steps.append(f"Stopped at {stopped_at} before any change: {reason}. Fix that and run the drill again.")
+            return steps
+        if stopped_at:
+            steps += [
+                f"Stopped at {stopped_at}: {reason}.",
+                f"The primary health check {self.host.primary_health_check_id} is still INVERTED. Continue with "
+                f"{resume} once the cause is fixed, or undo the drill with {failback}.",
+            ]
+        for key, label in (("rto", "RTO"), ("rpo", "RPO")):
+            entry = verdict.get(key)
+            if entry and not entry["ok"] and entry["measuredSeconds"] is not None:
+                steps.append(f"{label} missed: {entry['measuredSeconds']:.0f} s > {entry['objectiveSeconds']:.0f} s.")
+        phases = {
+            k: measured.get(k) for k in ("detectionSeconds", "dnsSeconds", "promotionSeconds", "reconnectSeconds")
+        }
+        known = {k: v for k, v in phases.items() if v is not None}
+        if verdict.get("rto") and not verdict["rto"]["ok"] and known:
+            slowest = max(known, key=lambda k: known[k])
+            advice = {
+                "detectionSeconds": "shorten the health check (RequestInterval 10 s, FailureThreshold 3)",
+                "dnsSeconds": "lower the failover records' TTL (60 s) and check resolvers honour it",
+                "promotionSeconds": "promotion is RDS-bound: keep the replica the same class as the primary and "
+                "its lag low; consider a warm writer",
+                "reconnectSeconds": "the app must re-read the endpoint parameter: check its refresh interval and "
+                "connection-pool recycling",
+            }[slowest]
+            steps.append(f"Slowest phase: {slowest} = {known[slowest]:.0f} s — {advice}.")
+        if verdict.get("rpo") and not verdict["rpo"]["ok"]:
+            steps.append(
+                f"Replica lag at the fault was {measured.get('replicaLagAtFaultSeconds')} s: check the "
+                "ReplicaLag alarm history, write bursts and the replica's instance class."
+            )
+        if not stopped_at:
+            steps.append(f"The DR instance is now the writer. Fail back when ready: {failback}.")
+            steps.append("Attach this bundle (report.md, evidence.json, timeline.png) to the drill ticket.")
+        return steps

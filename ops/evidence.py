@@ -1,0 +1,365 @@
+"""Measurement and the evidence bundle, shared by the AWS drill, failback and the Postgres lab.
+
+A bundle is a directory `DIR/<stack>-<UTC time>/` holding
+* `evidence.json` — the journal: every step with start/end timestamps, the AWS API calls it made (request ids),
+  what it observed; events (fault, first good probe, …); probes; canary rows; objectives, measured values and the
+  verdict. It is rewritten after every change, so a crashed drill resumes from it (`--resume DIR`).
+* `report.md` — objectives vs measured, pass/fail, the phase breakdown and what to do next.
+* `timeline.png` — the steps as bars on a time axis, the fault and first good probe as lines, probes as dots.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ops.canary import CanaryRow
+from ops.clock import iso, parse_iso
+
+SCHEMA = "summit-resilience/evidence@1"
+
+
+# --- measurement ------------------------------------------------------------------------------------------
+
+
+def seconds_between(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds(), 3)
+
+
+@dataclass(frozen=True)
+class RpoMeasurement:
+    """How much committed data the failover lost, in seconds of writes, and on what basis."""
+
+    seconds: float | None
+    basis: str
+    newest_visible: CanaryRow | None = None
+    last_written_before_fault: CanaryRow | None = None
+    lost_seqs: tuple[int, ...] = ()
+
+    @property
+    def lost_window_seconds(self) -> float:
+        """Span of acknowledged rows that did not survive: last written before the fault − newest visible."""
+        if not self.lost_seqs or self.newest_visible is None or self.last_written_before_fault is None:
+            return 0.0
+        return round((self.last_written_before_fault.written_at - self.newest_visible.written_at).total_seconds(), 3)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seconds": self.seconds,
+            "basis": self.basis,
+            "newestVisible": self.newest_visible.to_json() if self.newest_visible else None,
+            "lastWrittenBeforeFault": self.last_written_before_fault.to_json()
+            if self.last_written_before_fault
+            else None,
+            "lostSeqs": list(self.lost_seqs),
+            "lostRows": len(self.lost_seqs),
+            "lostWindowSeconds": self.lost_window_seconds,
+        }
+
+
+def rpo_from_canary(
+    fault_at: datetime, newest_visible: CanaryRow | None, written: list[CanaryRow] | None = None
+) -> RpoMeasurement:
+    """RPO = fault time − newest canary row visible after promotion (never negative).
+
+    With the writer's own log, the rows acknowledged before the fault but missing after promotion are listed:
+    they are the data actually lost; RPO bounds them from above by at most one canary interval.
+    """
+    before = [row for row in (written or []) if row.written_at <= fault_at]
+    last = before[-1] if before else None
+    if newest_visible is None:
+        return RpoMeasurement(
+            None, "no canary row visible after promotion", None, last, tuple(row.seq for row in before)
+        )
+    lost = tuple(row.seq for row in before if row.seq > newest_visible.seq)
+    seconds = max(0.0, round((fault_at - newest_visible.written_at).total_seconds(), 3))
+    return RpoMeasurement(seconds, "fault time − newest canary row visible after promotion", newest_visible, last, lost)
+
+
+def rpo_from_lag(lag_seconds: float | None) -> RpoMeasurement:
+    if lag_seconds is None:
+        return RpoMeasurement(None, "no canary and no ReplicaLag datapoint at the fault")
+    return RpoMeasurement(float(lag_seconds), "CloudWatch ReplicaLag (max) at the fault — no canary configured")
+
+
+def judge(objectives: dict[str, float | None], measured: dict[str, float | None]) -> dict[str, Any]:
+    """Objective vs measured for rto and rpo; a missing measurement fails its objective."""
+    out: dict[str, Any] = {}
+    ok = True
+    for key in ("rto", "rpo"):
+        objective = objectives.get(f"{key}Seconds")
+        value = measured.get(f"{key}Seconds")
+        if objective is None:
+            continue
+        passed = value is not None and value <= objective
+        ok = ok and passed
+        out[key] = {"objectiveSeconds": objective, "measuredSeconds": value, "ok": passed}
+    out["ok"] = ok
+    return out
+
+
+# --- the journal --------------------------------------------------------------------------------------------
+
+
+def bundle_dir(root: str | Path, stack: str, at: datetime) -> Path:
+    return Path(root) / f"{stack}-{at.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+class Evidence:
+    """The evidence journal of one run; every mutation is followed by `save()` from the caller (runner)."""
+
+    def __init__(self, directory: Path, data: dict[str, Any]) -> None:
+        self.directory = directory
+        self.data = data
+        self._current: str | None = None
+
+    @classmethod
+    def create(
+        cls,
+        directory: Path,
+        *,
+        kind: str,
+        stack: str,
+        started_at: datetime,
+        objectives: dict[str, float | None],
+        context: dict[str, Any],
+    ) -> Evidence:
+        directory.mkdir(parents=True, exist_ok=False)
+        evidence = cls(
+            directory,
+            {
+                "schema": SCHEMA,
+                "kind": kind,
+                "stack": stack,
+                "startedAt": iso(started_at),
+                "endedAt": None,
+                "resumes": [],
+                "context": context,
+                "objectives": objectives,
+                "events": {},
+                "steps": [],
+                "probes": [],
+                "canary": {"written": [], "errors": []},
+                "measured": {},
+                "verdict": None,
+                "nextSteps": [],
+            },
+        )
+        evidence.save()
+        return evidence
+
+    @classmethod
+    def load(cls, directory: Path) -> Evidence:
+        path = directory / "evidence.json"
+        data = json.loads(path.read_text())
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"{path}: not an evidence journal ({data.get('schema')!r})")
+        return cls(directory, data)
+
+    @property
+    def path(self) -> Path:
+        return self.directory / "evidence.json"
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.data, indent=2, sort_keys=False) + "\n")
+        os.replace(tmp, self.path)  # atomic: a crash never leaves a half-written journal
+
+    # steps
+    def step(self, name: str) -> dict[str, Any] | None:
+        return next((s for s in self.data["steps"] if s["name"] == name), None)
+
+    def begin_step(self, name: str, title: str, at: datetime) -> dict[str, Any]:
+        record = self.step(name)
+        if record is None:
+            record = {"name": name, "title": title, "attempts": 0, "apiCalls": [], "observations": []}
+            self.data["steps"].append(record)
+        record.update(status="running", startedAt=iso(at), endedAt=None, result=None, error=None)
+        record["attempts"] += 1
+        self._current = name
+        return record
+
+    def end_step(
+        self, name: str, status: str, at: datetime, result: dict[str, Any] | None = None, error: str | None = None
+    ) -> None:
+        record = self.step(name)
+        assert record is not None
+        record.update(status=status, endedAt=iso(at), result=result, error=error)
+        self._current = None
+
+    def add_api_call(self, call: dict[str, Any], at: datetime) -> None:
+        if self._current is not None:
+            step = self.step(self._current)
+            assert step is not None
+            step["apiCalls"].append({"at": iso(at), **call})
+
+    def observe(self, what: str, value: Any, at: datetime) -> None:
+        if self._current is not None:
+            step = self.step(self._current)
+            assert step is not None
+            step["observations"].append({"at": iso(at), "what": what, "value": value})
+
+    # events, probes, measurements
+    def event(self, name: str) -> datetime | None:
+        return parse_iso(self.data["events"].get(name))
+
+    def set_event(self, name: str, at: datetime) -> None:
+        self.data["events"][name] = iso(at)
+
+    def add_probe(self, at: datetime, status: int | None) -> None:
+        self.data["probes"].append({"at": iso(at), "status": status})
+
+    def finish(self, at: datetime, measured: dict[str, Any], verdict: dict[str, Any], next_steps: list[str]) -> None:
+        self.data.update(endedAt=iso(at), measured=measured, verdict=verdict, nextSteps=next_steps)
+        self.save()
+        write_report(self.data, self.directory / "report.md")
+        write_timeline(self.data, self.directory / "timeline.png")
+
+
+# --- report.md ----------------------------------------------------------------------------------------------
+
+
+def _fmt_seconds(value: Any) -> str:
+    if value is None:
+        return "not measured"
+    return f"{float(value):.3f} s" if float(value) < 10 else f"{float(value):.1f} s"
+
+
+def write_report(data: dict[str, Any], path: Path) -> None:
+    verdict = data.get("verdict") or {}
+    lines = [
+        f"# {data['kind'].capitalize()} evidence — {data['stack']}",
+        "",
+        f"Started {data['startedAt']}, ended {data.get('endedAt') or 'not finished'}."
+        + (f" Resumed at {', '.join(data['resumes'])}." if data.get("resumes") else ""),
+        "",
+        f"**Result: {'PASS' if verdict.get('ok') else 'FAIL'}**",
+        "",
+        "## Objectives vs measured",
+        "",
+        "| Objective | Target | Measured | Result |",
+        "|---|---|---|---|",
+    ]
+    for key, label in (("rto", "RTO (fault → first good probe / write)"), ("rpo", "RPO (data-loss window)")):
+        entry = verdict.get(key)
+        if entry:
+            lines.append(
+                f"| {label} | ≤ {_fmt_seconds(entry['objectiveSeconds'])} | "
+                f"{_fmt_seconds(entry['measuredSeconds'])} | {'pass' if entry['ok'] else 'FAIL'} |"
+            )
+    measured = data.get("measured") or {}
+    extra = {k: v for k, v in measured.items() if k not in ("rtoSeconds", "rpoSeconds", "rpo")}
+    if extra:
+        lines += ["", "## Other measurements", "", "| Measurement | Value |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in extra.items()]
+    rpo = measured.get("rpo")
+    if rpo:
+        lines += [
+            "",
+            f"RPO basis: {rpo['basis']}. Canary rows lost: {rpo['lostRows']}"
+            + (
+                f" (seq {rpo['lostSeqs'][0]}–{rpo['lostSeqs'][-1]}, {rpo['lostWindowSeconds']} s of writes)"
+                if rpo["lostSeqs"]
+                else ""
+            )
+            + ".",
+        ]
+    lines += [
+        "",
+        "## Steps",
+        "",
+        "| Step | Status | Started | Ended | Duration | API calls |",
+        "|---|---|---|---|---|---|",
+    ]
+    for step in data["steps"]:
+        duration = seconds_between(parse_iso(step.get("startedAt")), parse_iso(step.get("endedAt")))
+        lines.append(
+            f"| {step['title']} | {step['status']} | {step.get('startedAt') or ''} | "
+            f"{step.get('endedAt') or ''} | {_fmt_seconds(duration) if duration is not None else ''} | "
+            f"{len(step['apiCalls'])} |"
+        )
+        if step.get("error"):
+            lines.append(f"| ↳ error | {step['error']} | | | | |")
+    if data["events"]:
+        lines += ["", "## Events", "", "| Event | At |", "|---|---|"]
+        lines += [f"| {name} | {at} |" for name, at in data["events"].items()]
+    lines += ["", "## Next steps", ""]
+    lines += [f"- {text}" for text in data.get("nextSteps") or ["none"]]
+    lines += [
+        "",
+        "Raw data: `evidence.json` (request ids per step, observations, probes, canary rows). "
+        "Timeline: `timeline.png`.",
+        "",
+    ]
+    path.write_text("\n".join(lines))
+
+
+# --- timeline.png -------------------------------------------------------------------------------------------
+
+
+def write_timeline(data: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    origin = parse_iso(data["startedAt"])
+    assert origin is not None
+
+    def t(text: str | None) -> float | None:
+        moment = parse_iso(text)
+        return None if moment is None else (moment - origin).total_seconds()
+
+    steps = [s for s in data["steps"] if s.get("startedAt")]
+    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * max(1, len(steps))))
+    colours = {"done": "#2b8a3e", "skipped": "#adb5bd", "failed": "#c92a2a", "running": "#e67700"}
+    for row, step in enumerate(steps):
+        start = t(step["startedAt"]) or 0.0
+        end = t(step.get("endedAt"))
+        width = max((end if end is not None else start) - start, 0.05)
+        ax.barh(row, width, left=start, color=colours.get(step["status"], "#495057"))
+    ax.set_yticks(range(len(steps)), [s["name"] for s in steps])
+    ax.invert_yaxis()
+    lines = (
+        ("faultAt", "#c92a2a"),
+        ("promotedAt", "#1971c2"),
+        ("firstGoodProbeAt", "#2b8a3e"),
+        ("firstGoodWriteAt", "#2b8a3e"),
+    )
+    for name, colour in lines:
+        at = t(data["events"].get(name))
+        if at is not None:
+            ax.axvline(at, color=colour, linestyle="--", linewidth=1, label=name)
+    probes = data.get("probes") or []
+    if probes:
+        xs = [t(p["at"]) or 0.0 for p in probes]
+        good = [p["status"] is not None and 200 <= p["status"] < 300 for p in probes]
+        ax.scatter(
+            [x for x, g in zip(xs, good, strict=True) if g],
+            [-0.8] * sum(good),
+            marker="|",
+            color="#2b8a3e",
+            label="probe 2xx",
+        )
+        ax.scatter(
+            [x for x, g in zip(xs, good, strict=True) if not g],
+            [-0.8] * (len(good) - sum(good)),
+            marker="|",
+            color="#c92a2a",
+            label="probe failed",
+        )
+    ax.set_xlabel(f"seconds since {data['startedAt']}")
+    verdict = data.get("verdict") or {}
+    label = data["kind"] if data["kind"] == data["stack"] else f"{data['kind']} {data['stack']}"
+    ax.set_title(f"{label} — {'PASS' if verdict.get('ok') else 'FAIL'}")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,241 @@
+"""Failback after a drill (or a real failover): rebuild the primary region as a replica, undo the fault, plan DNS.
+
+Dry-run by default. With `--execute`:
+1. check the DR instance is a standalone writer (the drill promoted it);
+2. create `<dbPrimaryIdentifier>-failback`, a read replica of the promoted instance in the original region,
+   in the original instance's subnet group and security groups, encrypted with dbKmsKeyArn — the old primary is
+   left untouched (never deleted: it is evidence, and its removal is a dual-control change);
+3. wait until that replica is available;
+4. re-point the primary region's endpoint parameter at the current writer (the DR instance), so application pods
+   in the primary region write to the live database once traffic returns;
+5. undo the health-check inversion and wait until the primary health check is Healthy — Route53 then answers the
+   primary records again (the DNS return).
+The database switch-back (promote the `-failback` replica, re-point both parameters, re-create the DR replica) is a
+planned maintenance change and is printed as a plan, not executed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ops.aws import ClientFactory, request_id
+from ops.clock import Clock, iso
+from ops.drill import PlannedStep, require_confirmation
+from ops.evidence import Evidence, bundle_dir
+from ops.observers import HEALTHY, HealthObserver
+from ops.outputs import StackOutputs
+from ops.runner import Progress, Runner, StepFailed, WaitTimeout
+
+
+@dataclass(frozen=True)
+class FailbackOptions:
+    poll_interval: float = 30.0
+    replica_timeout: float = 7200.0  # a cross-region replica of a large database takes a while to seed
+    health_timeout: float = 300.0
+
+
+def failback_identifier(o: StackOutputs) -> str:
+    return f"{o.primary.identifier}-failback"[:63]
+
+
+def plan(o: StackOutputs, opts: FailbackOptions) -> list[PlannedStep]:
+    host = o.gateway_host
+    hc = host.primary_health_check_id if host else "<primaryHealthCheckId>"
+    new = failback_identifier(o)
+    p, r = o.primary, o.replica
+    return [
+        PlannedStep(
+            "check-promoted",
+            f"Check {r.identifier} in {r.region} is the writer",
+            (f"rds[{r.region}].describe_db_instances(DBInstanceIdentifier={r.identifier})",),
+        ),
+        PlannedStep(
+            "create-replica",
+            f"Create {new} in {p.region}, a replica of the promoted instance",
+            (
+                f"rds[{p.region}].describe_db_instances(DBInstanceIdentifier={p.identifier}) (subnet group, SGs)",
+                f"rds[{p.region}].create_db_instance_read_replica(DBInstanceIdentifier={new}, "
+                f"SourceDBInstanceIdentifier={r.arn}, SourceRegion={r.region}, KmsKeyId={o.kms_key_arn or 'default'})",
+            ),
+        ),
+        PlannedStep(
+            "wait-replica",
+            f"Wait until {new} is available",
+            (
+                f"rds[{p.region}].describe_db_instances(DBInstanceIdentifier={new}) every {opts.poll_interval:g} s, "
+                f"timeout {opts.replica_timeout:g} s",
+            ),
+        ),
+        PlannedStep(
+            "repoint-primary-region",
+            "Point the primary region's endpoint parameter at the current writer",
+            (f"ssm[{p.region}].put_parameter(Name={o.endpoint_parameter_name}, Value={r.endpoint}, Overwrite=True)",),
+        ),
+        PlannedStep(
+            "undo-inversion",
+            f"Undo the inversion of health check {hc}",
+            (
+                f"route53.get_health_check(HealthCheckId={hc})",
+                f"route53.update_health_check(HealthCheckId={hc}, Inverted=False)",
+            ),
+        ),
+        PlannedStep(
+            "wait-healthy",
+            "Wait until the primary health check is Healthy (DNS returns to primary)",
+            (
+                f"route53.get_health_check_status(HealthCheckId={hc}) every {opts.poll_interval:g} s, "
+                f"timeout {opts.health_timeout:g} s",
+            ),
+        ),
+    ]
+
+
+def database_return_plan(o: StackOutputs) -> list[str]:
+    new = failback_identifier(o)
+    return [
+        f"In a maintenance window: stop writes, wait until ReplicaLag of {new} is 0.",
+        f"aws rds promote-read-replica --region {o.primary.region} --db-instance-identifier {new} "
+        "--backup-retention-period 7",
+        f"aws ssm put-parameter --region {o.primary.region} --name {o.endpoint_parameter_name} --overwrite "
+        f"--value <{new} endpoint>  (and the same in {o.replica.region})",
+        f"Re-create the DR replica and import {new} as the primary in the stack (pulumi import / config), then "
+        "`pulumi preview` must show no replacement.",
+        f"Old instances ({o.primary.identifier}, the promoted {o.replica.identifier}) are removed only through "
+        "docs/runbooks/dual-control-delete.md.",
+    ]
+
+
+class Failback:
+    def __init__(
+        self,
+        stack: str,
+        outputs: StackOutputs,
+        factory: ClientFactory,
+        clock: Clock,
+        health: HealthObserver,
+        options: FailbackOptions | None = None,
+        *,
+        confirm_production: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        require_confirmation(stack, outputs, confirm_production)
+        host = outputs.gateway_host
+        if host is None:
+            raise StepFailed(f"{outputs.source}: failback needs the failover outputs")
+        self.stack, self.o, self.host = stack, outputs, host
+        self.factory, self.clock, self.health = factory, clock, health
+        self.opts = options or FailbackOptions()
+        self.progress = progress
+
+    def run(self, evidence_root: Path) -> tuple[bool, Evidence]:
+        started = self.clock.now()
+        evidence = Evidence.create(
+            bundle_dir(evidence_root, f"{self.stack}-failback", started),
+            kind="failback",
+            stack=self.stack,
+            started_at=started,
+            objectives={},
+            context={"outputs": self.o.source, "replica": failback_identifier(self.o)},
+        )
+        self.runner = Runner(evidence, self.clock, factory=self.factory, progress=self.progress)
+        titles = {s.name: s.title for s in plan(self.o, self.opts)}
+        reason = None
+        try:
+            for name, fn in (
+                ("check-promoted", self.check_promoted),
+                ("create-replica", self.create_replica),
+                ("wait-replica", self.wait_replica),
+                ("repoint-primary-region", self.repoint),
+                ("undo-inversion", self.undo_inversion),
+                ("wait-healthy", self.wait_healthy),
+            ):
+                self.runner.run(name, titles[name], fn)
+        except (WaitTimeout, StepFailed) as err:
+            reason = str(err)
+        ok = reason is None
+        next_steps = (
+            [f"Stopped: {reason}. Steps are idempotent: fix the cause and run failback again."] if reason else []
+        ) + database_return_plan(self.o)
+        evidence.finish(self.clock.now(), {}, {"ok": ok, **({"reason": reason} if reason else {})}, next_steps)
+        return ok, evidence
+
+    def _rds(self, region: str) -> Any:
+        return self.factory.client("rds", region)
+
+    def check_promoted(self) -> dict[str, Any]:
+        db = self._rds(self.o.replica.region).describe_db_instances(DBInstanceIdentifier=self.o.replica.identifier)[
+            "DBInstances"
+        ][0]
+        if db.get("ReadReplicaSourceDBInstanceIdentifier"):
+            raise StepFailed(
+                f"{self.o.replica.identifier} is still a replica of "
+                f"{db['ReadReplicaSourceDBInstanceIdentifier']}: nothing to fail back"
+            )
+        return {"status": db["DBInstanceStatus"], "class": db.get("DBInstanceClass")}
+
+    def create_replica(self) -> dict[str, Any]:
+        rds = self._rds(self.o.primary.region)
+        new = failback_identifier(self.o)
+        existing = rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": [new]}])["DBInstances"]
+        if existing:
+            self.runner.observe("failback replica exists", existing[0]["DBInstanceStatus"])
+            return {"identifier": new, "existing": True}
+        old = rds.describe_db_instances(DBInstanceIdentifier=self.o.primary.identifier)["DBInstances"][0]
+        args: dict[str, Any] = {
+            "DBInstanceIdentifier": new,
+            "SourceDBInstanceIdentifier": self.o.replica.arn,
+            "SourceRegion": self.o.replica.region,
+            "DBInstanceClass": old.get("DBInstanceClass") or self.runner.result("check-promoted").get("class"),
+            "CopyTagsToSnapshot": True,
+            "DeletionProtection": True,
+        }
+        if old.get("DBSubnetGroup", {}).get("DBSubnetGroupName"):
+            args["DBSubnetGroupName"] = old["DBSubnetGroup"]["DBSubnetGroupName"]
+        groups = [g["VpcSecurityGroupId"] for g in old.get("VpcSecurityGroups", [])]
+        if groups:
+            args["VpcSecurityGroupIds"] = groups
+        if self.o.kms_key_arn:
+            args["KmsKeyId"] = self.o.kms_key_arn
+        response = rds.create_db_instance_read_replica(**args)
+        return {"identifier": new, "requestId": request_id(response)}
+
+    def wait_replica(self) -> dict[str, Any]:
+        rds = self._rds(self.o.primary.region)
+        new = failback_identifier(self.o)
+        status, at = self.runner.wait_until(
+            f"{new} to be available",
+            lambda: rds.describe_db_instances(DBInstanceIdentifier=new)["DBInstances"][0]["DBInstanceStatus"],
+            lambda s: s == "available",
+            timeout=self.opts.replica_timeout,
+            interval=self.opts.poll_interval,
+        )
+        return {"status": status, "at": iso(at)}
+
+    def repoint(self) -> dict[str, Any]:
+        ssm = self.factory.client("ssm", self.o.primary.region)
+        name = self.o.endpoint_parameter_name
+        current = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        if current != self.o.replica.endpoint:
+            ssm.put_parameter(Name=name, Value=self.o.replica.endpoint, Type="String", Overwrite=True)
+        return {"previous": current, "value": self.o.replica.endpoint}
+
+    def undo_inversion(self) -> dict[str, Any]:
+        route53 = self.factory.client("route53", "us-east-1")
+        hc = self.host.primary_health_check_id
+        config = route53.get_health_check(HealthCheckId=hc)["HealthCheck"]["HealthCheckConfig"]
+        if not config.get("Inverted"):
+            return {"alreadyUninverted": True}
+        return {"requestId": request_id(route53.update_health_check(HealthCheckId=hc, Inverted=False))}
+
+    def wait_healthy(self) -> dict[str, Any]:
+        hc = self.host.primary_health_check_id
+        status, at = self.runner.wait_until(
+            f"health check {hc} to report Healthy",
+            lambda: self.health.status(hc),
+            lambda s: s == HEALTHY,
+            timeout=self.opts.health_timeout,
+            interval=self.opts.poll_interval,
+        )
+        return {"status": status, "at": iso(at)}

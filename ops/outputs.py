@@ -1,0 +1,319 @@
+"""The stack outputs the tools read, parsed and validated into a frozen dataclass.
+
+Input is the JSON object `pulumi stack output --json --show-secrets` prints. Any missing or malformed key is an
+`OutputsError` whose `str()` is one line naming the file, the key, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REGION = r"[a-z]{2}(?:-gov)?-[a-z]+-\d"
+_RDS_ARN = re.compile(rf"arn:aws(?:-[a-z]+)*:rds:({REGION}):(\d{{12}}):db:([A-Za-z][A-Za-z0-9-]{{0,62}})")
+_SECRET_ARN = re.compile(rf"arn:aws(?:-[a-z]+)*:secretsmanager:{REGION}:\d{{12}}:secret:[A-Za-z0-9/_+=.@!-]+")
+_KMS_ARN = re.compile(rf"arn:aws(?:-[a-z]+)*:kms:{REGION}:\d{{12}}:key/[A-Za-z0-9-]+")
+_S3_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])")
+_ALARM_ARN = re.compile(rf"arn:aws(?:-[a-z]+)*:cloudwatch:{REGION}:\d{{12}}:alarm:.+")
+_DB_ID = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,62}")
+_ENDPOINT = re.compile(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d{1,5})?")
+_HEALTH_CHECK_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SSM_NAME = re.compile(r"/?[A-Za-z0-9_.\-/]{1,1011}")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_FQDN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_URL = re.compile(r"https://[a-z0-9.-]+(?::\d+)?(?:/\S*)?")
+PURPOSES = ("backups", "audit-logs", "data", "archive")
+DB_KEYS = (
+    "dbPrimaryIdentifier",
+    "dbPrimaryArn",
+    "dbPrimaryEndpoint",
+    "dbPrimaryRegion",
+    "dbReplicaIdentifier",
+    "dbReplicaArn",
+    "dbReplicaEndpoint",
+    "dbReplicaRegion",
+    "dbEndpointParameterName",
+    "dbReplicaLagAlarmName",
+)
+
+
+class OutputsError(ValueError):
+    """A missing or malformed stack output. `str()` is the one line shown to the user (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Database:
+    identifier: str
+    arn: str
+    endpoint: str
+    region: str
+
+
+@dataclass(frozen=True)
+class BucketPair:
+    purpose: str
+    primary_bucket: str
+    primary_arn: str
+    primary_region: str
+    replica_bucket: str
+    replica_arn: str
+    replica_region: str
+
+
+@dataclass(frozen=True)
+class FailoverHost:
+    host: str
+    fqdn: str
+    primary_health_check_id: str
+    secondary_health_check_id: str
+    primary_alarm_arn: str | None
+    secondary_alarm_arn: str | None
+
+
+@dataclass(frozen=True)
+class Velero:
+    namespace: str
+    schedule_name: str
+    bucket: str | None
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    """What ops/ needs from one stack. Optional parts are None when that component is not deployed."""
+
+    source: str
+    environment: str | None
+    primary: Database
+    replica: Database
+    endpoint_parameter_name: str
+    replica_lag_alarm_name: str
+    secret_arn: str | None
+    kms_key_arn: str | None
+    replica_kms_key_arn: str | None
+    buckets: tuple[BucketPair, ...]
+    gateway_url: str | None
+    failover: tuple[FailoverHost, ...]
+    velero: Velero | None
+    rto_objective_seconds: int | None
+    rpo_objective_seconds: int | None
+
+    @property
+    def gateway_host(self) -> FailoverHost | None:
+        """The failover host serving gatewayUrl (the drill's probe target), else the first host."""
+        if not self.failover:
+            return None
+        if self.gateway_url:
+            for host in self.failover:
+                if self.gateway_url.startswith(f"https://{host.fqdn}"):
+                    return host
+        return self.failover[0]
+
+
+class _Reader:
+    def __init__(self, source: str, data: dict[str, Any]) -> None:
+        self.source = source
+        self.data = data
+
+    def fail(self, key: str, expected: str, got: Any) -> OutputsError:
+        if got is _MISSING:
+            return OutputsError(f"{self.source}: {key}: expected {expected}, missing")
+        text = json.dumps(got, default=str)
+        shown = f"got {text if len(text) <= 100 else text[:99] + '…'}"
+        return OutputsError(f"{self.source}: {key}: expected {expected}, {shown}")
+
+    def get(
+        self,
+        key: str,
+        pattern: re.Pattern[str],
+        expected: str,
+        *,
+        within: dict[str, Any] | None = None,
+        path: str | None = None,
+        optional: bool = False,
+    ) -> str | None:
+        data = self.data if within is None else within
+        value = data.get(key, _MISSING)
+        where = path or key
+        if value is _MISSING or value is None:
+            if optional:
+                return None
+            raise self.fail(where, expected, value)
+        if value == "[secret]":
+            raise OutputsError(
+                f'{self.source}: {where}: is "[secret]" — export with `pulumi stack output --json --show-secrets`'
+            )
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise self.fail(where, expected, value)
+        return value
+
+    def req(self, key: str, pattern: re.Pattern[str], expected: str, **kw: Any) -> str:
+        value = self.get(key, pattern, expected, **kw)
+        assert value is not None
+        return value
+
+
+_MISSING: Any = object()
+
+
+def _database(r: _Reader, role: str) -> Database:
+    prefix = f"db{role}"
+    arn = r.req(f"{prefix}Arn", _RDS_ARN, "an RDS DB instance ARN (arn:aws:rds:REGION:ACCOUNT:db:ID)")
+    match = _RDS_ARN.fullmatch(arn)
+    assert match is not None
+    identifier = r.req(f"{prefix}Identifier", _DB_ID, "an RDS DB instance identifier")
+    region = r.req(f"{prefix}Region", re.compile(REGION), "an AWS region such as us-east-1")
+    if match.group(3) != identifier:
+        raise r.fail(f"{prefix}Arn", f"the ARN of {prefix}Identifier {identifier}", arn)
+    if match.group(1) != region:
+        raise r.fail(f"{prefix}Arn", f"an ARN in {prefix}Region {region}", arn)
+    endpoint = r.req(f"{prefix}Endpoint", _ENDPOINT, "a database endpoint host[:port]")
+    return Database(identifier=identifier, arn=arn, endpoint=endpoint, region=region)
+
+
+def _buckets(r: _Reader) -> tuple[BucketPair, ...]:
+    raw = r.data.get("buckets", _MISSING)
+    if not isinstance(raw, dict) or not raw:
+        raise r.fail("buckets", "an object {purpose: {primaryBucket, primaryArn, ...}}", raw)
+    pairs = []
+    for purpose, entry in sorted(raw.items()):
+        if purpose not in PURPOSES:
+            raise r.fail("buckets", f"purposes among {', '.join(PURPOSES)}", purpose)
+        if not isinstance(entry, dict):
+            raise r.fail(f"buckets.{purpose}", "an object", entry)
+        values = {}
+        for side in ("primary", "replica"):
+            p = f"buckets.{purpose}.{side}"
+            bucket = r.req(f"{side}Bucket", _BUCKET, "an S3 bucket name", within=entry, path=f"{p}Bucket")
+            arn = r.req(f"{side}Arn", _S3_ARN, "an S3 bucket ARN", within=entry, path=f"{p}Arn")
+            if arn != f"arn:aws:s3:::{bucket}" and not arn.endswith(f":::{bucket}"):
+                raise r.fail(f"{p}Arn", f"the ARN of {bucket}", arn)
+            region = r.req(f"{side}Region", re.compile(REGION), "an AWS region", within=entry, path=f"{p}Region")
+            values[side] = (bucket, arn, region)
+        if values["primary"][2] == values["replica"][2]:
+            raise r.fail(f"buckets.{purpose}.replicaRegion", "a region other than the primary's", values["replica"][2])
+        pairs.append(BucketPair(purpose, *values["primary"], *values["replica"]))
+    return tuple(pairs)
+
+
+def _failover(r: _Reader) -> tuple[FailoverHost, ...]:
+    raw = r.data.get("failover")
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise r.fail("failover", "an object {host: {fqdn, primaryHealthCheckId, ...}}", raw)
+    hosts = []
+    for host, entry in sorted(raw.items()):
+        p = f"failover.{host}"
+        if not isinstance(entry, dict):
+            raise r.fail(p, "an object", entry)
+        hc = "a Route53 health check id (UUID)"
+        hosts.append(
+            FailoverHost(
+                host=host,
+                fqdn=r.req("fqdn", _FQDN, "a fully qualified domain name", within=entry, path=f"{p}.fqdn"),
+                primary_health_check_id=r.req(
+                    "primaryHealthCheckId", _HEALTH_CHECK_ID, hc, within=entry, path=f"{p}.primaryHealthCheckId"
+                ),
+                secondary_health_check_id=r.req(
+                    "secondaryHealthCheckId", _HEALTH_CHECK_ID, hc, within=entry, path=f"{p}.secondaryHealthCheckId"
+                ),
+                primary_alarm_arn=r.get(
+                    "primaryAlarmArn",
+                    _ALARM_ARN,
+                    "a CloudWatch alarm ARN",
+                    within=entry,
+                    path=f"{p}.primaryAlarmArn",
+                    optional=True,
+                ),
+                secondary_alarm_arn=r.get(
+                    "secondaryAlarmArn",
+                    _ALARM_ARN,
+                    "a CloudWatch alarm ARN",
+                    within=entry,
+                    path=f"{p}.secondaryAlarmArn",
+                    optional=True,
+                ),
+            )
+        )
+    return tuple(hosts)
+
+
+def _objective(r: _Reader, key: str) -> int | None:
+    raw = r.data.get("recoveryObjectives")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise r.fail("recoveryObjectives", "an object {rtoSeconds, rpoSeconds}", raw)
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise r.fail(f"recoveryObjectives.{key}", "a positive integer number of seconds", value)
+    return value
+
+
+def parse(data: Any, source: str = "outputs") -> StackOutputs:
+    """Validate one `pulumi stack output --json --show-secrets` document."""
+    if not isinstance(data, dict):
+        raise OutputsError(f"{source}: expected a JSON object of stack outputs, got {type(data).__name__}")
+    r = _Reader(source, data)
+    primary = _database(r, "Primary")
+    replica = _database(r, "Replica")
+    if primary.region == replica.region:
+        raise r.fail("dbReplicaRegion", f"a region other than dbPrimaryRegion {primary.region}", replica.region)
+    velero = None
+    namespace = r.get(
+        "veleroNamespace", re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"), "a namespace", optional=True
+    )
+    if namespace is not None:
+        velero = Velero(
+            namespace=namespace,
+            schedule_name=r.req(
+                "veleroScheduleName", re.compile(r"[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?"), "a Velero Schedule name"
+            ),
+            bucket=r.get("veleroBucket", _BUCKET, "an S3 bucket name", optional=True),
+        )
+    failover = _failover(r)
+    gateway_url = r.get("gatewayUrl", _URL, "an https:// URL", optional=True)
+    environment = data.get("environment")
+    if environment is not None and environment not in ("dev", "stage", "prod"):
+        raise r.fail("environment", "dev, stage or prod", environment)
+    return StackOutputs(
+        source=source,
+        environment=environment,
+        primary=primary,
+        replica=replica,
+        endpoint_parameter_name=r.req("dbEndpointParameterName", _SSM_NAME, "an SSM parameter name"),
+        replica_lag_alarm_name=r.req(
+            "dbReplicaLagAlarmName", re.compile(r"[^\x00-\x1f]{1,255}"), "a CloudWatch alarm name"
+        ),
+        secret_arn=r.get("dbSecretArn", _SECRET_ARN, "a Secrets Manager secret ARN", optional=True),
+        kms_key_arn=r.get("dbKmsKeyArn", _KMS_ARN, "a KMS key ARN", optional=True),
+        replica_kms_key_arn=r.get("dbReplicaKmsKeyArn", _KMS_ARN, "a KMS key ARN", optional=True),
+        buckets=_buckets(r),
+        gateway_url=gateway_url,
+        failover=failover,
+        velero=velero,
+        rto_objective_seconds=_objective(r, "rtoSeconds"),
+        rpo_objective_seconds=_objective(r, "rpoSeconds"),
+    )
+
+
+def load(path: str | Path) -> StackOutputs:
+    """Read and validate an outputs file; `-` reads standard input."""
+    source = str(path)
+    try:
+        text = Path(path).read_text() if source != "-" else __import__("sys").stdin.read()
+    except OSError as err:
+        raise OutputsError(f"{source}: cannot read stack outputs ({err.strerror or err})") from err
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise OutputsError(
+            f"{source}: not JSON (line {err.lineno}: {err.msg}) — "
+            "write it with `pulumi stack output --json --show-secrets`"
+        ) from err
+    return parse(data, source)

@@ -1,0 +1,258 @@
+"""The drill against moto (server mode) with a scripted outside world on a fake clock."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from ops.cli import Deps, main
+from ops.drill import Drill, DrillOptions, DrillResult, ProductionRefused, World
+from ops.evidence import Evidence
+from tests import ops_support
+from tests.ops_support import (
+    DR,
+    PRIMARY,
+    FakeCanary,
+    MotoStack,
+    StaticVelero,
+    Timeline,
+    arm_on_fault,
+    velero_objects,
+)
+
+# moto server, a stage-like stack in it, a fake clock (fixtures shared by the ops tests)
+clock, moto_endpoint, stack = ops_support.clock, ops_support.moto_endpoint, ops_support.stack
+
+
+class Crash(BaseException):
+    """Stands in for the process dying mid-drill (not an Exception: nothing catches it)."""
+
+
+def run_drill(
+    stack: MotoStack,
+    clock,
+    tmp_path: Path,
+    timeline: Timeline,
+    *,
+    canary: bool = True,
+    resume: Path | None = None,
+    **options,
+) -> tuple[DrillResult, Evidence, list[str]]:
+    factory = arm_on_fault(stack.factory(), timeline)
+    writer = FakeCanary(clock, timeline) if canary else None
+    world = World(
+        health=timeline,
+        dns=timeline,
+        prober=timeline,
+        canary_writer=writer,
+        canary_reader=writer,
+        velero=StaticVelero(velero_objects(clock.now(), backup_age=__import__("datetime").timedelta(minutes=20))),
+    )
+    progress: list[str] = []
+    drill = Drill("stage", stack.outputs(), factory, clock, world, DrillOptions(**options), progress=progress.append)
+    evidence = drill.open(tmp_path, resume)
+    return drill.run(evidence), evidence, progress
+
+
+def api_calls(evidence: Evidence, operation: str) -> list[dict]:
+    return [c for s in evidence.data["steps"] for c in s["apiCalls"] if c["operation"] == operation]
+
+
+def test_passing_drill_promotes_repoints_and_meets_objectives(stack, clock, tmp_path):
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock, good_after=400))
+
+    assert result.ok, result.reason
+    assert stack.health_check()["Inverted"] is True
+    assert not stack.replica().get("ReadReplicaSourceDBInstanceIdentifier")
+    assert stack.replica()["BackupRetentionPeriod"] == 7
+    assert stack.parameter(DR) == stack.data["dbReplicaEndpoint"]
+    assert stack.parameter(PRIMARY) == stack.data["dbPrimaryEndpoint"]  # only the DR region is re-pointed
+    measured = evidence.data["measured"]
+    assert 400 <= measured["rtoSeconds"] <= 400 + 5  # first 2xx scripted 400 s after the fault, 5 s probes
+    assert measured["rpoSeconds"] == pytest.approx(3.0, abs=1.0)  # canary visible up to 2.5 s before the fault
+    assert measured["rpo"]["lostRows"] >= 2
+
+
+def test_evidence_records_every_step_with_request_ids_and_the_bundle_files(stack, clock, tmp_path):
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock))
+
+    data = json.loads((result.directory / "evidence.json").read_text())
+    assert result.directory.name.startswith("stage-")
+    assert [s["name"] for s in data["steps"]] == [
+        "verify",
+        "baseline",
+        "inject-fault",
+        "wait-unhealthy",
+        "wait-dns-secondary",
+        "promote-replica",
+        "wait-promoted",
+        "repoint-endpoint",
+        "wait-first-2xx",
+        "measure-rpo",
+    ]
+    assert all(s["status"] == "done" and s["startedAt"] and s["endedAt"] for s in data["steps"])
+    inverted = api_calls(evidence, "UpdateHealthCheck")
+    assert len(inverted) == 1 and inverted[0]["requestId"]
+    assert api_calls(evidence, "PromoteReadReplica")[0]["region"] == DR
+    assert data["objectives"] == {"rtoSeconds": 900, "rpoSeconds": 300}
+    assert data["verdict"]["rto"]["ok"] and data["verdict"]["rpo"]["ok"]
+    report = (result.directory / "report.md").read_text()
+    assert "**Result: PASS**" in report and "RTO (fault → first good probe" in report
+    assert (result.directory / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_missed_rto_fails_the_drill_and_names_the_slowest_phase(stack, clock, tmp_path):
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock, good_after=1300), first_good_timeout=1800)
+
+    assert not result.ok
+    assert result.verdict["rto"]["ok"] is False and result.verdict["rto"]["measuredSeconds"] >= 1300
+    assert result.verdict["rpo"]["ok"] is True
+    assert any("RTO missed" in s for s in evidence.data["nextSteps"])
+    assert any("Slowest phase: reconnectSeconds" in s for s in evidence.data["nextSteps"])
+    assert "**Result: FAIL**" in (result.directory / "report.md").read_text()
+
+
+def test_wait_timeout_stops_the_drill_with_progress_and_a_resume_hint(stack, clock, tmp_path):
+    timeline = Timeline(clock, unhealthy_after=None)
+    start = clock.now()
+    result, evidence, progress = run_drill(stack, clock, tmp_path, timeline, health_timeout=120, poll_interval=10)
+
+    assert not result.ok and result.stopped_at == "wait-unhealthy"
+    assert "timed out after 120 s" in (result.reason or "")
+    assert 120 <= (clock.now() - start).total_seconds() < 200
+    assert any("/120s] waiting for health check" in line for line in progress)
+    assert evidence.step("promote-replica") is None  # nothing past the timeout ran
+    assert stack.replica().get("ReadReplicaSourceDBInstanceIdentifier")
+    assert any("still INVERTED" in s and "--resume" in s for s in evidence.data["nextSteps"])
+
+
+def test_throttled_health_poll_is_retried_and_recorded(stack, clock, tmp_path):
+    timeline = Timeline(clock, throttle_health_once=True)
+    result, evidence, _ = run_drill(stack, clock, tmp_path, timeline)
+
+    assert result.ok
+    observations = evidence.step("wait-unhealthy")["observations"]
+    assert any("throttled, retrying" in o["what"] for o in observations)
+
+
+def test_crash_then_resume_continues_without_repeating_changes(stack, clock, tmp_path):
+    timeline = Timeline(clock)
+    timeline.crash_on_dns = Crash()
+    with pytest.raises(Crash):
+        run_drill(stack, clock, tmp_path, timeline)
+    bundle = next(tmp_path.iterdir())
+    journal = json.loads((bundle / "evidence.json").read_text())
+    fault_at = journal["events"]["faultAt"]
+    assert {s["name"]: s["status"] for s in journal["steps"]}["wait-dns-secondary"] == "failed"
+
+    result, evidence, progress = run_drill(stack, clock, tmp_path, timeline, resume=bundle)
+
+    assert result.ok, result.reason
+    assert evidence.data["events"]["faultAt"] == fault_at
+    assert len(api_calls(evidence, "UpdateHealthCheck")) == 1
+    assert len(api_calls(evidence, "PromoteReadReplica")) == 1
+    assert evidence.step("wait-dns-secondary")["attempts"] == 2
+    assert any("already done (resumed)" in line for line in progress)
+    assert len(evidence.data["resumes"]) == 1
+
+
+def test_promote_step_is_idempotent_when_the_replica_was_already_promoted(stack, clock, tmp_path):
+    stack.factory().client("rds", DR).promote_read_replica(
+        DBInstanceIdentifier=stack.data["dbReplicaIdentifier"], BackupRetentionPeriod=7
+    )
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), skip_verify=True)
+
+    assert result.ok
+    assert evidence.step("promote-replica")["result"] == {"alreadyPromoted": True}
+    assert api_calls(evidence, "PromoteReadReplica") == []
+
+
+def test_without_canary_rpo_is_the_replica_lag_at_the_fault(stack, clock, tmp_path):
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), canary=False)
+
+    assert result.ok
+    assert evidence.data["measured"]["rpoSeconds"] == 4.0  # max ReplicaLag put into moto
+    assert "ReplicaLag" in evidence.data["measured"]["rpo"]["basis"]
+
+
+def test_drill_refuses_to_start_when_verify_fails_and_changes_nothing(moto_endpoint, clock, tmp_path):
+    stack = MotoStack(moto_endpoint).build(lag=900)
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock))
+
+    assert not result.ok and result.stopped_at == "verify"
+    assert "replica-lag" in (result.reason or "")
+    assert stack.health_check().get("Inverted") is False
+    assert evidence.data["nextSteps"][0].startswith("Stopped at verify before any change")
+
+
+def test_drill_object_refuses_production_without_confirmation(stack, clock):
+    timeline = Timeline(clock)
+    with pytest.raises(ProductionRefused):
+        Drill(
+            "prod",
+            stack.outputs(environment="prod"),
+            stack.factory(),
+            clock,
+            World(health=timeline, dns=timeline, prober=timeline),
+        )
+
+
+# --- through the CLI ----------------------------------------------------------------------------------------------
+
+
+def cli(argv: list[str], **deps) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, Deps(stdout=out, stderr=err, **deps))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_refuses_prod_without_confirm_production_exit_2(stack, tmp_path):
+    outputs = stack.write(tmp_path / "prod.json", environment="prod")
+    code, out, err = cli(["drill", "--stack", "prod", "--outputs", str(outputs), "--execute"])
+
+    assert code == 2 and out == ""
+    assert err.strip().count("\n") == 0 and "--confirm-production prod" in err
+    assert stack.health_check().get("Inverted") is False
+
+
+def test_cli_prod_dry_run_with_confirmation_prints_the_plan(stack, tmp_path):
+    outputs = stack.write(tmp_path / "prod.json", environment="prod")
+    code, out, _ = cli(
+        ["drill", "--stack", "prod", "--outputs", str(outputs), "--confirm-production", "prod", "--format", "json"]
+    )
+
+    assert code == 0 and json.loads(out)["mode"] == "dry-run"
+
+
+def test_cli_execute_missed_rto_exits_1_with_json_evidence(stack, clock, tmp_path):
+    timeline = Timeline(clock, good_after=1000)
+    factory = arm_on_fault(stack.factory(), timeline)
+    world = World(health=timeline, dns=timeline, prober=timeline)
+    outputs = stack.write(tmp_path / "outputs.json")
+    code, out, err = cli(
+        [
+            "drill",
+            "--stack",
+            "stage",
+            "--outputs",
+            str(outputs),
+            "--execute",
+            "--skip-verify",
+            "--evidence-dir",
+            str(tmp_path / "ev"),
+            "--format",
+            "json",
+        ],
+        factory=factory,
+        clock=clock,
+        world=world,
+    )
+
+    document = json.loads(out)
+    assert code == 1
+    assert document["verdict"]["rto"]["ok"] is False
+    assert Path(document["evidence"], "report.md").is_file()
+    assert "waiting for a 2xx" in err  # progress goes to stderr, the document to stdout
