@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import settings
-from preflight import render
+from preflight import diff, render
 from preflight.analysis import Analysis, PolicySession
 from preflight.engine import ProgramError, run_program
 from settings import ConfigError
@@ -73,6 +73,8 @@ def _fail(message: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "diff":
+        return diff.main(argv[1:])
     args = build_parser().parse_args(argv)
     project_dir = settings.PROJECT_DIR
     program_dir = (args.program or project_dir).resolve()
