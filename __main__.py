@@ -4,7 +4,17 @@ import pulumi
 
 import settings
 from components.alerting import OperationsAlerts, OperationsAlertsArgs
+from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoolArgs
+from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
+from components.costs import CostVisibility, CostVisibilityArgs
+from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs
+from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, WafPolicy
+from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
+from components.k8s_common import OidcProvider
+from components.storage import ReplicatedBucket, ReplicatedBucketArgs
+from components.synthetics import SyntheticProbes, SyntheticProbesArgs, gateway_targets
+from monitoring.cron import max_interval_seconds
 from providers import make_providers
 
 config = settings.load_runtime()
@@ -27,9 +37,193 @@ budget = StackBudget(
 )
 
 # --- data tier (issue 3) ---
+# CloudWatch alarms notify only SNS topics in their own region: DR-region alarms (replica lag) publish here.
+operations_dr = OperationsAlerts(
+    "ops-alerts-dr", OperationsAlertsArgs(email_subscribers=core.ops_alert_emails), provider=providers.dr
+)
+data_tier = config.data
+db_primary_network = NetworkArgs(core.vpc_id, core.vpc_cidr, core.private_subnet_ids)
+db_dr_network = NetworkArgs(core.dr_vpc_id, core.dr_vpc_cidr, core.dr_private_subnet_ids)
+database = ReplicatedPostgres(
+    "db",
+    ReplicatedPostgresArgs(
+        identifier=f"{core.service}-{core.environment}-db",
+        engine_version=data_tier.db_engine_version,
+        parameter_group_family=data_tier.db_parameter_group_family,
+        db_name=data_tier.db_name,
+        instance_class=data_tier.db_instance_class,
+        replica_instance_class=data_tier.db_replica_instance_class,
+        allocated_storage_gb=data_tier.db_allocated_storage_gb,
+        max_allocated_storage_gb=data_tier.db_max_allocated_storage_gb,
+        backup_retention_days=data_tier.db_backup_retention_days,
+        replica_backup_retention_days=data_tier.db_replica_backup_retention_days,
+        multi_az=data_tier.db_multi_az,
+        replica_enabled=data_tier.db_replica_enabled,
+        replica_lag_alarm_seconds=data_tier.db_replica_lag_alarm_seconds,
+        backup_window=data_tier.db_backup_window,
+        maintenance_window=data_tier.db_maintenance_window,
+        primary_network=db_primary_network,
+        dr_network=db_dr_network,
+        endpoint_parameter_name=f"/{core.service}/{core.environment}/database/writer-endpoint",
+        alarm_topic_arn=operations.topic.arn,
+        dr_alarm_topic_arn=operations_dr.topic.arn,
+        production_like=core.is_production_like,
+    ),
+    primary=providers.primary,
+    dr=providers.dr,
+)
+buckets: dict[str, ReplicatedBucket] = {
+    purpose: ReplicatedBucket(
+        f"bucket-{purpose}",
+        ReplicatedBucketArgs(
+            purpose=purpose,
+            # Bucket names are global: service, stack, purpose, region and account make them unique.
+            primary_bucket_name=f"{core.service}-{core.environment}-{purpose}-{core.primary_region}-{core.aws_account_id}",
+            replica_bucket_name=f"{core.service}-{core.environment}-{purpose}-{core.dr_region}-{core.aws_account_id}",
+            noncurrent_retention_days=data_tier.bucket_noncurrent_retention_days,
+            alarm_topic_arn=operations.topic.arn,
+            object_lock_days=data_tier.audit_log_object_lock_days if purpose == "audit-logs" else None,
+            production_like=core.is_production_like,
+        ),
+        primary=providers.primary,
+        dr=providers.dr,
+    )
+    for purpose in data_tier.bucket_purposes
+}
 # --- traffic failover and edge (issue 4) ---
+edge = config.edge
+# HealthCheckStatus alarms live in us-east-1 and can only notify a topic there: the operations topic when the
+# primary region is us-east-1, otherwise a us-east-1 twin with the same recipients.
+health_alarm_topic = (
+    operations.topic
+    if providers.global_ is providers.primary
+    else OperationsAlerts(
+        "ops-alerts-global", OperationsAlertsArgs(email_subscribers=core.ops_alert_emails), provider=providers.global_
+    ).topic
+)
+failover = FailoverDns(
+    "failover",
+    FailoverDnsArgs(
+        zone_id=core.hosted_zone_id,
+        records={host: edge.failover_fqdn(host, core.domain) for host in edge.failover_hosts},
+        primary=Endpoint(edge.primary_alb.dns_name, edge.primary_alb.zone_id),
+        secondary=Endpoint(edge.dr_alb.dns_name, edge.dr_alb.zone_id),
+        alarm_topic_arn=health_alarm_topic.arn,
+        health_check_path=edge.health_check_path,
+        request_interval_seconds=edge.health_check_interval_seconds,
+        failure_threshold=edge.health_check_failure_threshold,
+        ttl_seconds=edge.dns_ttl_seconds,
+    ),
+    provider=providers.global_,
+)
+edge_protection = EdgeProtection(
+    "edge",
+    EdgeProtectionArgs(
+        name_prefix=f"{core.service}-{core.environment}",
+        waf=WafPolicy(
+            mode=edge.waf_mode,
+            rate_limit=edge.waf_rate_limit,
+            rate_window_seconds=edge.waf_rate_window_seconds,
+            rule_overrides=edge.waf_rule_overrides,
+            log_retention_days=edge.waf_log_retention_days,
+        ),
+        primary_alb_arn=edge.primary_alb.arn,
+        primary_alb_dns_name=edge.primary_alb.dns_name,
+        dr_alb_arn=edge.dr_alb.arn,
+        dr_alb_dns_name=edge.dr_alb.dns_name,
+        cloudfront=(
+            CloudFrontArgs(
+                hostname=edge.public_fqdn("gateway", core.domain),
+                zone_id=core.hosted_zone_id,
+                certificate_arn=edge.acm_certificate_arn,
+                failover_origin=failover.hosts["gateway"].fqdn,
+                static_paths=edge.cloudfront_static_paths,
+            )
+            if edge.cloudfront_enabled
+            else None
+        ),
+        protect_logs=core.is_production_like,
+    ),
+    primary=providers.primary,
+    dr=providers.dr,
+    global_=providers.global_,
+)
 # --- cluster platform (issue 5) ---
+cluster = config.cluster
+oidc = OidcProvider(arn=cluster.oidc_provider_arn, issuer=cluster.oidc_issuer)
+cluster_backups = ClusterBackups(
+    "velero",
+    ClusterBackupsArgs(
+        cluster_name=core.eks_cluster_name,
+        region=core.primary_region,
+        account_id=core.aws_account_id,
+        namespace=cluster.velero_namespace,
+        schedules=cluster.velero_schedules,
+        oidc=oidc,
+        # The data tier's backups bucket: versioned, KMS-encrypted, replicated to the DR region.
+        bucket_name=buckets["backups"].primary.bucket,
+        bucket_arn=buckets["backups"].primary.arn,
+        kms_key_arn=buckets["backups"].primary_key.arn,
+    ),
+    aws_provider=providers.primary,
+    k8s_provider=providers.kubernetes,
+)
+cost_visibility = CostVisibility(
+    "kubecost",
+    CostVisibilityArgs(
+        cluster_name=core.eks_cluster_name,
+        namespace=cluster.kubecost_namespace,
+        host=cluster.kubecost_host,
+        ingress_scheme=cluster.kubecost_ingress_scheme,
+        ingress_class=cluster.kubecost_ingress_class,
+        budgets=cluster.kubecost_namespace_budgets,
+        prometheus_retention_days=cluster.kubecost_prometheus_retention_days,
+        kubecost_token=core.kubecost_token.output(),
+        slack_webhook_url=core.slack_webhook_url.output(),
+    ),
+    k8s_provider=providers.kubernetes,
+)
+node_autoscaling = NodeAutoscaling(
+    "karpenter",
+    NodeAutoscalingArgs(
+        cluster_name=core.eks_cluster_name,
+        region=core.primary_region,
+        account_id=core.aws_account_id,
+        namespace=cluster.karpenter_namespace,
+        oidc=oidc,
+        ami_alias=cluster.karpenter_ami_alias,
+        node_pool=NodePoolArgs(
+            capacity_types=cluster.karpenter_capacity_types,
+            instance_categories=cluster.karpenter_instance_categories,
+            cpu_limit=cluster.karpenter_cpu_limit,
+            memory_limit_gi=cluster.karpenter_memory_limit_gi,
+            consolidate_after=cluster.karpenter_consolidate_after,
+            disruption_budget_percent=cluster.karpenter_disruption_budget_percent,
+            no_disruption_schedule=cluster.karpenter_no_disruption_schedule,
+            no_disruption_duration=cluster.karpenter_no_disruption_duration,
+        ),
+        node_tags=core.cost_allocation_tags,
+    ),
+    aws_provider=providers.primary,
+    k8s_provider=providers.kubernetes,
+)
 # --- synthetics and alert routing (issue 5) ---
+synthetics = SyntheticProbes(
+    "synthetics",
+    SyntheticProbesArgs(
+        namespace=config.synthetics.namespace,
+        # The same public URL the stack exports as gatewayUrl: what users (and Route53 failover) resolve.
+        targets=gateway_targets(edge.public_fqdn("gateway", core.domain), config.synthetics.probe_wallet_enabled),
+        pagerduty_routing_key=core.pagerduty_routing_key.output(),
+        slack_webhook_url=core.slack_webhook_url.output(),
+        probe_interval=config.synthetics.probe_interval,
+        selector_labels=config.synthetics.selector_labels,
+        replica_lag_threshold_seconds=data_tier.db_replica_lag_alarm_seconds,
+        backup_interval_seconds=max(max_interval_seconds(sch.cron) for sch in config.cluster.velero_schedules),
+        replicas=2 if core.is_production_like else 1,
+    ),
+    provider=providers.kubernetes,
+)
 
 # --- stack outputs (ops/ reads these; README "Stack outputs" documents them) ---
 pulumi.export("environment", core.environment)
@@ -38,3 +232,46 @@ pulumi.export("drRegion", core.dr_region)
 pulumi.export("opsAlertTopicArn", operations.topic.arn)
 pulumi.export("budgetName", budget.budget.name)
 pulumi.export("budgetAlertTopicArn", budget.topic.arn)
+pulumi.export("gatewayUrl", f"https://{edge.public_fqdn('gateway', core.domain)}")
+pulumi.export("failover", failover.outputs())
+pulumi.export("wafRegionalAclArn", edge_protection.regional_acls["primary"].arn)
+pulumi.export("wafDrRegionalAclArn", edge_protection.regional_acls["dr"].arn)
+pulumi.export("wafCloudfrontAclArn", edge_protection.cloudfront_acl.arn if edge_protection.cloudfront_acl else None)
+pulumi.export(
+    "cloudfrontDomainName", edge_protection.distribution.domain_name if edge_protection.distribution else None
+)
+pulumi.export("drOpsAlertTopicArn", operations_dr.topic.arn)
+pulumi.export("dbPrimaryIdentifier", database.primary.identifier)
+pulumi.export("dbPrimaryArn", database.primary.arn)
+pulumi.export("dbPrimaryEndpoint", database.primary.address)
+pulumi.export("dbPrimaryRegion", core.primary_region)
+pulumi.export("dbReplicaIdentifier", database.replica.identifier if database.replica else None)
+pulumi.export("dbReplicaArn", database.replica.arn if database.replica else None)
+pulumi.export("dbReplicaEndpoint", database.replica.address if database.replica else None)
+pulumi.export("dbReplicaRegion", core.dr_region if database.replica else None)
+pulumi.export("dbSecretArn", database.secret_arn)
+pulumi.export("dbKmsKeyArn", database.primary_key.arn)
+pulumi.export("dbReplicaKmsKeyArn", database.replica_key.arn)
+pulumi.export("dbEndpointParameterName", database.endpoint_parameters[0].name)
+pulumi.export("dbReplicaLagAlarmName", database.replica_lag_alarm.name if database.replica_lag_alarm else None)
+pulumi.export(
+    "buckets",
+    {
+        purpose: {
+            "primaryBucket": b.primary.bucket,
+            "primaryArn": b.primary.arn,
+            "primaryRegion": core.primary_region,
+            "replicaBucket": b.replica.bucket,
+            "replicaArn": b.replica.arn,
+            "replicaRegion": core.dr_region,
+        }
+        for purpose, b in buckets.items()
+    },
+)
+pulumi.export("syntheticsNamespace", synthetics.namespace.metadata.name)
+pulumi.export("probeTargets", {t.job: t.url for t in synthetics.targets})
+pulumi.export("veleroNamespace", cluster_backups.namespace_name)
+pulumi.export("veleroScheduleName", cluster_backups.schedule_name)
+pulumi.export("veleroBucket", buckets["backups"].primary.bucket)
+pulumi.export("karpenterInterruptionQueueUrl", node_autoscaling.queue.url)
+pulumi.export("kubecostHost", cost_visibility.host)

@@ -226,6 +226,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
         self.account = account
         self.default_region = default_region
         self.provider_regions: dict[str, str] = {}  # provider URN -> region
+        # provider id -> region. Registrations run on a thread pool, so `current_urn` may already name another
+        # resource when a provider's new_resource runs; the id travels inside every provider reference instead.
+        self.provider_regions_by_id: dict[str, str] = {}
         self.current_urn = ""
         self.call_region = default_region
 
@@ -242,14 +245,23 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if isinstance(inputs.get("region"), str):
             return str(inputs["region"])
         if provider_ref:
-            return self.provider_regions.get(provider_ref.rsplit("::", 1)[0], self.default_region)
+            return self._provider_region(provider_ref)
         return self.default_region
+
+    def _provider_region(self, provider_ref: str) -> str:
+        """Region of a provider reference "<urn>::<id>"."""
+        urn, _, provider_id = provider_ref.rpartition("::")
+        if provider_id in self.provider_regions_by_id:
+            return self.provider_regions_by_id[provider_id]
+        return self.provider_regions.get(urn, self.default_region)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
             if args.typ == "pulumi:providers:aws":
-                self.provider_regions[self.current_urn] = str(inputs.get("region") or self.default_region)
+                region = str(inputs.get("region") or self.default_region)
+                self.provider_regions[self.current_urn] = region
+                self.provider_regions_by_id[f"{args.name}-provider-id"] = region
             return f"{args.name}-provider-id", inputs
         region = self.region_for(args.typ, inputs, args.provider or "") or self.default_region
         physical = _physical_name(args.typ, args.name, inputs)
@@ -270,5 +282,5 @@ class PlatformMocks(pulumi.runtime.Mocks):
             raise UnknownInvokeError(
                 f"preflight has no mock for invoke {args.token}; add one to preflight/mocks.py INVOKES"
             )
-        self.call_region = self.provider_regions.get((args.provider or "").rsplit("::", 1)[0], self.default_region)
+        self.call_region = self._provider_region(args.provider) if args.provider else self.default_region
         return invoke(args.args, self)

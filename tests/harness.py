@@ -55,3 +55,23 @@ def run_component(
     return run_function(
         lambda: build(validated, make_providers(validated.core)), project=PROJECT, stack=stack, **_engine_args(raw)
     )
+
+
+def moved_to_europe(stack: str) -> dict[str, Any]:
+    """The stack's whole config moved to eu-west-1 (primary) / eu-central-1 (DR): every value naming a region.
+
+    Region-bound facts (ALB ARNs, OIDC issuer, …) are validated against primaryRegion/drRegion, so a test
+    that moves the regions must move them all.
+    """
+
+    def move(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("us-east-1", "eu-west-1").replace("us-west-2", "eu-central-1")
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        return value
+
+    values = {k: move(v) for k, v in settings.load_raw(stack).values.items()}
+    values.update(primaryRegion="eu-west-1", drRegion="eu-central-1")
+    values.update(primaryAlbZoneId="Z32O12XQLNTSW2", drAlbZoneId="Z215JYRZR1TBD5")  # the ALB zones of those regions
+    return values

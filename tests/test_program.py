@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.harness import run_stack
+from tests.harness import moved_to_europe, run_stack
 
 STACKS = ["dev", "stage", "prod"]
 
@@ -51,7 +51,7 @@ def test_primary_and_dr_providers_are_in_their_regions(run):
 
 
 def test_a_us_east_1_provider_exists_for_global_resources_when_primary_is_elsewhere():
-    run = run_stack("stage", overrides={"primaryRegion": "eu-west-1", "drRegion": "eu-central-1"})
+    run = run_stack("dev", overrides=moved_to_europe("dev"))
     assert run.one("pulumi:providers:aws", "aws-global").inputs["region"] == "us-east-1"
 
 
