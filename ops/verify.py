@@ -16,7 +16,8 @@ from ops.aws import ClientFactory, RefusedOperation
 from ops.clock import Clock, iso
 from ops.observers import HEALTHY, HealthObserver
 from ops.outputs import StackOutputs
-from ops.velero import VeleroSource, VeleroSourceError, last_successful_backup, schedule_interval
+from ops.velero import VeleroSource, VeleroSourceError, last_successful_backup
+from policy.cron import CronError, period_seconds
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 
@@ -326,7 +327,10 @@ class Verifier:
             return Check(
                 "velero-backup", FAIL, f"Schedule {self.o.velero.schedule_name} not found in {self.o.velero.namespace}"
             )
-        interval = schedule_interval(cron)
+        try:
+            interval = timedelta(seconds=period_seconds(cron))
+        except CronError as err:
+            return Check("velero-backup", FAIL, f"Schedule {self.o.velero.schedule_name}: {err}")
         if newest is None:
             return Check("velero-backup", FAIL, f"no Completed backup from schedule {self.o.velero.schedule_name}")
         age = _age(self.clock.now(), newest)

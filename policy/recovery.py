@@ -15,7 +15,8 @@ RPO per data class:
   pages someone, so it is the loss the stack accepts); unbounded without a replica or without the alarm.
 - `s3:<purpose>` (one per bucket data-class): 900 s when the bucket's replication uses Replication Time
   Control (S3's 15-minute SLA); unbounded when replication has no time bound or is missing.
-- `cluster-state`: the longest gap between runs of the Velero schedules (cron), i.e. 24 h for a nightly one.
+- `cluster-state`: the longest gap between runs of the Velero schedules (cron, policy/cron.py), i.e. 24 h for
+  a nightly one.
 
 Which objective applies to which class: the seeds' 5-minute RPO ("latest tx id vs. replica") is about the
 database. S3 cannot promise better than RTC's 15 minutes, and cluster state is declarative (rebuilt from git
@@ -27,12 +28,11 @@ Every term carries its basis; a missing piece is reported (seconds None, ok Fals
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import json
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from policy.cron import CronError, period_seconds
 
 ALIAS_TTL_SECONDS = 60
 DEFAULT_REQUEST_INTERVAL = 30  # Route53 health check defaults
@@ -92,112 +92,6 @@ def _secs(x: float) -> int | float:
 
 def _label(r: Mapping[str, Any]) -> str:
     return str(r.get("name") or r.get("urn", "?"))
-
-
-# --- cron ----------------------------------------------------------------------------------------------
-
-_DESCRIPTORS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-_MONTHS = {
-    m: i + 1 for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))
-}
-_DAYS = {d: i for i, d in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}
-_NO_NAMES: dict[str, int] = {}
-_FIELDS: tuple[tuple[int, int, dict[str, int]], ...] = (
-    (0, 59, _NO_NAMES),
-    (0, 23, _NO_NAMES),
-    (1, 31, _NO_NAMES),
-    (1, 12, _MONTHS),
-    (0, 7, _DAYS),
-)
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
-# Simulate eight years so that leap-day and rare day-of-month/day-of-week combinations repeat at least once.
-_SIM_START = dt.date(2024, 1, 1)
-_SIM_DAYS = 8 * 366
-
-
-class CronError(ValueError):
-    """A schedule this model cannot evaluate (the message says why)."""
-
-
-def _field(text: str, lo: int, hi: int, names: Mapping[str, int]) -> set[int]:
-    out: set[int] = set()
-    for item in text.split(","):
-        step = 1
-        if "/" in item:
-            item, step_text = item.split("/", 1)
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise CronError(f"bad step in {text!r}")
-            step = int(step_text)
-        if item in ("*", "?"):
-            start, end = lo, hi
-        else:
-            bounds = [_atom(a, names) for a in item.split("-", 1)]
-            start = bounds[0]
-            end = bounds[1] if len(bounds) == 2 else (hi if step > 1 else start)
-        if not (lo <= start <= hi and lo <= end <= hi and start <= end):
-            raise CronError(f"{text!r} is outside {lo}–{hi}")
-        out.update(range(start, end + 1, step))
-    return out
-
-
-def _atom(text: str, names: Mapping[str, int]) -> int:
-    if text.upper() in names:
-        return names[text.upper()]
-    if not text.isdigit():
-        raise CronError(f"unsupported cron token {text!r}")
-    return int(text)
-
-
-def cron_period_seconds(expr: str) -> int:
-    """The longest interval between two consecutive runs of a cron schedule, in seconds.
-
-    Standard five-field cron (minute hour day-of-month month day-of-week) with lists, ranges, steps and
-    month/day names, the @hourly/@daily/@weekly/@monthly/@yearly descriptors and Velero's `@every 6h`.
-    Day-of-month and day-of-week both restricted means either matches (cron semantics). Times are UTC.
-    Raises CronError for anything else, and for schedules that never run.
-    """
-    text = " ".join(str(expr).split())
-    if text.startswith("@every "):
-        m = _DURATION.match(text.split(" ", 1)[1])
-        if not m or not any(m.groups()):
-            raise CronError(f"unsupported @every duration in {expr!r}")
-        h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-        seconds = h * 3600 + mi * 60 + s
-        if seconds <= 0:
-            raise CronError(f"@every duration must be positive in {expr!r}")
-        return round(seconds)
-    text = _DESCRIPTORS.get(text.lower(), text)
-    parts = text.split(" ")
-    if len(parts) != 5:
-        raise CronError(f"expected 5 fields, got {len(parts)} in {expr!r}")
-    minutes, hours, doms, months, dows = (
-        _field(p, lo, hi, names) for p, (lo, hi, names) in zip(parts, _FIELDS, strict=True)
-    )
-    dows = {d % 7 for d in dows}
-    dom_star, dow_star = parts[2][0] in "*?", parts[4][0] in "*?"
-    times = sorted(h * 3600 + m * 60 for h in hours for m in minutes)
-
-    def runs_on(day: dt.date) -> bool:
-        if day.month not in months:
-            return False
-        dom_ok, dow_ok = day.day in doms, day.isoweekday() % 7 in dows
-        return (dom_ok and dow_ok) if (dom_star or dow_star) else (dom_ok or dow_ok)
-
-    days = [i for i in range(_SIM_DAYS) if runs_on(_SIM_START + dt.timedelta(days=i))]
-    if not days or (len(days) == 1 and len(times) == 1):
-        raise CronError(f"{expr!r} never runs (or runs once) in eight years")
-    longest = max((b - a for a, b in itertools.pairwise(times)), default=0)
-    for a, b in itertools.pairwise(days):
-        longest = max(longest, (b - a) * 86400 + times[0] - times[-1])
-    return longest
 
 
 def _human(seconds: float) -> str:
@@ -547,7 +441,7 @@ def _cluster_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> tuple[float | Non
         if is_unknown(cron) or not isinstance(cron, str):
             return None, f"schedule {name}: cron not known until deploy"
         try:
-            seconds = cron_period_seconds(cron)
+            seconds = period_seconds(cron)
         except CronError as e:
             return None, f"schedule {name}: unknown period ({e})"
         periods.append((seconds, f"Velero schedule {name} {cron!r}: every {_human(seconds)} at most"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from policy import cron
 from settings import schema as s
 from settings.loader import Values
 
@@ -23,8 +24,6 @@ _OIDC_URL = rf"https://({_OIDC_HOST})"
 # Karpenter's own patterns (karpenter.sh_nodepools.yaml): consolidateAfter accepts s/m/h, budget durations h/m.
 _DURATION = r"([0-9]+(s|m|h))+"
 _BUDGET_DURATION = r"(([0-9]+(h|m))|([0-9]+h[0-9]+m))"
-_CRON_FIELD = r"[0-9A-Za-z*/,?-]+"
-_CRON = rf"@(annually|yearly|monthly|weekly|daily|midnight|hourly)|{_CRON_FIELD}( {_CRON_FIELD}){{4}}"
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 
 
@@ -48,12 +47,24 @@ class NamespaceBudget:
 
 def _schedule(text: str) -> BackupSchedule:
     m = re.fullmatch(r"\s*([a-z0-9][a-z0-9-]{0,50}[a-z0-9]?)\s*:\s*(.+?)\s*\|\s*(\d+h)\s*\|\s*([^|]+?)\s*", text)
-    if not m or not re.fullmatch(_CRON, m.group(2)) or int(m.group(3)[:-1]) < 1:
+    if not m or int(m.group(3)[:-1]) < 1:
         raise ValueError(text)
+    try:  # the parser that later computes the schedule's period (Velero's own syntax, @every included)
+        cron.validate(m.group(2))
+    except cron.CronError as e:
+        raise s.Invalid(str(e)) from None
     namespaces = tuple(n.strip() for n in m.group(4).split(","))
     if not all(n == "*" or re.fullmatch(_LABEL, n) for n in namespaces) or len(set(namespaces)) != len(namespaces):
         raise ValueError(text)
     return BackupSchedule(m.group(1), m.group(2), m.group(3), namespaces)
+
+
+def _no_disruption_schedule(text: str) -> str:
+    """A Karpenter budget schedule: 5 fields or @hourly…@yearly (its CRD has no @every), or "" for none."""
+    try:
+        return text if text == "" else cron.validate(text, every=False)
+    except cron.CronError as e:
+        raise s.Invalid(str(e)) from None
 
 
 def _budget(text: str) -> NamespaceBudget:
@@ -114,7 +125,7 @@ KEYS = [
     s.Key("karpenterDisruptionBudgetPercent", s.integer(1, 100)),
     s.Key(
         "karpenterNoDisruptionSchedule",
-        s.string(_CRON, 'a cron schedule (UTC) such as "0 8 * * mon-fri", or empty', allow_empty=True),
+        s.composite(_no_disruption_schedule, 'a cron schedule (UTC) such as "0 8 * * mon-fri", or empty'),
     ),
     s.Key("karpenterNoDisruptionDuration", s.string(_BUDGET_DURATION, "a duration in h/m such as 10h or 9h30m")),
 ]

@@ -83,6 +83,19 @@ def one_of_ints(*allowed: int) -> Check:
     return check
 
 
+# The only values CloudWatch Logs accepts for a log group's retention_in_days.
+# fmt: off
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+# fmt: on
+
+
+def log_retention_days() -> Check:
+    """A CloudWatch Logs retention in days (one of LOG_RETENTION_DAYS)."""
+    return one_of_ints(*LOG_RETENTION_DAYS)
+
+
 def boolean() -> Check:
     def check(v: Any) -> bool:
         if isinstance(v, bool):
@@ -175,13 +188,16 @@ def arn(service: str, region: str | None = None) -> Check:
 
 
 def composite(parse: Callable[[str], Any], what: str) -> Check:
-    """A string with internal structure (e.g. "FORECASTED:80"); `parse` raises ValueError when wrong."""
+    """A string with internal structure (e.g. "FORECASTED:80"); `parse` raises ValueError when wrong, or
+    `Invalid(reason)` to append the reason to the message."""
 
     def check(v: Any) -> Any:
         if not isinstance(v, str):
             raise Invalid(f"expected {what}, got {show(v)}")
         try:
             return parse(v)
+        except Invalid as e:
+            raise Invalid(f"expected {what}, got {show(v)}: {e}") from None
         except (ValueError, KeyError):
             raise Invalid(f"expected {what}, got {show(v)}") from None
 

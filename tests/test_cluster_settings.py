@@ -26,6 +26,19 @@ def test_several_schedules_parse_in_order():
     ]
 
 
+def test_velero_schedules_accept_what_velero_accepts_including_at_every():
+    cluster = stack_settings(
+        "stage",
+        {"veleroSchedules": ["nightly: 0 3 * * * | 720h | gateway", "often: @every 6h | 48h | postgres"]},
+    ).cluster
+    assert [s.cron for s in cluster.velero_schedules] == ["0 3 * * *", "@every 6h"]
+
+
+def test_karpenter_freeze_window_accepts_named_weekday_ranges():
+    cluster = stack_settings("stage", {"karpenterNoDisruptionSchedule": "0 8 * * MON-FRI"}).cluster
+    assert cluster.karpenter_no_disruption_schedule == "0 8 * * MON-FRI"
+
+
 def test_oidc_issuer_is_kept_without_scheme_for_irsa_condition_keys():
     assert stack_settings("stage").cluster.oidc_issuer == STAGE_ISSUER
 
@@ -107,6 +120,37 @@ BAD = [
         "stage",
         {"veleroSchedules": ["nightly: 0 3 * * | 720h | gateway"]},
         "veleroSchedules: item 0: expected NAME: CRON",
+    ),
+    (
+        "stage",
+        {"veleroSchedules": ["nightly: 0 3 * * 7 | 720h | gateway"]},
+        '| 720h | gateway": day-of-week 7 is outside 0–6',
+    ),
+    (
+        "stage",
+        {"veleroSchedules": ["nightly: 0 0 30 2 * | 720h | gateway"]},
+        "veleroSchedules: item 0: expected NAME: CRON",
+    ),
+    (
+        "stage",
+        {"veleroSchedules": ["nightly: 0 0 30 2 * | 720h | gateway"]},
+        "'0 0 30 2 *' never runs",
+    ),
+    (
+        "stage",
+        {"veleroSchedules": ["nightly: 0 3 L * * | 720h | gateway"]},
+        "unsupported day-of-month token 'L'",
+    ),
+    (
+        "stage",
+        {"karpenterNoDisruptionSchedule": "@every 6h"},
+        'karpenterNoDisruptionSchedule: expected a cron schedule (UTC) such as "0 8 * * mon-fri", or empty, got '
+        '"@every 6h": @every is not supported here',
+    ),
+    (
+        "stage",
+        {"karpenterNoDisruptionSchedule": "0 25 * * mon-fri"},
+        "karpenterNoDisruptionSchedule: expected a cron schedule (UTC)",
     ),
     (
         "stage",

@@ -1,4 +1,4 @@
-"""Shared measurement (RPO/RTO verdict) and the Velero schedule interval."""
+"""Shared measurement (RPO/RTO verdict) and the newest Velero backup of a schedule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from ops.canary import CanaryRow
 from ops.evidence import judge, rpo_from_canary, rpo_from_lag
-from ops.velero import last_successful_backup, schedule_interval
+from ops.velero import last_successful_backup
 
 T0 = datetime(2025, 10, 20, 14, 0, tzinfo=UTC)
 
@@ -44,27 +44,6 @@ def test_rpo_from_lag_and_the_verdict():
     verdict = judge({"rtoSeconds": 900, "rpoSeconds": 300}, {"rtoSeconds": 901, "rpoSeconds": rpo_from_lag(3).seconds})
     assert verdict["rto"]["ok"] is False and verdict["rpo"]["ok"] is True and verdict["ok"] is False
     assert judge({"rtoSeconds": 900}, {"rtoSeconds": None})["ok"] is False
-
-
-@pytest.mark.parametrize(
-    ("expression", "hours"),
-    [
-        ("0 * * * *", 1),
-        ("0 */6 * * *", 6),
-        ("@daily", 24),
-        ("0 3 * * 1", 168),
-        ("30 2 * * 1-5", 72),
-        ("@every 1h30m", 1.5),
-        ("*/15 * * * *", 0.25),
-    ],
-)
-def test_schedule_interval_is_the_longest_gap(expression, hours):
-    assert schedule_interval(expression) == timedelta(hours=hours)
-
-
-def test_bad_cron_is_rejected():
-    with pytest.raises(ValueError):
-        schedule_interval("every day")
 
 
 def test_last_successful_backup_ignores_failed_and_other_schedules():

@@ -1,8 +1,9 @@
-"""The recovery budget (policy/recovery.py): RTO terms, RPO per data class, missing pieces, cron periods."""
+"""The recovery budget (policy/recovery.py): RTO terms, RPO per data class, missing pieces.
 
-import pytest
+Cron periods themselves are tested in tests/test_cron.py.
+"""
 
-from policy.recovery import CronError, cron_period_seconds, recovery_budget
+from policy.recovery import recovery_budget
 from preflight.engine import UNKNOWN
 
 OBJECTIVES = {"rtoSeconds": 900, "rpoSeconds": 300, "dbPromotionSeconds": 300, "appReconnectSeconds": 60}
@@ -226,32 +227,3 @@ def test_an_empty_stack_reports_every_piece_missing():
     budget = recovery_budget([], OBJECTIVES)
     assert [e["dataClass"] for e in budget["rpo"]] == ["database", "s3", "cluster-state"]
     assert all(e["seconds"] is None and not e["ok"] for e in budget["rpo"])
-
-
-@pytest.mark.parametrize(
-    ("cron", "seconds"),
-    [
-        ("0 3 * * *", 86400),
-        ("*/15 * * * *", 900),
-        ("0 */6 * * *", 6 * 3600),
-        ("30 1,13 * * *", 12 * 3600),
-        ("0 2 * * 0", 7 * 86400),
-        ("0 2 * * SUN", 7 * 86400),
-        ("0 9-17 * * MON-FRI", 64 * 3600),  # Friday 17:00 → Monday 09:00
-        ("0 0 1 * *", 31 * 86400),  # the longest month
-        ("0 0 1,15 * 1", 7 * 86400),  # day-of-month OR Monday
-        ("@daily", 86400),
-        ("@hourly", 3600),
-        ("@weekly", 7 * 86400),
-        ("@every 6h", 6 * 3600),
-        ("@every 1h30m", 5400),
-    ],
-)
-def test_cron_period_is_the_longest_gap_between_runs(cron, seconds):
-    assert cron_period_seconds(cron) == seconds
-
-
-@pytest.mark.parametrize("cron", ["0 3 L * *", "0 3 * *", "61 * * * *", "0 0 30 2 *", "@every soon", "0 3 ? * 1#2"])
-def test_cron_period_rejects_what_it_cannot_evaluate(cron):
-    with pytest.raises(CronError):
-        cron_period_seconds(cron)

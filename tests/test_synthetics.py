@@ -223,11 +223,11 @@ def test_rule_file_holds_the_issues_alerts_with_their_severities_and_durations()
 
 @pytest.mark.parametrize("stack", ["dev", "stage", "prod"])
 def test_dr_rule_thresholds_equal_every_stacks_alarm_and_backup_schedule(stack):
-    from monitoring.cron import max_interval_seconds
+    from policy.cron import period_seconds
     from tests.harness import stack_settings
 
     s = stack_settings(stack)
-    longest = max(max_interval_seconds(sch.cron) for sch in s.cluster.velero_schedules)
+    longest = max(period_seconds(sch.cron) for sch in s.cluster.velero_schedules)
     assert monitoring.alert_threshold("DatabaseReplicaLagHigh") == s.data.db_replica_lag_alarm_seconds
     assert monitoring.alert_threshold("VeleroBackupTooOld") == longest + monitoring.BACKUP_AGE_SLACK_SECONDS
     assert monitoring.threshold_mismatches(s.data.db_replica_lag_alarm_seconds, longest) == []

@@ -2,7 +2,6 @@
 
 import pytest
 
-from monitoring.cron import max_interval_seconds
 from settings import ConfigError
 from tests.harness import stack_settings
 
@@ -67,27 +66,3 @@ def test_an_extra_more_frequent_schedule_keeps_the_nightly_threshold():
         overrides={"veleroSchedules": ["nightly: 0 3 * * * | 720h | gateway", "hourly: 0 * * * * | 24h | postgres"]},
     )
     assert [sch.name for sch in s.cluster.velero_schedules] == ["nightly", "hourly"]
-
-
-@pytest.mark.parametrize(
-    ("cron", "hours"),
-    [
-        ("0 3 * * *", 24),
-        ("@daily", 24),
-        ("0 * * * *", 1),
-        ("*/15 * * * *", 0.25),
-        ("0 6,18 * * *", 12),
-        ("0 3 * * mon-fri", 72),  # Friday 03:00 → Monday 03:00
-        ("30 2 * * 0", 168),
-        ("0 0 1 * *", 744),  # a 31-day month
-        ("0 3 1,15 * mon", 168),  # day-of-month OR day-of-week
-    ],
-)
-def test_longest_gap_between_cron_runs(cron, hours):
-    assert max_interval_seconds(cron) == hours * 3600
-
-
-@pytest.mark.parametrize("cron", ["0 3 * *", "61 * * * *", "0 0 30 2 *"])
-def test_invalid_or_never_repeating_cron_is_rejected(cron):
-    with pytest.raises(ValueError):
-        max_interval_seconds(cron)
