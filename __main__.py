@@ -14,7 +14,7 @@ from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
 from components.k8s_common import OidcProvider
 from components.storage import ReplicatedBucket, ReplicatedBucketArgs
 from components.synthetics import SyntheticProbes, SyntheticProbesArgs, gateway_targets
-from monitoring.cron import max_interval_seconds
+from policy.cron import period_seconds
 from providers import make_providers
 
 config = settings.load_runtime()
@@ -68,6 +68,10 @@ database = ReplicatedPostgres(
         alarm_topic_arn=operations.topic.arn,
         dr_alarm_topic_arn=operations_dr.topic.arn,
         production_like=core.is_production_like,
+        account_id=core.aws_account_id,
+        primary_region=core.primary_region,
+        dr_region=core.dr_region,
+        log_retention_days=data_tier.db_log_retention_days,
     ),
     primary=providers.primary,
     dr=providers.dr,
@@ -219,7 +223,7 @@ synthetics = SyntheticProbes(
         probe_interval=config.synthetics.probe_interval,
         selector_labels=config.synthetics.selector_labels,
         replica_lag_threshold_seconds=data_tier.db_replica_lag_alarm_seconds,
-        backup_interval_seconds=max(max_interval_seconds(sch.cron) for sch in config.cluster.velero_schedules),
+        backup_interval_seconds=max(period_seconds(sch.cron) for sch in config.cluster.velero_schedules),
         replicas=2 if core.is_production_like else 1,
     ),
     provider=providers.kubernetes,

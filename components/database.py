@@ -15,6 +15,8 @@ MONITORING_INTERVAL_SECONDS = 60
 # Performance Insights' free tier keeps 7 days; longer retention is billed per vCPU.
 PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
 LOG_EXPORTS = ["postgresql", "upgrade"]
+# What CloudWatch Logs may do with a customer-managed key (Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe*).
+LOGS_KEY_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
 # Alarm when free storage drops under 10 % of the allocated size (autoscaling grows storage at 10 % free;
 # staying there means the ceiling is reached) or WAL held back for the replica passes 10 % of it.
 STORAGE_ALARM_FRACTION = 0.10
@@ -64,6 +66,10 @@ class ReplicatedPostgresArgs:
     alarm_topic_arn: pulumi.Input[str]  # operations topic in the primary region
     dr_alarm_topic_arn: pulumi.Input[str]  # CloudWatch alarms notify only topics in their own region
     production_like: bool  # stage/prod: deletion protection, final snapshot, protect=True
+    account_id: str  # the key policies name the account root and the account's RDS log groups
+    primary_region: str  # region of the `primary` provider
+    dr_region: str  # region of the `dr` provider
+    log_retention_days: int  # retention of the exported-log groups (a CloudWatch Logs value)
     master_username: str = "summit_admin"
 
 
@@ -71,13 +77,16 @@ class ReplicatedPostgres(pulumi.ComponentResource):
     """A Multi-AZ RDS PostgreSQL primary, its automated backups replicated to the DR region, and a read replica there.
 
     The master password is generated and rotated by RDS in Secrets Manager (encrypted with the primary's
-    customer-managed key); it never passes through config, state inputs or outputs. The writer endpoint is
+    customer-managed key); it never passes through config, state inputs or outputs. The log groups RDS exports
+    to (/aws/rds/instance/<identifier>/<log>) are created here first, with retention and encrypted with the
+    region's key, so RDS writes into them instead of creating unbounded ones. The writer endpoint is
     published in SSM in both regions so applications in either region find the writer; the DR drill
     re-points the parameter after promoting the replica.
     """
 
     primary: aws.rds.Instance
     replica: aws.rds.Instance | None
+    log_groups: list[aws.cloudwatch.LogGroup]  # per instance and exported log
     primary_key: aws.kms.Key
     replica_key: aws.kms.Key
     backups_replication: aws.rds.InstanceAutomatedBackupsReplication
@@ -102,9 +111,10 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         # --- keys: one customer-managed key per region (storage, Performance Insights, master secret) ---
         self.primary_key = aws.kms.Key(
             f"{name}-key",
-            description=f"{args.identifier}: storage, Performance Insights and master secret",
+            description=f"{args.identifier}: storage, Performance Insights, master secret and exported logs",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=key_policy(args.account_id, args.primary_region, args.identifier),
             opts=pulumi.ResourceOptions.merge(in_primary, stateful),
         )
         aws.kms.Alias(
@@ -112,9 +122,10 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         )
         self.replica_key = aws.kms.Key(
             f"{name}-dr-key",
-            description=f"{args.identifier}: DR replica storage and replicated automated backups",
+            description=f"{args.identifier}: DR replica storage, replicated automated backups and exported logs",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=key_policy(args.account_id, args.dr_region, replica_identifier(args.identifier)),
             opts=pulumi.ResourceOptions.merge(in_dr, stateful),
         )
         aws.kms.Alias(
@@ -150,6 +161,8 @@ class ReplicatedPostgres(pulumi.ComponentResource):
 
         # --- primary region ---
         subnets, sg, params = self._network_and_parameters(name, "", args, args.primary_network, in_primary)
+        primary_logs = self._log_groups(f"{name}-primary", args.identifier, self.primary_key, args, in_primary)
+        self.log_groups = list(primary_logs)
         self.primary = aws.rds.Instance(
             f"{name}-primary",
             identifier=args.identifier,
@@ -189,7 +202,8 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             monitoring_role_arn=monitoring_role.arn,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
             opts=pulumi.ResourceOptions.merge(
-                in_primary, pulumi.ResourceOptions(protect=args.production_like, depends_on=[monitoring_policy])
+                in_primary,
+                pulumi.ResourceOptions(protect=args.production_like, depends_on=[monitoring_policy, *primary_logs]),
             ),
         )
         # RDS creates the secret; its ARN is the only handle on the password. Marked secret all the same.
@@ -208,9 +222,12 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         self.replica_lag_alarm = None
         if args.replica_enabled:
             dr_subnets, dr_sg, dr_params = self._network_and_parameters(name, "-dr", args, args.dr_network, in_dr)
+            replica_id = replica_identifier(args.identifier)
+            replica_logs = self._log_groups(f"{name}-replica", replica_id, self.replica_key, args, in_dr)
+            self.log_groups += replica_logs
             self.replica = aws.rds.Instance(
                 f"{name}-replica",
-                identifier=f"{args.identifier}-dr",
+                identifier=replica_id,
                 # Cross-region: the source is named by ARN; engine, version, user and db name come from it.
                 replicate_source_db=self.primary.arn,
                 instance_class=args.replica_instance_class,
@@ -240,7 +257,8 @@ class ReplicatedPostgres(pulumi.ComponentResource):
                 monitoring_role_arn=monitoring_role.arn,
                 enabled_cloudwatch_logs_exports=LOG_EXPORTS,
                 opts=pulumi.ResourceOptions.merge(
-                    in_dr, pulumi.ResourceOptions(protect=args.production_like, depends_on=[monitoring_policy])
+                    in_dr,
+                    pulumi.ResourceOptions(protect=args.production_like, depends_on=[monitoring_policy, *replica_logs]),
                 ),
             )
 
@@ -269,6 +287,23 @@ class ReplicatedPostgres(pulumi.ComponentResource):
                 "secretArn": self.secret_arn,
             }
         )
+
+    @staticmethod
+    def _log_groups(
+        prefix: str, identifier: str, key: aws.kms.Key, args: ReplicatedPostgresArgs, opts: pulumi.ResourceOptions
+    ) -> list[aws.cloudwatch.LogGroup]:
+        """The groups RDS exports each log of one instance to, created before the instance so that RDS finds them:
+        otherwise RDS creates them itself, without retention or encryption (and outside this stack)."""
+        return [
+            aws.cloudwatch.LogGroup(
+                f"{prefix}-log-{log}",
+                name=log_group_name(identifier, log),
+                retention_in_days=args.log_retention_days,
+                kms_key_id=key.arn,
+                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=args.production_like)),
+            )
+            for log in LOG_EXPORTS
+        ]
 
     def _network_and_parameters(
         self, name: str, suffix: str, args: ReplicatedPostgresArgs, net: NetworkArgs, opts: pulumi.ResourceOptions
@@ -371,6 +406,44 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             ok_actions=[topic],
             opts=opts,
         )
+
+
+def replica_identifier(identifier: str) -> str:
+    return f"{identifier}-dr"
+
+
+def log_group_name(identifier: str, log: str) -> str:
+    """Where RDS exports `log` of instance `identifier` (a fixed name; RDS does not let you choose)."""
+    return f"/aws/rds/instance/{identifier}/{log}"
+
+
+def key_policy(account_id: str, region: str, identifier: str) -> str:
+    """A region's data-tier key policy: the account's IAM policies govern it (the default key policy, which RDS,
+    Secrets Manager and Performance Insights rely on), and CloudWatch Logs in that region may use it for this
+    instance's exported-log groups only (the encryption-context condition names their ARNs)."""
+    log_groups = f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name(identifier, '*')}"
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "EnableIamUserPermissions",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogsForRdsExports",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                    "Action": LOGS_KEY_ACTIONS,
+                    "Resource": "*",
+                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+                },
+            ],
+        }
+    )
 
 
 def _first_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:

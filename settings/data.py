@@ -96,6 +96,7 @@ KEYS = [
     s.Key("dbMultiAz", s.boolean()),
     s.Key("dbReplicaEnabled", s.boolean()),
     s.Key("dbReplicaLagAlarmSeconds", s.integer(1, 3600)),
+    s.Key("dbLogRetentionDays", s.log_retention_days()),
     s.Key("dbBackupWindow", s.composite(_backup_window, 'a daily UTC window of 30+ minutes such as "03:00-04:00"')),
     s.Key(
         "dbMaintenanceWindow",
@@ -120,6 +121,7 @@ class DataTierSettings:
     db_multi_az: bool
     db_replica_enabled: bool
     db_replica_lag_alarm_seconds: int
+    db_log_retention_days: int  # the postgresql/upgrade log groups of both instances
     db_backup_window: str
     db_maintenance_window: str
     bucket_purposes: tuple[str, ...]
@@ -165,6 +167,7 @@ def build(v: Values) -> DataTierSettings:
         db_multi_az=v["dbMultiAz"],
         db_replica_enabled=v["dbReplicaEnabled"],
         db_replica_lag_alarm_seconds=v["dbReplicaLagAlarmSeconds"],
+        db_log_retention_days=v["dbLogRetentionDays"],
         db_backup_window=v["dbBackupWindow"].text,
         db_maintenance_window=v["dbMaintenanceWindow"].text,
         bucket_purposes=v["bucketPurposes"],

@@ -20,12 +20,6 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesBotControlRuleSet",
 )
 OVERRIDE_ACTIONS = ("count", "allow", "block", "challenge", "captcha")
-# The only values CloudWatch Logs accepts for retention_in_days.
-# fmt: off
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)
-# fmt: on
 
 _ZONE_ID = r"Z[A-Z0-9]{6,32}"
 _ALB_ARN = "an ALB ARN such as arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID"
@@ -90,7 +84,7 @@ KEYS = [
             )
         ),
     ),
-    s.Key("wafLogRetentionDays", s.one_of_ints(*LOG_RETENTION_DAYS)),
+    s.Key("wafLogRetentionDays", s.log_retention_days()),
     s.Key("wafRolloutExemption", s.string(what="a reason (e.g. a ticket id)", allow_empty=True)),
     s.Key("cloudfrontEnabled", s.boolean()),
     s.Key("cloudfrontStaticPaths", s.array(s.string(r"/[A-Za-z0-9._~/*-]{1,254}", "a path pattern such as /static/*"))),

@@ -1,18 +1,21 @@
 """ReplicatedPostgres: primary with PITR, backups replicated to the DR region, a cross-region replica, alarms."""
 
 import dataclasses
+import json
 
 import pytest
 
 from components.alerting import OperationsAlerts, OperationsAlertsArgs
 from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs
 from preflight.engine import SecretValue
-from tests.harness import run_component, run_stack
+from settings import ConfigError
+from tests.harness import run_component, run_stack, stack_settings
 
 INSTANCE = "aws:rds/instance:Instance"
 KEY = "aws:kms/key:Key"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 PARAMETER = "aws:ssm/parameter:Parameter"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def build(s, p):
@@ -43,6 +46,10 @@ def build(s, p):
             alarm_topic_arn=ops.topic.arn,
             dr_alarm_topic_arn=ops_dr.topic.arn,
             production_like=c.is_production_like,
+            account_id=c.aws_account_id,
+            primary_region=c.primary_region,
+            dr_region=c.dr_region,
+            log_retention_days=d.db_log_retention_days,
         ),
         primary=p.primary,
         dr=p.dr,
@@ -136,8 +143,8 @@ def test_dev_primary_can_be_torn_down_without_a_snapshot(dev):
     assert "finalSnapshotIdentifier" not in primary
 
 
-def test_instances_and_keys_are_protected_in_prod(prod):
-    assert all(r.protect for r in prod.all(INSTANCE) + prod.all(KEY))
+def test_instances_keys_and_log_groups_are_protected_in_prod(prod):
+    assert all(r.protect for r in prod.all(INSTANCE) + prod.all(KEY) + prod.all(LOG_GROUP))
 
 
 def test_nothing_is_protected_in_dev(dev):
@@ -204,6 +211,78 @@ def test_primary_has_iam_auth_insights_enhanced_monitoring_and_log_exports(prod)
     assert (primary["monitoringInterval"], primary["monitoringRoleArn"]) == (60, role.outputs["arn"])
     assert primary["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
     assert primary["copyTagsToSnapshot"] is True
+
+
+# --- exported-log groups: created by the stack (retention, encryption) before RDS would create them ---
+
+INSTANCE_LOGS = [
+    ("db-primary", "summit-prod-db", "us-east-1", "db-key"),
+    ("db-replica", "summit-prod-db-dr", "us-west-2", "db-dr-key"),
+]
+
+
+@pytest.mark.parametrize(("role", "identifier", "region", "key"), INSTANCE_LOGS)
+def test_each_exported_log_of_each_instance_has_its_log_group_in_the_instances_region(
+    prod, role, identifier, region, key
+):
+    exported = prod.one(INSTANCE, role).inputs["enabledCloudwatchLogsExports"]
+    groups = {g.inputs["name"]: g for g in prod.all(LOG_GROUP) if g.name.startswith(f"{role}-log-")}
+    assert sorted(groups) == sorted(f"/aws/rds/instance/{identifier}/{log}" for log in exported)
+    assert {g.region for g in groups.values()} == {region}
+    assert {g.provider for g in groups.values()} == {prod.one(INSTANCE, role).provider}
+
+
+@pytest.mark.parametrize(("role", "identifier", "region", "key"), INSTANCE_LOGS)
+def test_instances_depend_on_their_log_groups_so_rds_finds_them_existing(prod, role, identifier, region, key):
+    groups = [g for g in prod.all(LOG_GROUP) if g.name.startswith(f"{role}-log-")]
+    assert len(groups) == 2
+    assert {g.urn for g in groups} <= set(prod.one(INSTANCE, role).dependencies)
+
+
+@pytest.mark.parametrize(("role", "identifier", "region", "key"), INSTANCE_LOGS)
+def test_log_groups_are_encrypted_with_their_regions_data_key(prod, role, identifier, region, key):
+    arn = prod.one(KEY, key).outputs["arn"]
+    assert {g.inputs["kmsKeyId"] for g in prod.all(LOG_GROUP) if g.name.startswith(f"{role}-log-")} == {arn}
+
+
+@pytest.mark.parametrize(("role", "identifier", "region", "key"), INSTANCE_LOGS)
+def test_key_policy_lets_cloudwatch_logs_use_the_key_for_this_instances_log_groups_only(
+    prod, role, identifier, region, key
+):
+    statements = {st["Sid"]: st for st in json.loads(prod.one(KEY, key).inputs["policy"])["Statement"]}
+    assert statements["EnableIamUserPermissions"]["Principal"] == {"AWS": "arn:aws:iam::432109876543:root"}
+    logs = statements["CloudWatchLogsForRdsExports"]
+    assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
+    assert logs["Condition"] == {
+        "ArnLike": {
+            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:432109876543:log-group:"
+            f"/aws/rds/instance/{identifier}/*"
+        }
+    }
+    assert "kms:GenerateDataKey*" in logs["Action"] and "kms:*" not in logs["Action"]
+
+
+@pytest.mark.parametrize(("stack", "days"), [("dev", 14), ("prod", 90)])
+def test_log_groups_keep_logs_for_the_configured_retention(stack, days, dev, prod):
+    run = {"dev": dev, "prod": prod}[stack]
+    assert [g.inputs["retentionInDays"] for g in run.all(LOG_GROUP)] == [days] * 4
+
+
+def test_without_a_replica_only_the_primary_has_log_groups():
+    run = run_component(build, "dev", overrides={"dbReplicaEnabled": False})
+    assert sorted(g.inputs["name"] for g in run.all(LOG_GROUP)) == [
+        "/aws/rds/instance/summit-dev-db/postgresql",
+        "/aws/rds/instance/summit-dev-db/upgrade",
+    ]
+
+
+def test_a_retention_cloudwatch_does_not_offer_is_one_config_error_line():
+    with pytest.raises(ConfigError) as e:
+        stack_settings("prod", {"dbLogRetentionDays": 45})
+    assert str(e.value) == (
+        "Pulumi.prod.yaml: summit-resilience:dbLogRetentionDays: expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, "
+        "150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got 45"
+    )
 
 
 def test_replica_lag_alarm_watches_the_replica_at_the_configured_threshold(prod):
@@ -281,7 +360,7 @@ def test_dev_without_a_replica_still_replicates_backups():
 def test_children_are_parented_to_the_component(prod):
     component = prod.one("summit:database:ReplicatedPostgres")
     kids = prod.children(component)
-    assert {INSTANCE, KEY, ALARM, PARAMETER} <= {k.type for k in kids}
+    assert {INSTANCE, KEY, ALARM, PARAMETER, LOG_GROUP} <= {k.type for k in kids}
     assert all(k.name.startswith("db-") for k in kids)
 
 
