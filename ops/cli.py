@@ -1,7 +1,9 @@
 """`python -m ops verify|drill|failback|lab` — see `python -m ops COMMAND --help`.
 
 Exit codes: 0 ok; 1 a check failed or a drill objective was missed (or the drill stopped); 2 usage or input error
-(missing/malformed outputs, production without --confirm-production prod, a bad --resume directory).
+(missing/malformed outputs or policy config, production without --confirm-production prod, a bad --resume directory).
+
+Objectives (RTO, RPO) come from the stack's policy config (ops.objectives); --rto-seconds/--rpo-seconds override.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ops.clock import Clock, SystemClock
 from ops.drill import FAULT_DB_CHOICES, Drill, DrillOptions, ProductionRefused, World, plan, require_confirmation
 from ops.failback import Failback, FailbackOptions, database_return_plan
 from ops.failback import plan as failback_plan
+from ops.objectives import RPO, RTO, Objectives, ObjectivesError, resolve
 from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
 from ops.outputs import OutputsError, StackOutputs, load
 from ops.runner import StepFailed
@@ -93,8 +96,15 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
         "--rpo-seconds",
         type=_positive,
         default=None,
-        help="RPO objective: max replica lag and age of the latest restorable time (default: outputs' "
-        "recoveryObjectives.rpoSeconds, else 300 — the seed's 5 min)",
+        help="RPO objective: max replica lag and age of the latest restorable time (default: the database RPO of "
+        "the recovery-budget policy in --policy-config: rpoSecondsByClass.database, else rpoSeconds)",
+    )
+    g.add_argument(
+        "--policy-config",
+        metavar="FILE",
+        type=Path,
+        help="policy pack config holding the recovery-budget objectives (default policy/config/STACK.json, "
+        "the file CI passes to `pulumi preview --policy-pack-config`); not read when every objective is a flag",
     )
     g.add_argument("--lag-window-minutes", type=int, default=15, help="ReplicaLag window for the max (default 15)")
     g.add_argument(
@@ -160,7 +170,7 @@ def parser() -> argparse.ArgumentParser:
         "--rto-seconds",
         type=_positive,
         default=None,
-        help="RTO objective (default: outputs' recoveryObjectives.rtoSeconds, else 900 — the seed's 15 min)",
+        help="RTO objective: fault → first 2xx (default: rtoSeconds of the recovery-budget policy in --policy-config)",
     )
     g = d.add_argument_group("fault and promotion")
     g.add_argument(
@@ -240,9 +250,21 @@ def _factory(args: argparse.Namespace, deps: Deps) -> ClientFactory:
     )
 
 
-def _verify_options(args: argparse.Namespace, outputs: StackOutputs) -> VerifyOptions:
+def _objectives(args: argparse.Namespace, *keys: str) -> Objectives:
+    flags = {RTO: getattr(args, "rto_seconds", None), RPO: args.rpo_seconds}
+    try:
+        return resolve(args.stack, {key: flags[key] for key in keys}, config_file=args.policy_config)
+    except ObjectivesError as err:
+        raise UsageError(str(err)) from None
+
+
+def _objectives_json(objectives: Objectives) -> dict[str, Any]:
+    return {key: {"seconds": seconds, "source": objectives.sources[key]} for key, seconds in objectives.seconds.items()}
+
+
+def _verify_options(args: argparse.Namespace, objectives: Objectives) -> VerifyOptions:
     return VerifyOptions(
-        rpo_seconds=args.rpo_seconds or outputs.rpo_objective_seconds or 300,
+        rpo_seconds=objectives.seconds[RPO],
         lag_window_minutes=args.lag_window_minutes,
         snapshot_max_age_hours=args.snapshot_max_age_hours,
         velero_grace_minutes=args.velero_grace_minutes,
@@ -316,14 +338,16 @@ def canary_conninfo(factory: ClientFactory, outputs: StackOutputs, endpoint: str
 
 def cmd_verify(args: argparse.Namespace, deps: Deps) -> int:
     outputs = _outputs(args)
+    objectives = _objectives(args, RPO)
     factory = _factory(args, deps)
     health = deps.health or Route53Health(factory)
     checks = Verifier(
-        outputs, factory, deps.clock, health, _velero(args, outputs, deps), _verify_options(args, outputs)
+        outputs, factory, deps.clock, health, _velero(args, outputs, deps), _verify_options(args, objectives)
     ).run()
     bad = failed(checks)
     if args.format == "json":
-        _json({"stack": args.stack, "ok": not bad, "checks": [c.to_json() for c in checks]}, deps.stdout)
+        document = {"stack": args.stack, "ok": not bad, "objectives": _objectives_json(objectives)}
+        _json({**document, "checks": [c.to_json() for c in checks]}, deps.stdout)
     else:
         _table(
             f"verify {args.stack}: {'OK' if not bad else f'{len(bad)} FAILED'}",
@@ -331,13 +355,16 @@ def cmd_verify(args: argparse.Namespace, deps: Deps) -> int:
             [(c.name, c.status.upper() if c.status == FAIL else c.status, c.detail) for c in checks],
             deps.stdout,
         )
+        print(f"RPO objective: {objectives.describe(RPO)}", file=deps.stdout)
     return 1 if bad else 0
 
 
-def _drill_options(args: argparse.Namespace, outputs: StackOutputs) -> DrillOptions:
+def _drill_options(args: argparse.Namespace, objectives: Objectives) -> DrillOptions:
     return DrillOptions(
-        rto_seconds=args.rto_seconds or outputs.rto_objective_seconds or 900,
-        rpo_seconds=args.rpo_seconds or outputs.rpo_objective_seconds or 300,
+        rto_seconds=objectives.seconds[RTO],
+        rpo_seconds=objectives.seconds[RPO],
+        objective_sources=dict(objectives.sources),
+        phase_budget=dict(objectives.phase_budget),
         fault_db=args.fault_db,
         backup_retention_days=args.backup_retention_days,
         poll_interval=args.poll_interval,
@@ -348,7 +375,7 @@ def _drill_options(args: argparse.Namespace, outputs: StackOutputs) -> DrillOpti
         promote_timeout=args.promote_timeout,
         first_good_timeout=args.first_good_timeout,
         skip_verify=args.skip_verify,
-        verify=_verify_options(args, outputs),
+        verify=_verify_options(args, objectives),
     )
 
 
@@ -390,11 +417,15 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
     require_confirmation(args.stack, outputs, args.confirm_production)
     if outputs.gateway_host is None or outputs.gateway_url is None:
         raise UsageError(f"{args.outputs}: the drill needs the failover outputs gatewayUrl and failover (issue 4)")
-    options = _drill_options(args, outputs)
+    objectives = _objectives(args, RTO, RPO)
+    options = _drill_options(args, objectives)
     if not args.execute:
         if args.resume:
             raise UsageError("--resume continues an executed drill: add --execute")
-        notes = ["Every step checks state first, so a re-run or --resume never repeats a change; nothing is deleted."]
+        notes = [
+            "Every step checks state first, so a re-run or --resume never repeats a change; nothing is deleted.",
+            f"Objectives: RTO {objectives.describe(RTO)}; RPO {objectives.describe(RPO)}.",
+        ]
         _print_plan("drill", args, plan(outputs, options), notes, deps)
         return 0
     factory = _factory(args, deps)
@@ -453,6 +484,8 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
             rows,
             deps.stdout,
         )
+        for key, source in evidence.data.get("objectiveSources", {}).items():
+            print(f"{key} objective from {source}", file=deps.stdout)
         for line in evidence.data["nextSteps"]:
             print(f"- {line}", file=deps.stdout)
     return 0 if result.ok else 1

@@ -9,7 +9,6 @@ Nothing is ever deleted (ops.aws refuses Delete* operations).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,24 +19,15 @@ from ops.canary import CanaryReader, CanaryRow
 from ops.clock import Clock, iso, parse_iso
 from ops.evidence import Evidence, bundle_dir, judge, rpo_from_canary, rpo_from_lag, seconds_between
 from ops.observers import UNHEALTHY, DnsObserver, HealthObserver, Prober
+from ops.operation import Operation, PlannedStep, Step, planned_health_check
+from ops.operation import ProductionRefused as ProductionRefused  # re-exported: callers import it from here
+from ops.operation import require_confirmation as require_confirmation
 from ops.outputs import StackOutputs
 from ops.runner import Progress, Runner, StepFailed, WaitTimeout
 from ops.velero import VeleroSource
 from ops.verify import Verifier, VerifyOptions, failed
 
 FAULT_DB_CHOICES = ("none", "reboot", "stop")
-
-
-class ProductionRefused(Exception):
-    """prod without `--confirm-production prod` (exit 2)."""
-
-
-def require_confirmation(stack: str, outputs: StackOutputs, confirm: str | None) -> None:
-    if "prod" in (stack, outputs.environment) and confirm != "prod":
-        raise ProductionRefused(
-            f"refusing to touch production ({outputs.source} is environment "
-            f"{outputs.environment or stack}): add --confirm-production prod"
-        )
 
 
 class CanaryWriter(Protocol):
@@ -62,8 +52,12 @@ class World:
 
 @dataclass(frozen=True)
 class DrillOptions:
-    rto_seconds: float = 900  # seed objective: stage fails over within 15 min
-    rpo_seconds: float = 300  # seed objective: ≤ 5 min of data lost
+    # The CLI passes the stack's recovery-budget objectives (ops.objectives); these defaults equal that policy's
+    # schema defaults (the seed: fail over within 15 min, lose ≤ 5 min of data) for programmatic use.
+    rto_seconds: float = 900
+    rpo_seconds: float = 300
+    objective_sources: dict[str, str] = field(default_factory=dict)  # {rtoSeconds: "policy/config/… (…)" | flag}
+    phase_budget: dict[str, float] = field(default_factory=dict)  # dbPromotionSeconds, appReconnectSeconds
     fault_db: str = "none"  # also reboot (or stop) the primary instance after inverting its health check
     backup_retention_days: int = 7  # the promoted writer must keep PITR backups from its first minute
     poll_interval: float = 10.0
@@ -78,19 +72,9 @@ class DrillOptions:
     verify: VerifyOptions = field(default_factory=VerifyOptions)
 
 
-@dataclass(frozen=True)
-class PlannedStep:
-    name: str
-    title: str
-    calls: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "calls": list(self.calls)}
-
-
 def plan(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
     host = o.gateway_host
-    hc = host.primary_health_check_id if host else "<primaryHealthCheckId>"
+    hc = planned_health_check(o)
     fqdn = host.fqdn if host else "<fqdn>"
     url = opts.probe_url or o.gateway_url or "<gatewayUrl>"
     p, r = o.primary, o.replica
@@ -205,7 +189,10 @@ class DrillResult:
     reason: str | None = None
 
 
-class Drill:
+class Drill(Operation):
+    missing_outputs = "the drill needs the failover outputs (gatewayUrl, failover)"
+    needs_gateway_url = True
+
     def __init__(
         self,
         stack: str,
@@ -218,21 +205,11 @@ class Drill:
         confirm_production: str | None = None,
         progress: Progress | None = None,
     ) -> None:
-        require_confirmation(stack, outputs, confirm_production)
-        host = outputs.gateway_host
-        if host is None or outputs.gateway_url is None:
-            raise StepFailed(f"{outputs.source}: the drill needs the failover outputs (gatewayUrl, failover)")
-        self.stack = stack
-        self.o = outputs
-        self.host = host
-        self.factory = factory
-        self.clock = clock
+        super().__init__(stack, outputs, factory, clock, confirm_production, progress)
         self.world = world
         self.opts = options or DrillOptions()
-        self.progress = progress
-        self.url = self.opts.probe_url or outputs.gateway_url
+        self.url: str = self.opts.probe_url or outputs.gateway_url or ""
         self._last_probe: datetime | None = None
-        self.runner: Runner
 
     # --- orchestration ------------------------------------------------------------------------------------------
 
@@ -254,6 +231,8 @@ class Drill:
             stack=self.stack,
             started_at=started,
             objectives={"rtoSeconds": self.opts.rto_seconds, "rpoSeconds": self.opts.rpo_seconds},
+            objective_sources=self.opts.objective_sources,
+            phase_budget=self.opts.phase_budget,
             context={
                 "outputs": self.o.source,
                 "environment": self.o.environment,
@@ -277,7 +256,7 @@ class Drill:
         writer = self.world.canary_writer
         if writer is not None and not self._done("measure-rpo"):
             writer.start()
-        steps: list[tuple[str, Callable[[], dict[str, Any] | None]]] = [
+        steps: list[tuple[str, Step]] = [
             ("verify", self.verify),
             ("baseline", self.baseline),
             ("inject-fault", self.inject_fault),
@@ -289,12 +268,11 @@ class Drill:
             ("wait-first-2xx", self.wait_first_2xx),
             ("measure-rpo", self.measure_rpo),
         ]
+        if self.opts.skip_verify:
+            steps = steps[1:]
         titles = {s.name: s.title for s in plan(self.o, DrillOptions())}
         try:
-            for name, fn in steps:
-                if name == "verify" and self.opts.skip_verify:
-                    continue
-                self.runner.run(name, titles[name], fn)
+            self.run_steps(steps, titles)
         except (WaitTimeout, StepFailed) as err:
             return self._finish(stopped_at=self._current_failed(), reason=str(err))
         except Exception as err:  # noqa: BLE001 - an unexpected error still leaves a readable bundle
@@ -359,22 +337,19 @@ class Drill:
         return {"dnsAnswer": list(answer), "endpointParameter": value}
 
     def inject_fault(self) -> dict[str, Any]:
-        route53 = self.factory.client("route53", "us-east-1")
-        hc = self.host.primary_health_check_id
-        config = route53.get_health_check(HealthCheckId=hc)["HealthCheck"]["HealthCheckConfig"]
+        response = self.set_inverted(True)
         result: dict[str, Any] = {}
-        if config.get("Inverted"):
-            self.runner.observe("health check already inverted", hc)
+        if response is None:
+            self.runner.observe("health check already inverted", self.host.primary_health_check_id)
             result["alreadyInverted"] = True
         else:
-            response = route53.update_health_check(HealthCheckId=hc, Inverted=True)
             result["requestId"] = request_id(response)
         fault_at = self.runner.evidence.event("faultAt") or self.clock.now()
         self.runner.evidence.set_event("faultAt", fault_at)
         self.runner.save()
         if self.opts.fault_db != "none":
             rds = self.factory.client("rds", self.o.primary.region)
-            db = rds.describe_db_instances(DBInstanceIdentifier=self.o.primary.identifier)["DBInstances"][0]
+            db = self.instance(self.o.primary.region, self.o.primary.identifier)
             if db["DBInstanceStatus"] == "available":
                 action = rds.reboot_db_instance if self.opts.fault_db == "reboot" else rds.stop_db_instance
                 action(DBInstanceIdentifier=self.o.primary.identifier)
@@ -398,13 +373,8 @@ class Drill:
 
     def wait_unhealthy(self) -> dict[str, Any]:
         self.runner.tick = self._sample_probe
-        hc = self.host.primary_health_check_id
-        _, at = self.runner.wait_until(
-            f"health check {hc} to report Unhealthy",
-            lambda: self.world.health.status(hc),
-            lambda s: s == UNHEALTHY,
-            timeout=self.opts.health_timeout,
-            interval=self.opts.poll_interval,
+        _, at = self.wait_health(
+            self.world.health, UNHEALTHY, timeout=self.opts.health_timeout, interval=self.opts.poll_interval
         )
         self.runner.evidence.set_event("unhealthyAt", at)
         return {"unhealthyAt": iso(at)}
@@ -423,8 +393,7 @@ class Drill:
         return {"answer": list(answer), "dnsSecondaryAt": iso(at)}
 
     def _replica(self) -> dict[str, Any]:
-        rds = self.factory.client("rds", self.o.replica.region)
-        return rds.describe_db_instances(DBInstanceIdentifier=self.o.replica.identifier)["DBInstances"][0]
+        return self.instance(self.o.replica.region, self.o.replica.identifier)
 
     def promote_replica(self) -> dict[str, Any]:
         db = self._replica()
@@ -464,13 +433,9 @@ class Drill:
         return value
 
     def repoint_endpoint(self) -> dict[str, Any]:
-        ssm = self.factory.client("ssm", self.o.replica.region)
-        name = self.o.endpoint_parameter_name
-        current = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        current = self.point_parameter(self.o.replica.region, self.o.replica.endpoint)
         if current == self.o.replica.endpoint:
             self.runner.observe("parameter already points at the promoted instance", current)
-        else:
-            ssm.put_parameter(Name=name, Value=self.o.replica.endpoint, Type="String", Overwrite=True)
         self.runner.evidence.set_event("repointedAt", self.clock.now())
         return {"previous": current, "value": self.o.replica.endpoint}
 
@@ -565,6 +530,15 @@ class Drill:
                 "connection-pool recycling",
             }[slowest]
             steps.append(f"Slowest phase: {slowest} = {known[slowest]:.0f} s — {advice}.")
+        budget = self.runner.evidence.data.get("phaseBudget") or {}
+        for phase, term in (("promotionSeconds", "dbPromotionSeconds"), ("reconnectSeconds", "appReconnectSeconds")):
+            value, assumed = measured.get(phase), budget.get(term)
+            if value is not None and assumed is not None and value > assumed:
+                steps.append(
+                    f"{phase} = {value:.0f} s exceeds the {term} {assumed:g} s the recovery-budget policy assumes: "
+                    f"its RTO estimate is optimistic — raise {term} in policy/config/{self.stack}.json or make that "
+                    "phase faster."
+                )
         if verdict.get("rpo") and not verdict["rpo"]["ok"]:
             steps.append(
                 f"Replica lag at the fault was {measured.get('replicaLagAtFaultSeconds')} s: check the "

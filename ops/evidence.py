@@ -129,6 +129,8 @@ class Evidence:
         started_at: datetime,
         objectives: dict[str, float | None],
         context: dict[str, Any],
+        objective_sources: dict[str, str] | None = None,
+        phase_budget: dict[str, float] | None = None,
     ) -> Evidence:
         directory.mkdir(parents=True, exist_ok=False)
         evidence = cls(
@@ -142,6 +144,8 @@ class Evidence:
                 "resumes": [],
                 "context": context,
                 "objectives": objectives,
+                "objectiveSources": objective_sources or {},  # {rtoSeconds: "policy/config/stage.json (…)" | flag}
+                "phaseBudget": phase_budget or {},  # RTO terms the recovery-budget policy assumes
                 "events": {},
                 "steps": [],
                 "probes": [],
@@ -253,6 +257,9 @@ def write_report(data: dict[str, Any], path: Path) -> None:
                 f"| {label} | ≤ {_fmt_seconds(entry['objectiveSeconds'])} | "
                 f"{_fmt_seconds(entry['measuredSeconds'])} | {'pass' if entry['ok'] else 'FAIL'} |"
             )
+    sources = data.get("objectiveSources") or {}
+    if sources:
+        lines += ["", "Objectives from: " + "; ".join(f"{k} — {v}" for k, v in sources.items()) + "."]
     measured = data.get("measured") or {}
     extra = {k: v for k, v in measured.items() if k not in ("rtoSeconds", "rpoSeconds", "rpo")}
     if extra:

@@ -22,9 +22,9 @@ from typing import Any
 
 from ops.aws import ClientFactory, request_id
 from ops.clock import Clock, iso
-from ops.drill import PlannedStep, require_confirmation
 from ops.evidence import Evidence, bundle_dir
 from ops.observers import HEALTHY, HealthObserver
+from ops.operation import Operation, PlannedStep, planned_health_check
 from ops.outputs import StackOutputs
 from ops.runner import Progress, Runner, StepFailed, WaitTimeout
 
@@ -41,8 +41,7 @@ def failback_identifier(o: StackOutputs) -> str:
 
 
 def plan(o: StackOutputs, opts: FailbackOptions) -> list[PlannedStep]:
-    host = o.gateway_host
-    hc = host.primary_health_check_id if host else "<primaryHealthCheckId>"
+    hc = planned_health_check(o)
     new = failback_identifier(o)
     p, r = o.primary, o.replica
     return [
@@ -107,7 +106,9 @@ def database_return_plan(o: StackOutputs) -> list[str]:
     ]
 
 
-class Failback:
+class Failback(Operation):
+    missing_outputs = "failback needs the failover outputs"
+
     def __init__(
         self,
         stack: str,
@@ -120,14 +121,9 @@ class Failback:
         confirm_production: str | None = None,
         progress: Progress | None = None,
     ) -> None:
-        require_confirmation(stack, outputs, confirm_production)
-        host = outputs.gateway_host
-        if host is None:
-            raise StepFailed(f"{outputs.source}: failback needs the failover outputs")
-        self.stack, self.o, self.host = stack, outputs, host
-        self.factory, self.clock, self.health = factory, clock, health
+        super().__init__(stack, outputs, factory, clock, confirm_production, progress)
+        self.health = health
         self.opts = options or FailbackOptions()
-        self.progress = progress
 
     def run(self, evidence_root: Path) -> tuple[bool, Evidence]:
         started = self.clock.now()
@@ -143,15 +139,17 @@ class Failback:
         titles = {s.name: s.title for s in plan(self.o, self.opts)}
         reason = None
         try:
-            for name, fn in (
-                ("check-promoted", self.check_promoted),
-                ("create-replica", self.create_replica),
-                ("wait-replica", self.wait_replica),
-                ("repoint-primary-region", self.repoint),
-                ("undo-inversion", self.undo_inversion),
-                ("wait-healthy", self.wait_healthy),
-            ):
-                self.runner.run(name, titles[name], fn)
+            self.run_steps(
+                [
+                    ("check-promoted", self.check_promoted),
+                    ("create-replica", self.create_replica),
+                    ("wait-replica", self.wait_replica),
+                    ("repoint-primary-region", self.repoint),
+                    ("undo-inversion", self.undo_inversion),
+                    ("wait-healthy", self.wait_healthy),
+                ],
+                titles,
+            )
         except (WaitTimeout, StepFailed) as err:
             reason = str(err)
         ok = reason is None
@@ -161,13 +159,8 @@ class Failback:
         evidence.finish(self.clock.now(), {}, {"ok": ok, **({"reason": reason} if reason else {})}, next_steps)
         return ok, evidence
 
-    def _rds(self, region: str) -> Any:
-        return self.factory.client("rds", region)
-
     def check_promoted(self) -> dict[str, Any]:
-        db = self._rds(self.o.replica.region).describe_db_instances(DBInstanceIdentifier=self.o.replica.identifier)[
-            "DBInstances"
-        ][0]
+        db = self.instance(self.o.replica.region, self.o.replica.identifier)
         if db.get("ReadReplicaSourceDBInstanceIdentifier"):
             raise StepFailed(
                 f"{self.o.replica.identifier} is still a replica of "
@@ -176,13 +169,13 @@ class Failback:
         return {"status": db["DBInstanceStatus"], "class": db.get("DBInstanceClass")}
 
     def create_replica(self) -> dict[str, Any]:
-        rds = self._rds(self.o.primary.region)
+        rds = self.factory.client("rds", self.o.primary.region)
         new = failback_identifier(self.o)
         existing = rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": [new]}])["DBInstances"]
         if existing:
             self.runner.observe("failback replica exists", existing[0]["DBInstanceStatus"])
             return {"identifier": new, "existing": True}
-        old = rds.describe_db_instances(DBInstanceIdentifier=self.o.primary.identifier)["DBInstances"][0]
+        old = self.instance(self.o.primary.region, self.o.primary.identifier)
         args: dict[str, Any] = {
             "DBInstanceIdentifier": new,
             "SourceDBInstanceIdentifier": self.o.replica.arn,
@@ -202,11 +195,10 @@ class Failback:
         return {"identifier": new, "requestId": request_id(response)}
 
     def wait_replica(self) -> dict[str, Any]:
-        rds = self._rds(self.o.primary.region)
         new = failback_identifier(self.o)
         status, at = self.runner.wait_until(
             f"{new} to be available",
-            lambda: rds.describe_db_instances(DBInstanceIdentifier=new)["DBInstances"][0]["DBInstanceStatus"],
+            lambda: self.instance(self.o.primary.region, new)["DBInstanceStatus"],
             lambda s: s == "available",
             timeout=self.opts.replica_timeout,
             interval=self.opts.poll_interval,
@@ -214,28 +206,17 @@ class Failback:
         return {"status": status, "at": iso(at)}
 
     def repoint(self) -> dict[str, Any]:
-        ssm = self.factory.client("ssm", self.o.primary.region)
-        name = self.o.endpoint_parameter_name
-        current = ssm.get_parameter(Name=name)["Parameter"]["Value"]
-        if current != self.o.replica.endpoint:
-            ssm.put_parameter(Name=name, Value=self.o.replica.endpoint, Type="String", Overwrite=True)
+        current = self.point_parameter(self.o.primary.region, self.o.replica.endpoint)
         return {"previous": current, "value": self.o.replica.endpoint}
 
     def undo_inversion(self) -> dict[str, Any]:
-        route53 = self.factory.client("route53", "us-east-1")
-        hc = self.host.primary_health_check_id
-        config = route53.get_health_check(HealthCheckId=hc)["HealthCheck"]["HealthCheckConfig"]
-        if not config.get("Inverted"):
+        response = self.set_inverted(False)
+        if response is None:
             return {"alreadyUninverted": True}
-        return {"requestId": request_id(route53.update_health_check(HealthCheckId=hc, Inverted=False))}
+        return {"requestId": request_id(response)}
 
     def wait_healthy(self) -> dict[str, Any]:
-        hc = self.host.primary_health_check_id
-        status, at = self.runner.wait_until(
-            f"health check {hc} to report Healthy",
-            lambda: self.health.status(hc),
-            lambda s: s == HEALTHY,
-            timeout=self.opts.health_timeout,
-            interval=self.opts.poll_interval,
+        status, at = self.wait_health(
+            self.health, HEALTHY, timeout=self.opts.health_timeout, interval=self.opts.poll_interval
         )
         return {"status": status, "at": iso(at)}

@@ -124,6 +124,7 @@ def run_lab(
         objectives={"rtoSeconds": opts.rto_seconds, "rpoSeconds": opts.rpo_seconds},
         context={
             "postgres": str(PG_BIN),
+            "workDir": str(root),  # removed when the lab ends, also on failure
             "primaryPort": primary.port,
             "replicaPort": replica.port,
             "canaryIntervalSeconds": opts.canary_interval,

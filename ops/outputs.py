@@ -97,8 +97,6 @@ class StackOutputs:
     gateway_url: str | None
     failover: tuple[FailoverHost, ...]
     velero: Velero | None
-    rto_objective_seconds: int | None
-    rpo_objective_seconds: int | None
 
     @property
     def gateway_host(self) -> FailoverHost | None:
@@ -241,20 +239,6 @@ def _failover(r: _Reader) -> tuple[FailoverHost, ...]:
     return tuple(hosts)
 
 
-def _objective(r: _Reader, key: str) -> int | None:
-    raw = r.data.get("recoveryObjectives")
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise r.fail("recoveryObjectives", "an object {rtoSeconds, rpoSeconds}", raw)
-    value = raw.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise r.fail(f"recoveryObjectives.{key}", "a positive integer number of seconds", value)
-    return value
-
-
 def parse(data: Any, source: str = "outputs") -> StackOutputs:
     """Validate one `pulumi stack output --json --show-secrets` document."""
     if not isinstance(data, dict):
@@ -297,8 +281,6 @@ def parse(data: Any, source: str = "outputs") -> StackOutputs:
         gateway_url=gateway_url,
         failover=failover,
         velero=velero,
-        rto_objective_seconds=_objective(r, "rtoSeconds"),
-        rpo_objective_seconds=_objective(r, "rpoSeconds"),
     )
 
 

@@ -121,28 +121,43 @@ def reconcile_config(info: Any, doc: Mapping[str, Any], shown: str) -> dict[str,
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     for name, p in policies.items():
         level = all_level or ENFORCEMENT[p.enforcementLevel]
-        entry = doc.get(name, {})
-        if isinstance(entry, str):
-            entry = {"enforcementLevel": entry}
-        if not isinstance(entry, dict):
-            raise ConfigError(shown, None, f"{name}: expected an enforcement level or an object, got {entry!r}")
+        entry = policy_entry(doc, name, shown)
         if "enforcementLevel" in entry:
             level = _level(entry["enforcementLevel"], shown, name)
         schema_props = json_format.MessageToDict(p.configSchema.properties)
-        props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
-        for key in props:
-            if key not in schema_props:
-                known = ", ".join(sorted(schema_props)) or "none"
-                raise ConfigError(shown, None, f"{name}: {key}: unknown property (properties: {known})")
-        filled = {k: s["default"] for k, s in schema_props.items() if "default" in s}
-        filled.update(props)
-        schema = {"type": "object", "properties": schema_props, "required": list(p.configSchema.required)}
-        error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(filled))
-        if error is not None:
-            where = ".".join(str(x) for x in error.absolute_path) or "(properties)"
-            raise ConfigError(shown, None, f"{name}: {where}: {error.message}")
-        out[name] = (level, filled)
+        out[name] = (level, policy_properties(name, entry, schema_props, list(p.configSchema.required), shown))
     return out
+
+
+def policy_entry(doc: Mapping[str, Any], name: str, shown: str) -> dict[str, Any]:
+    """One policy's entry in a config file as an object (a bare "advisory" means {"enforcementLevel": "advisory"};
+    an absent policy is {})."""
+    entry = doc.get(name, {})
+    if isinstance(entry, str):
+        entry = {"enforcementLevel": entry}
+    if not isinstance(entry, dict):
+        raise ConfigError(shown, None, f"{name}: expected an enforcement level or an object, got {entry!r}")
+    return entry
+
+
+def policy_properties(
+    name: str, entry: Mapping[str, Any], schema_props: Mapping[str, Any], required: list[str], shown: str
+) -> dict[str, Any]:
+    """A policy's properties as the CLI hands them to the pack: the entry's values over the schema defaults,
+    validated against the policy's config schema. Raises ConfigError naming file, policy and property."""
+    props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+    for key in props:
+        if key not in schema_props:
+            known = ", ".join(sorted(schema_props)) or "none"
+            raise ConfigError(shown, None, f"{name}: {key}: unknown property (properties: {known})")
+    filled = {k: s["default"] for k, s in schema_props.items() if "default" in s}
+    filled.update(props)
+    schema = {"type": "object", "properties": dict(schema_props), "required": required}
+    error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(filled))
+    if error is not None:
+        where = ".".join(str(x) for x in error.absolute_path) or "(properties)"
+        raise ConfigError(shown, None, f"{name}: {where}: {error.message}")
+    return filled
 
 
 # --- requests -------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ def _listening(port: int) -> bool:
 
 
 def test_lab_failover_evidence_is_consistent_and_cleaned_up(tmp_path):
-    before = set(Path(tempfile.gettempdir()).glob("ops-lab-*"))
     out = io.StringIO()
     code = main(
         [
@@ -67,4 +66,6 @@ def test_lab_failover_evidence_is_consistent_and_cleaned_up(tmp_path):
     # the same bundle as the drill; nothing left running or on disk
     assert (bundle / "report.md").is_file() and (bundle / "timeline.png").stat().st_size > 0
     assert not _listening(data["context"]["primaryPort"]) and not _listening(data["context"]["replicaPort"])
-    assert set(Path(tempfile.gettempdir()).glob("ops-lab-*")) == before
+    work_dir = Path(data["context"]["workDir"])
+    assert work_dir.name.startswith("ops-lab-") and work_dir.parent == Path(tempfile.gettempdir())
+    assert not work_dir.exists()

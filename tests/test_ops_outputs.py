@@ -48,7 +48,6 @@ def test_example_outputs_parse_into_the_contract():
             "buckets.backups.replicaRegion: expected a region other than the primary's",
         ),
         (lambda d: d.update(gatewayUrl="http://gateway"), "gatewayUrl: expected an https:// URL"),
-        (lambda d: d.update(recoveryObjectives={"rtoSeconds": -1}), "recoveryObjectives.rtoSeconds"),
     ],
 )
 def test_malformed_outputs_name_the_key_in_one_line(change, message):
@@ -66,11 +65,6 @@ def test_optional_components_may_be_absent():
         data.pop(key)
     o = parse(data)
     assert o.failover == () and o.velero is None and o.gateway_host is None
-
-
-def test_recovery_objectives_output_sets_the_drill_objectives():
-    o = parse({**example(), "recoveryObjectives": {"rtoSeconds": 600, "rpoSeconds": 120}})
-    assert (o.rto_objective_seconds, o.rpo_objective_seconds) == (600, 120)
 
 
 @pytest.mark.parametrize(

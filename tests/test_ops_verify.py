@@ -94,6 +94,13 @@ def test_velero_daily_schedule_accepts_a_backup_from_this_morning(stack, clock):
     assert verify(stack, clock, backup_age=timedelta(hours=20), schedule="0 3 * * *")["velero-backup"].status == PASS
 
 
+def test_velero_schedule_with_an_invalid_cron_fails_that_check_not_the_run(stack, clock):
+    checks = verify(stack, clock, schedule="0 3 L * *")
+
+    assert checks["velero-backup"].status == FAIL and "day-of-month" in checks["velero-backup"].detail
+    assert checks["primary-available"].status == PASS
+
+
 def test_stack_without_failover_or_velero_skips_those_checks(stack, clock):
     checks = verify(stack, clock, failover=None, veleroNamespace=None)
 

@@ -1,0 +1,120 @@
+"""What the drill and failback share: the production guard, the planned-step record, and the levers both pull.
+
+The drill inverts the primary Route53 health check and points the DR region's endpoint parameter at the promoted
+replica; failback undoes the inversion and points the primary region's parameter at the same writer. Each lever
+looks before it acts, so a re-run or `--resume` never repeats a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from ops.aws import ClientFactory
+from ops.clock import Clock
+from ops.observers import HealthObserver
+from ops.outputs import FailoverHost, StackOutputs
+from ops.runner import Progress, Runner, StepFailed
+
+ROUTE53_REGION = "us-east-1"  # Route53 is global; its API lives in us-east-1
+Step = Callable[[], dict[str, Any] | None]
+
+
+class ProductionRefused(Exception):
+    """prod without `--confirm-production prod` (exit 2)."""
+
+
+def require_confirmation(stack: str, outputs: StackOutputs, confirm: str | None) -> None:
+    if "prod" in (stack, outputs.environment) and confirm != "prod":
+        raise ProductionRefused(
+            f"refusing to touch production ({outputs.source} is environment "
+            f"{outputs.environment or stack}): add --confirm-production prod"
+        )
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    name: str
+    title: str
+    calls: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "calls": list(self.calls)}
+
+
+def planned_health_check(o: StackOutputs) -> str:
+    """The primary health check id a plan names (a placeholder when the failover outputs are absent)."""
+    host = o.gateway_host
+    return host.primary_health_check_id if host else "<primaryHealthCheckId>"
+
+
+class Operation:
+    """A confirmed change to one stack's failover host: the drill or a failback."""
+
+    missing_outputs: ClassVar[str]  # the one line when the failover outputs are absent
+    needs_gateway_url: ClassVar[bool] = False
+    runner: Runner
+
+    def __init__(
+        self,
+        stack: str,
+        outputs: StackOutputs,
+        factory: ClientFactory,
+        clock: Clock,
+        confirm_production: str | None,
+        progress: Progress | None,
+    ) -> None:
+        require_confirmation(stack, outputs, confirm_production)
+        host = outputs.gateway_host
+        if host is None or (self.needs_gateway_url and outputs.gateway_url is None):
+            raise StepFailed(f"{outputs.source}: {self.missing_outputs}")
+        self.stack = stack
+        self.o = outputs
+        self.host: FailoverHost = host
+        self.factory = factory
+        self.clock = clock
+        self.progress = progress
+
+    def run_steps(self, steps: Sequence[tuple[str, Step]], titles: dict[str, str]) -> None:
+        """Run the steps in order through the runner (finished ones are skipped on resume); the first failure raises."""
+        for name, fn in steps:
+            self.runner.run(name, titles[name], fn)
+
+    def instance(self, region: str, identifier: str) -> dict[str, Any]:
+        """describe_db_instances for one instance."""
+        rds = self.factory.client("rds", region)
+        return dict(rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0])
+
+    def set_inverted(self, inverted: bool) -> Any | None:
+        """Set the primary health check's Inverted flag; None if it already was, else UpdateHealthCheck's response."""
+        route53 = self.factory.client("route53", ROUTE53_REGION)
+        hc = self.host.primary_health_check_id
+        config = route53.get_health_check(HealthCheckId=hc)["HealthCheck"]["HealthCheckConfig"]
+        if bool(config.get("Inverted")) == inverted:
+            return None
+        return route53.update_health_check(HealthCheckId=hc, Inverted=inverted)
+
+    def point_parameter(self, region: str, value: str) -> str:
+        """Point the endpoint parameter in `region` at `value` (written only when it differs); returns the old value."""
+        ssm = self.factory.client("ssm", region)
+        name = self.o.endpoint_parameter_name
+        current = str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+        if current != value:
+            ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+        return current
+
+    def wait_health(
+        self, health: HealthObserver, status: str, *, timeout: float, interval: float
+    ) -> tuple[str, datetime]:
+        """Wait until the primary health check reports `status` (Healthy / Unhealthy); returns (status, when)."""
+        hc = self.host.primary_health_check_id
+        value, at = self.runner.wait_until(
+            f"health check {hc} to report {status}",
+            lambda: health.status(hc),
+            lambda s: s == status,
+            timeout=timeout,
+            interval=interval,
+        )
+        return str(value), at
