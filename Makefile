@@ -26,7 +26,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy $(PACKAGES) $(wildcard policy ops)
+	$(VENV)/bin/mypy $(PACKAGES) policy ops monitoring benchmarks
 
 pytest: setup
 	$(PY) -m pytest -n 2 -q
