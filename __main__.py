@@ -36,7 +36,7 @@ budget = StackBudget(
     provider=providers.primary,
 )
 
-# --- data tier (issue 3) ---
+# --- data tier ---
 # CloudWatch alarms notify only SNS topics in their own region: DR-region alarms (replica lag) publish here.
 operations_dr = OperationsAlerts(
     "ops-alerts-dr", OperationsAlertsArgs(email_subscribers=core.ops_alert_emails), provider=providers.dr
@@ -94,7 +94,7 @@ buckets: dict[str, ReplicatedBucket] = {
     )
     for purpose in data_tier.bucket_purposes
 }
-# --- traffic failover and edge (issue 4) ---
+# --- traffic failover and edge ---
 edge = config.edge
 # HealthCheckStatus alarms live in us-east-1 and can only notify a topic there: the operations topic when the
 # primary region is us-east-1, otherwise a us-east-1 twin with the same recipients.
@@ -152,7 +152,7 @@ edge_protection = EdgeProtection(
     dr=providers.dr,
     global_=providers.global_,
 )
-# --- cluster platform (issue 5) ---
+# --- cluster platform ---
 cluster = config.cluster
 oidc = OidcProvider(arn=cluster.oidc_provider_arn, issuer=cluster.oidc_issuer)
 cluster_backups = ClusterBackups(
@@ -211,7 +211,7 @@ node_autoscaling = NodeAutoscaling(
     aws_provider=providers.primary,
     k8s_provider=providers.kubernetes,
 )
-# --- synthetics and alert routing (issue 5) ---
+# --- synthetics and alert routing ---
 synthetics = SyntheticProbes(
     "synthetics",
     SyntheticProbesArgs(

@@ -48,7 +48,7 @@ SLACK_TEXT = "{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.des
 PAGERDUTY_DESCRIPTION = "{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}"
 
 PLACEHOLDER_ROUTING_KEY = "0123456789abcdef0123456789abcdef"
-PLACEHOLDER_SLACK_URL = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+PLACEHOLDER_SLACK_URL = "https://hooks.slack.com/services/T00000000/B00000000/amtool0placeholder000000000"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ from ops.verify import FAIL, Verifier, VerifyOptions, failed
 SECRETS_ARN_REGION = re.compile(r"arn:aws[-a-z]*:secretsmanager:([a-z0-9-]+):")
 
 
+FAILOVER_HINT = "(exported when the stack deploys FailoverDns)"
+
+
 class UsageError(Exception):
     """Exit 2 with this one line."""
 
@@ -416,7 +419,9 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
     outputs = _outputs(args)
     require_confirmation(args.stack, outputs, args.confirm_production)
     if outputs.gateway_host is None or outputs.gateway_url is None:
-        raise UsageError(f"{args.outputs}: the drill needs the failover outputs gatewayUrl and failover (issue 4)")
+        raise UsageError(
+            f"{args.outputs}: the drill needs the failover outputs gatewayUrl and failover {FAILOVER_HINT}"
+        )
     objectives = _objectives(args, RTO, RPO)
     options = _drill_options(args, objectives)
     if not args.execute:
@@ -495,7 +500,7 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
     outputs = _outputs(args)
     require_confirmation(args.stack, outputs, args.confirm_production)
     if outputs.gateway_host is None:
-        raise UsageError(f"{args.outputs}: failback needs the failover outputs (issue 4)")
+        raise UsageError(f"{args.outputs}: failback needs the failover outputs gatewayUrl and failover {FAILOVER_HINT}")
     options = FailbackOptions(
         poll_interval=args.poll_interval, replica_timeout=args.replica_timeout, health_timeout=args.health_timeout
     )

@@ -294,7 +294,7 @@ class Verifier:
 
     def health_checks(self) -> list[Check]:
         if not self.o.failover:
-            return [Check("health-checks", SKIP, "no failover outputs (issue 4 not deployed)")]
+            return [Check("health-checks", SKIP, "no failover outputs in this stack (FailoverDns not deployed)")]
         route53 = self.factory.client("route53", "us-east-1")
         checks = []
         for host in self.o.failover:
@@ -319,7 +319,7 @@ class Verifier:
 
     def velero_backup(self) -> Check:
         if self.o.velero is None:
-            return Check("velero-backup", SKIP, "no veleroNamespace output (issue 5 not deployed)")
+            return Check("velero-backup", SKIP, "no veleroNamespace output in this stack (ClusterBackups not deployed)")
         if self.velero is None:
             return Check("velero-backup", FAIL, "no Velero source: pass --velero-json FILE or have kubectl configured")
         newest, cron = last_successful_backup(self.velero.objects(), self.o.velero.schedule_name)

@@ -1,4 +1,4 @@
-"""Settings for the cluster platform (issue 5): Velero, Kubecost, Karpenter on the existing EKS cluster.
+"""Settings for the cluster platform: Velero, Kubecost, Karpenter on the existing EKS cluster.
 
 Records are arrays of strings with a small syntax (Pulumi.yaml allows no objects):
 - `veleroSchedules`: "NAME: CRON | TTL | NAMESPACE,NAMESPACE", e.g. "nightly: 0 3 * * * | 720h | gateway,postgres"

@@ -1,4 +1,4 @@
-"""Settings for the data tier (issue 3): ReplicatedPostgres and ReplicatedBucket."""
+"""Settings for the data tier: ReplicatedPostgres and ReplicatedBucket."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings for the traffic failover and edge (issue 4): FailoverDns and EdgeProtection."""
+"""Settings for the traffic failover and edge: FailoverDns and EdgeProtection."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings for the synthetics and alert routing (issue 5): blackbox probes, PrometheusRule, Alertmanager."""
+"""Settings for the synthetics and alert routing: blackbox probes, PrometheusRule, Alertmanager."""
 
 from __future__ import annotations
 
