@@ -215,7 +215,8 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             source_db_instance_arn=self.primary.arn,
             kms_key_id=self.replica_key.arn,
             retention_period=args.backup_retention_days,
-            opts=in_dr,
+            # Deleting it stops replication and the provider waits until the DR-region backups are gone.
+            opts=pulumi.ResourceOptions.merge(in_dr, stateful),
         )
 
         self.replica = None

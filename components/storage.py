@@ -77,7 +77,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
         self.primary, self.primary_key = src.bucket, src.key
         self.replica, self.replica_key = dst.bucket, dst.key
 
-        role = self._replication_role(name, src, dst, args, in_primary)
+        role, role_policy = self._replication_role(name, src, dst, args, in_primary)
         rule_id = "all-objects-to-dr"
         self.replication = aws.s3.BucketReplicationConfig(
             f"{name}-replication",
@@ -118,9 +118,10 @@ class ReplicatedBucket(pulumi.ComponentResource):
                     ),
                 )
             ],
-            # S3 refuses a replication configuration until versioning is on at both ends.
+            # S3 refuses a replication configuration until versioning is on at both ends. And S3 never retries a
+            # failed replication: objects written before the role may read/write/encrypt would stay FAILED.
             opts=pulumi.ResourceOptions.merge(
-                in_primary, pulumi.ResourceOptions(depends_on=[src.versioning, dst.versioning])
+                in_primary, pulumi.ResourceOptions(depends_on=[src.versioning, dst.versioning, role_policy])
             ),
         )
 
@@ -281,7 +282,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
         dst: _Side,
         args: ReplicatedBucketArgs,
         opts: pulumi.ResourceOptions,
-    ) -> aws.iam.Role:
+    ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         """The role S3 assumes to replicate: read this source, write this destination, these two keys only."""
         role = aws.iam.Role(
             f"{name}-replication",
@@ -307,7 +308,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
         ]
         if args.object_lock_days is not None:
             source_read += ["s3:GetObjectRetention", "s3:GetObjectLegalHold"]
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{name}-replication",
             role=role.id,
             policy=pulumi.Output.json_dumps(
@@ -362,4 +363,4 @@ class ReplicatedBucket(pulumi.ComponentResource):
             ),
             opts=opts,
         )
-        return role
+        return role, policy

@@ -58,7 +58,12 @@ def _maintenance_window(text: str) -> Window:
 
 
 def _engine_version(text: str) -> str:
-    if not re.fullmatch(r"\d+(\.\d+)?", text) or int(text.split(".")[0]) < 16:
+    """A major version only: the instance has auto_minor_version_upgrade on, and the provider ignores a newer
+    running minor only when the configured version is a prefix of it. A pinned "16.8" becomes a diff once RDS
+    moves to 16.9, and the next deploy fails with "Cannot upgrade postgres from 16.9 to 16.8"."""
+    if re.fullmatch(r"\d+\.\d+", text):
+        raise s.Invalid("RDS applies minor versions itself; a pinned minor makes the next deploy attempt a downgrade")
+    if not re.fullmatch(r"\d+", text) or int(text) < 16:
         raise ValueError(text)
     return text
 
@@ -82,7 +87,7 @@ def windows_overlap(backup: Window, maintenance: Window) -> bool:
 _INSTANCE_CLASS = s.string(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class such as db.r6g.large")
 
 KEYS = [
-    s.Key("dbEngineVersion", s.composite(_engine_version, 'a PostgreSQL version 16 or newer, e.g. "16.8"')),
+    s.Key("dbEngineVersion", s.composite(_engine_version, 'a PostgreSQL major version 16 or newer, e.g. "16"')),
     s.Key("dbName", s.string(r"[a-z][a-z0-9_]{0,62}", "a lower-case database name such as summit")),
     s.Key("dbInstanceClass", _INSTANCE_CLASS),
     s.Key(
@@ -135,10 +140,14 @@ class DataTierSettings:
 
 def build(v: Values) -> DataTierSettings:
     production_like = v["environment"] in PRODUCTION_LIKE
-    if v["dbMaxAllocatedStorageGb"] < v["dbAllocatedStorageGb"]:
+    # RDS refuses a storage-autoscaling ceiling less than 10 % above the allocated size ("The maximum allocated
+    # storage must be increased by at least 10 percent"; an equal value: "Max storage size must be greater").
+    min_ceiling = -(-v["dbAllocatedStorageGb"] * 11 // 10)  # ceil(1.1 × allocated), in integers
+    if v["dbMaxAllocatedStorageGb"] < min_ceiling:
         raise v.fail(
             "dbMaxAllocatedStorageGb",
-            f"must be at least dbAllocatedStorageGb ({v['dbAllocatedStorageGb']}), got {v['dbMaxAllocatedStorageGb']}",
+            f"must be at least 10 % above dbAllocatedStorageGb ({v['dbAllocatedStorageGb']}), i.e. {min_ceiling} "
+            f"or more, got {v['dbMaxAllocatedStorageGb']}",
         )
     if v["dbReplicaLagAlarmSeconds"] > RPO_SECONDS:
         raise v.fail(

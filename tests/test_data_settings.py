@@ -17,18 +17,25 @@ def error(stack, **overrides):
 
 def test_engine_defaults_to_postgres_16_and_its_parameter_group_family():
     data = stack_settings("stage").data
-    assert data.db_engine_version == "16.8"
+    assert data.db_engine_version == "16"
     assert data.db_parameter_group_family == "postgres16"
 
 
 def test_a_newer_major_version_selects_its_family():
-    assert stack_settings("stage", {"dbEngineVersion": "17.2"}).data.db_parameter_group_family == "postgres17"
+    assert stack_settings("stage", {"dbEngineVersion": "17"}).data.db_parameter_group_family == "postgres17"
 
 
 def test_postgres_older_than_16_is_refused():
-    assert error("prod", dbEngineVersion="15.4") == (
-        'Pulumi.prod.yaml: summit-resilience:dbEngineVersion: expected a PostgreSQL version 16 or newer, e.g. "16.8", '
-        'got "15.4"'
+    assert error("prod", dbEngineVersion="15") == (
+        "Pulumi.prod.yaml: summit-resilience:dbEngineVersion: "
+        'expected a PostgreSQL major version 16 or newer, e.g. "16", got "15"'
+    )
+
+
+def test_a_pinned_minor_version_is_refused_because_rds_upgrades_minors_itself():
+    # With auto_minor_version_upgrade on, "16.8" drifts to 16.9 and the next deploy would try a downgrade.
+    assert error("prod", dbEngineVersion="16.8").endswith(
+        'got "16.8": RDS applies minor versions itself; a pinned minor makes the next deploy attempt a downgrade'
     )
 
 
@@ -80,7 +87,19 @@ def test_same_region_for_primary_and_dr_is_one_clear_line():
 
 def test_storage_ceiling_below_the_allocated_size_is_refused():
     message = error("stage", dbAllocatedStorageGb=200, dbMaxAllocatedStorageGb=100)
-    assert message.endswith("dbMaxAllocatedStorageGb: must be at least dbAllocatedStorageGb (200), got 100")
+    assert message.endswith(
+        "dbMaxAllocatedStorageGb: must be at least 10 % above dbAllocatedStorageGb (200), i.e. 220 or more, got 100"
+    )
+
+
+def test_storage_ceiling_less_than_ten_percent_above_the_allocated_size_is_refused():
+    # RDS: "The maximum allocated storage must be increased by at least 10 percent" (equal is refused too).
+    assert "i.e. 220 or more, got 219" in error("stage", dbAllocatedStorageGb=200, dbMaxAllocatedStorageGb=219)
+
+
+def test_storage_ceiling_exactly_ten_percent_above_the_allocated_size_is_accepted():
+    data = stack_settings("stage", {"dbAllocatedStorageGb": 200, "dbMaxAllocatedStorageGb": 220}).data
+    assert data.db_max_allocated_storage_gb == 220
 
 
 def test_replica_lag_alarm_above_the_five_minute_rpo_is_refused():

@@ -117,6 +117,11 @@ def test_automated_backups_are_replicated_into_the_dr_region_with_the_dr_key(pro
     assert replication.inputs["retentionPeriod"] == 14
 
 
+def test_replicated_backups_are_protected_in_prod(prod):
+    # Deleting the replication stops it and removes the DR region's PITR copy: a second, reviewed change.
+    assert prod.one("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication").protect
+
+
 @pytest.mark.parametrize(("stack", "days"), [("dev", 7), ("prod", 14)])
 def test_pitr_window_follows_the_stack(stack, days, dev, prod):
     run = {"dev": dev, "prod": prod}[stack]
@@ -153,7 +158,7 @@ def test_nothing_is_protected_in_dev(dev):
 
 def test_primary_uses_the_configured_engine_and_windows(prod):
     primary = prod.one(INSTANCE, "db-primary").inputs
-    assert (primary["engine"], primary["engineVersion"]) == ("postgres", "16.8")
+    assert (primary["engine"], primary["engineVersion"]) == ("postgres", "16")
     assert (primary["backupWindow"], primary["maintenanceWindow"]) == ("03:00-04:00", "sun:04:00-sun:05:00")
 
 

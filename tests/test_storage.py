@@ -142,6 +142,12 @@ def test_replication_waits_for_versioning_on_both_buckets(prod):
     assert {v.urn for v in versionings} <= set(config.dependencies)
 
 
+def test_replication_starts_only_after_the_role_policy_exists(prod):
+    # S3 does not retry a failed replication: objects written before the role may act would stay FAILED.
+    config, _ = replication_rule(prod, "data")
+    assert prod.one("aws:iam/rolePolicy:RolePolicy", "data-replication").urn in config.dependencies
+
+
 def test_replication_role_may_only_touch_its_two_buckets_and_two_keys(prod):
     config, _ = replication_rule(prod, "data")
     role = prod.one("aws:iam/role:Role", "data-replication")
