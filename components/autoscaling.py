@@ -323,9 +323,13 @@ def controller_policy(*, cluster: str, region: str, account_id: str, queue_arn: 
                     "ec2:DescribeCapacityReservations",
                     "ec2:DescribeImages",
                     "ec2:DescribeInstances",
+                    # 1.12+: the instance-status controller (replaces nodes EC2 reports impaired); without it
+                    # Karpenter logs UnauthorizedOperation every loop and skips those health checks.
+                    "ec2:DescribeInstanceStatus",
                     "ec2:DescribeInstanceTypeOfferings",
                     "ec2:DescribeInstanceTypes",
                     "ec2:DescribeLaunchTemplates",
+                    "ec2:DescribePlacementGroups",  # 1.11+: EC2NodeClass placement groups
                     "ec2:DescribeSecurityGroups",
                     "ec2:DescribeSpotPriceHistory",
                     "ec2:DescribeSubnets",

@@ -215,6 +215,9 @@ def velero_values(*, bucket: str, kms_key_arn: str, role_arn: str, cluster_name:
                 }
             ],
             "volumeSnapshotLocation": [{"name": STORAGE_LOCATION, "provider": "aws", "config": {"region": region}}],
+            # Without EnableCSI, Velero 1.18 never takes CSI snapshots: the AWS plugin would snapshot EBS volumes
+            # natively, data movement would not apply, and the regional snapshots would die with the region.
+            "features": "EnableCSI",
             # Copy CSI snapshot data into the bucket (kopia): EBS snapshots alone die with the region.
             "defaultSnapshotMoveData": True,
             "uploaderType": "kopia",

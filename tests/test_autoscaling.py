@@ -203,6 +203,12 @@ def test_controller_reads_only_its_queue_and_describes_only_its_cluster(prod):
     assert statements["AllowRegionalReadActions"]["Condition"] == {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
 
 
+def test_controller_may_read_instance_status_and_placement_groups_that_karpenter_1_14_queries(prod):
+    statements = {s["Sid"]: s for s in controller_statements(prod)}
+    reads = set(statements["AllowRegionalReadActions"]["Action"])
+    assert {"ec2:DescribeInstanceStatus", "ec2:DescribePlacementGroups", "ec2:DescribeCapacityReservations"} <= reads
+
+
 def test_controller_policy_fits_the_inline_policy_size_limit(prod):
     policy = prod.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"]
     assert len("".join(policy.split())) < INLINE_POLICY_LIMIT

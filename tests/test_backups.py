@@ -103,6 +103,11 @@ def test_node_agent_moves_snapshot_data_into_the_replicated_bucket(stage):
     assert all(s.inputs["spec"]["template"]["snapshotMoveData"] is True for s in stage.all(SCHEDULE))
 
 
+def test_velero_server_runs_with_the_csi_feature_so_volumes_take_the_data_mover_path(stage):
+    """Without EnableCSI Velero snapshots EBS natively (regional, never moved) and snapshotMoveData does nothing."""
+    assert "EnableCSI" in values(stage)["configuration"]["features"].split(",")
+
+
 def test_service_account_uses_the_irsa_role_and_no_static_credentials(stage):
     v = values(stage)
     role = stage.one("aws:iam/role:Role")
