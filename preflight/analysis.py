@@ -31,6 +31,7 @@ from preflight.engine import UNKNOWN, ProgramError, Resource, Run, SecretValue
 from settings import PROJECT, ConfigError
 
 STARTUP_TIMEOUT_S = 30.0
+ANALYZE_TIMEOUT_S = 300.0  # a policy that hangs fails the run instead of hanging it
 ENFORCEMENT = {
     analyzer_pb2.ADVISORY: "advisory",
     analyzer_pb2.MANDATORY: "mandatory",
@@ -94,6 +95,8 @@ def load_policy_config(path: Path, shown: str) -> dict[str, Any]:
         raise ConfigError(shown, None, "file not found") from None
     except ValueError as e:
         raise ConfigError(shown, None, f"malformed JSON: {e}") from None
+    except OSError as e:
+        raise ConfigError(shown, None, f"cannot read: {e.strerror or e}") from None
     if not isinstance(doc, dict):
         raise ConfigError(shown, None, "expected an object {policy-name: {enforcementLevel, ...properties}}")
     return doc
@@ -271,6 +274,7 @@ class PolicySession:
         self._channel: Any = None
         self._stub: Any = None
         self._ready = threading.Event()
+        self._stderr_drain: threading.Thread | None = None
         self._error: BaseException | None = None
         self.config: dict[str, tuple[str, dict[str, Any]]] = {}
         self.stderr: list[str] = []
@@ -309,6 +313,10 @@ class PolicySession:
             stderr=subprocess.PIPE,
             env=env,
         )
+        # Drain stderr from the start: a pack that writes more than a pipe buffer before its port line would
+        # otherwise block forever on the write.
+        session._stderr_drain = threading.Thread(target=session._drain_stderr, daemon=True)
+        session._stderr_drain.start()
         threading.Thread(
             target=session._handshake, args=(doc, shown, stack, env["PULUMI_PROJECT"]), daemon=True
         ).start()
@@ -321,27 +329,29 @@ class PolicySession:
     def _handshake(self, doc: dict[str, Any], shown: str, stack: str, project: str) -> None:
         assert self.process is not None and self.process.stdout is not None and self.process.stderr is not None
         try:
-            first = self.process.stdout.readline().decode().strip()
-            drain = threading.Thread(target=self._drain_stderr, daemon=True)
-            drain.start()
+            first = self.process.stdout.readline().decode(errors="replace").strip()
             if not first.isdigit():
                 self.process.wait(timeout=STARTUP_TIMEOUT_S)
-                drain.join(timeout=5)
+                if self._stderr_drain is not None:
+                    self._stderr_drain.join(timeout=5)
                 raise RuntimeError("exited before printing its port")
+            # The pack's stdout after the port line (a policy's print) is read and dropped, like the CLI logs it.
+            threading.Thread(target=self._drain_stdout, daemon=True).start()
             self._channel = grpc.insecure_channel(f"127.0.0.1:{first}")
             self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
             info = self._stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=STARTUP_TIMEOUT_S)
             self.pack_name = info.name
             self.config = reconcile_config(info, doc, shown)
             self._stub.ConfigureStack(
-                analyzer_pb2.AnalyzerStackConfigureRequest(stack=stack, project=project, dry_run=True)
+                analyzer_pb2.AnalyzerStackConfigureRequest(stack=stack, project=project, dry_run=True),
+                timeout=STARTUP_TIMEOUT_S,
             )
             request = analyzer_pb2.ConfigureAnalyzerRequest()
             for name, (level, props) in self.config.items():
                 pc = analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level])
                 pc.properties.update(props)
                 request.policyConfig[name].CopyFrom(pc)
-            self._stub.Configure(request)
+            self._stub.Configure(request, timeout=STARTUP_TIMEOUT_S)
         except BaseException as e:  # noqa: BLE001 (re-raised in the caller's thread by analyze)
             self._error = e
         finally:
@@ -349,8 +359,19 @@ class PolicySession:
 
     def _drain_stderr(self) -> None:
         assert self.process is not None and self.process.stderr is not None
-        for line in self.process.stderr:
-            self.stderr.append(line.decode(errors="replace").rstrip())
+        try:
+            for line in self.process.stderr:
+                self.stderr.append(line.decode(errors="replace").rstrip())
+        except (OSError, ValueError):  # the stream was closed by close()
+            pass
+
+    def _drain_stdout(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        try:
+            for _ in self.process.stdout:
+                pass
+        except (OSError, ValueError):
+            pass
 
     def _wait(self) -> None:
         if not self._ready.wait(STARTUP_TIMEOUT_S):
@@ -372,9 +393,13 @@ class PolicySession:
             return analysis
         by_urn = {r.urn: r for r in run.resources}
         try:
-            pending = [(r, self._stub.Analyze.future(analyze_request(r, by_urn))) for r in run.resources]
+            pending = [
+                (r, self._stub.Analyze.future(analyze_request(r, by_urn), timeout=ANALYZE_TIMEOUT_S))
+                for r in run.resources
+            ]
             stack_response = self._stub.AnalyzeStack(
-                analyzer_pb2.AnalyzeStackRequest(resources=[stack_resource(r, by_urn) for r in run.resources])
+                analyzer_pb2.AnalyzeStackRequest(resources=[stack_resource(r, by_urn) for r in run.resources]),
+                timeout=ANALYZE_TIMEOUT_S,
             )
             for r, fut in pending:
                 analysis.violations += [self._violation(d, r.urn) for d in fut.result().diagnostics]
