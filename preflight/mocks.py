@@ -167,10 +167,22 @@ def _generic_outputs(c: Ctx) -> dict[str, Any]:
     return {"arn": c.arn(module, f"{resource[:1].lower()}{resource[1:]}/{c.physical}")}
 
 
-Invoke = Callable[[Mapping[str, Any], "PlatformMocks"], dict[str, Any]]
+@dataclass(frozen=True)
+class CallCtx:
+    """What an invoke mock knows: the account and the region of the provider the invoke went through.
+
+    Built per call: invokes run on a thread pool, so a region kept on the mocks object could be another
+    invoke's.
+    """
+
+    account: str
+    call_region: str
 
 
-def _policy_document(args: Mapping[str, Any], _: PlatformMocks) -> dict[str, Any]:
+Invoke = Callable[[Mapping[str, Any], CallCtx], dict[str, Any]]
+
+
+def _policy_document(args: Mapping[str, Any], _: CallCtx) -> dict[str, Any]:
     statements = []
     for st in args.get("statements") or []:
         out: dict[str, Any] = {"Effect": st.get("effect", "Allow")}
@@ -220,7 +232,6 @@ class PlatformMocks(pulumi.runtime.Mocks):
 
     account: str
     default_region: str
-    call_region: str
 
     def __init__(self, account: str = DEFAULT_ACCOUNT, default_region: str = DEFAULT_REGION) -> None:
         self.account = account
@@ -230,7 +241,6 @@ class PlatformMocks(pulumi.runtime.Mocks):
         # resource when a provider's new_resource runs; the id travels inside every provider reference instead.
         self.provider_regions_by_id: dict[str, str] = {}
         self.current_urn = ""
-        self.call_region = default_region
 
     @classmethod
     def from_config(cls, config: Mapping[str, str], project: str) -> PlatformMocks:
@@ -282,5 +292,5 @@ class PlatformMocks(pulumi.runtime.Mocks):
             raise UnknownInvokeError(
                 f"preflight has no mock for invoke {args.token}; add one to preflight/mocks.py INVOKES"
             )
-        self.call_region = self._provider_region(args.provider) if args.provider else self.default_region
-        return invoke(args.args, self)
+        region = self._provider_region(args.provider) if args.provider else self.default_region
+        return invoke(args.args, CallCtx(self.account, region))
