@@ -108,7 +108,8 @@ KEYS = [
     s.Key("kubecostIngressScheme", s.choice(*INGRESS_SCHEMES)),
     s.Key("kubecostIngressClass", s.dns_label()),
     s.Key("kubecostNamespaceBudgets", s.array(s.composite(_budget, 'NAMESPACE:USD, e.g. "gateway:400"'))),
-    s.Key("kubecostPrometheusRetentionDays", s.integer(1, 90)),
+    # The chart: Prometheus must keep more than 49 h or cost data is overwritten before Kubecost reads it.
+    s.Key("kubecostPrometheusRetentionDays", s.integer(3, 90)),
     s.Key("karpenterNamespace", s.dns_label()),
     s.Key("karpenterCapacityTypes", s.array(s.choice(*CAPACITY_TYPES), min_items=1)),
     s.Key(

@@ -213,3 +213,9 @@ def test_preflight_exits_2_on_namespace_budgets_above_the_stack_budget(capsys, t
     assert code == 2 and out == ""
     assert err.strip().count("\n") == 0
     assert "kubecostNamespaceBudgets: namespace budgets add up to 6200 USD" in err
+
+
+def test_kubecost_prometheus_retention_below_the_charts_49_hours_is_refused():
+    with pytest.raises(ConfigError) as e:
+        stack_settings("stage", overrides={"kubecostPrometheusRetentionDays": 2})
+    assert "kubecostPrometheusRetentionDays: expected an integer 3–90, got 2" in str(e.value)

@@ -132,6 +132,16 @@ def test_rule_overrides_apply_inside_their_own_group_only():
         assert "ruleActionOverrides" not in _group(rules["AWSManagedRulesKnownBadInputsRuleSet"])
 
 
+def test_prod_blocks_but_lets_non_browser_api_clients_and_probes_through_bot_control(prod):
+    """The gateway is a GraphQL API: apps, SDKs and the blackbox probes are non-browser clients."""
+    for acl in prod.all(ACL):
+        overrides = _group(_rules(acl)["AWSManagedRulesBotControlRuleSet"])["ruleActionOverrides"]
+        assert {o["name"]: o["actionToUse"] for o in overrides} == {
+            "SignalNonBrowserUserAgent": {"count": {}},
+            "CategoryHttpLibrary": {"count": {}},
+        }
+
+
 def test_rate_rule_limits_per_client_ip_with_the_configured_limit_and_window():
     run = run_component(build, "dev", overrides={"wafRateLimit": 10, "wafRateWindowSeconds": 60})
     for acl in run.all(ACL):
@@ -235,6 +245,15 @@ def test_graphql_is_never_cached_and_reaches_the_route53_failover_name(prod):
     assert graphql["cachePolicyId"] == CACHING_DISABLED
     assert "POST" in graphql["allowedMethods"]
     assert origins[graphql["targetOriginId"]] == "gateway-origin.summit.example.com"
+
+
+def test_every_behaviour_forwards_the_viewer_host_so_alb_certificates_validate_and_host_rules_match(prod):
+    """The origins are ALB DNS names and gateway-origin.<domain>; the ALBs' certificate covers gateway.<domain>.
+    CloudFront validates the origin certificate against the forwarded Host header, else against the origin name:
+    AllViewerExceptHostHeader would fail every TLS handshake (502) and miss the ALBs' host-based rules."""
+    dist = prod.one(DIST).inputs
+    for b in [dist["defaultCacheBehavior"], *dist["orderedCacheBehaviors"]]:
+        assert b["originRequestPolicyId"] == "216adef6-5c7f-47e4-b989-5492eafa07d3"  # Managed-AllViewer
 
 
 def test_static_paths_are_cached_and_served_by_the_origin_group(prod):
