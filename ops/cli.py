@@ -226,7 +226,7 @@ def parser() -> argparse.ArgumentParser:
     lab = sub.add_parser(
         "lab",
         help="real PostgreSQL primary + streaming replica failover on loopback",
-        description="initdb a PostgreSQL 15 primary, pg_basebackup a streaming replica, write canary "
+        description="initdb a PostgreSQL primary, pg_basebackup a streaming replica, write canary "
         "rows, kill the primary, pg_promote the replica; measure promotion time and RPO "
         "and write the same evidence bundle as the drill.",
     )

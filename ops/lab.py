@@ -1,4 +1,4 @@
-"""The replication lab: a real PostgreSQL 15 primary + streaming replica on loopback, failed over for real.
+"""The replication lab: a real PostgreSQL primary + streaming replica on loopback, failed over for real.
 
 `python -m ops lab` initdb's a primary under a temp dir, clones a streaming replica with `pg_basebackup -R`,
 writes canary rows at a fixed interval, kills the primary (`pg_ctl stop -m immediate`), promotes the replica
@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,18 @@ from ops.clock import Clock, SystemClock, iso
 from ops.evidence import Evidence, bundle_dir, judge, rpo_from_canary, seconds_between
 from ops.runner import Progress, Runner
 
-PG_BIN = Path(os.environ.get("OPS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_ROOT = Path("/usr/lib/postgresql")
+
+
+def find_pg_bin(env: Mapping[str, str] = os.environ, root: Path = PG_ROOT) -> Path | None:
+    """OPS_PG_BIN, else the newest Debian PostgreSQL server under /usr/lib/postgresql/<major>/bin."""
+    if env.get("OPS_PG_BIN"):
+        return Path(env["OPS_PG_BIN"])
+    found = [p.parent for p in root.glob("*/bin/initdb") if p.parent.parent.name.isdigit()]
+    return max(found, key=lambda p: int(p.parent.name)) if found else None
+
+
+PG_BIN = find_pg_bin() or PG_ROOT / "15" / "bin"
 
 
 class LabError(RuntimeError):
@@ -107,7 +119,9 @@ def run_lab(
     opts = options or LabOptions()
     clock = clock or SystemClock()
     if not (PG_BIN / "initdb").exists():
-        raise LabError(f"PostgreSQL 15 binaries not found under {PG_BIN} (apt-get install postgresql-15)")
+        raise LabError(
+            f"PostgreSQL server binaries not found under {PG_BIN} (apt-get install postgresql, or set OPS_PG_BIN)"
+        )
     as_user = "postgres" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="ops-lab-"))
     if as_user:

@@ -1,4 +1,4 @@
-"""Integration: a real PostgreSQL 15 primary + streaming replica, killed and promoted (`python -m ops lab`)."""
+"""Integration: a real PostgreSQL primary + streaming replica, killed and promoted (`python -m ops lab`)."""
 
 from __future__ import annotations
 
@@ -69,3 +69,20 @@ def test_lab_failover_evidence_is_consistent_and_cleaned_up(tmp_path):
     work_dir = Path(data["context"]["workDir"])
     assert work_dir.name.startswith("ops-lab-") and work_dir.parent == Path(tempfile.gettempdir())
     assert not work_dir.exists()
+
+
+def test_lab_uses_the_newest_installed_postgresql_server(tmp_path):
+    from ops.lab import find_pg_bin
+
+    for major in ("13", "15", "17"):
+        (tmp_path / major / "bin").mkdir(parents=True)
+        (tmp_path / major / "bin" / "initdb").touch()
+    (tmp_path / "16" / "lib").mkdir(parents=True)  # a client-only or partial install has no initdb
+    assert find_pg_bin(env={}, root=tmp_path) == tmp_path / "17" / "bin"
+
+
+def test_ops_pg_bin_overrides_discovery_and_nothing_installed_is_none(tmp_path):
+    from ops.lab import find_pg_bin
+
+    assert find_pg_bin(env={"OPS_PG_BIN": "/opt/pg/bin"}, root=tmp_path) == Path("/opt/pg/bin")
+    assert find_pg_bin(env={}, root=tmp_path) is None
