@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -54,7 +55,7 @@ class MotoStack:
             Engine="postgres",
             DBInstanceClass="db.t3.micro",
             MasterUsername="summit",
-            MasterUserPassword="not-a-real-pass",
+            MasterUserPassword=secrets.token_urlsafe(16),  # moto requires one; never used
             AllocatedStorage=20,
             BackupRetentionPeriod=7,
         )["DBInstance"]
@@ -154,7 +155,7 @@ class MotoStack:
             for role in ("primary", "secondary")
         ]
         secret_arn = f.client("secretsmanager", PRIMARY).create_secret(
-            Name=f"rds!db-{s}", SecretString=json.dumps({"username": "summit", "password": "s3cret-canary"})
+            Name=f"rds!db-{s}", SecretString=json.dumps({"username": "summit", "password": secrets.token_urlsafe(16)})
         )["ARN"]
         self.data = {
             "environment": "stage",
