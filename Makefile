@@ -7,7 +7,7 @@ STACK ?= stage
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
 PACKAGES := settings components preflight providers.py
 
-.PHONY: setup plan test lint typecheck pytest bench config-reference clean
+.PHONY: setup plan test check-tools lint typecheck pytest bench config-reference clean
 
 $(STAMP): requirements.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,16 +19,19 @@ setup: $(STAMP)  ## create .venv if missing and install the pinned dependencies
 plan: setup  ## offline preview of STACK (default stage): plan, policy violations, cost, recovery budget
 	$(PY) -m preflight --stack $(STACK)
 
-test: setup lint typecheck pytest  ## what CI runs
+test: setup check-tools lint typecheck pytest  ## what CI runs
+
+check-tools: setup  ## stop with one line (exit 2) when promtool, amtool, the blackbox exporter or PostgreSQL is missing
+	@$(PY) -m tools.check_tools
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy $(PACKAGES) policy ops monitoring benchmarks
+	$(VENV)/bin/mypy $(PACKAGES) policy ops monitoring benchmarks tools
 
-pytest: setup
+pytest: setup check-tools
 	$(PY) -m pytest -n 2 -q
 
 bench: setup  ## preflight wall time per stack against the import floor

@@ -21,7 +21,7 @@ from components.k8s_common import (
 )
 from settings.cluster import BackupSchedule
 
-# Chart 12.1.0 ships Velero 1.18.1 (../shared/schemas/charts/velero/Chart.yaml).
+# Chart 12.1.0 ships Velero 1.18.1 and its CRDs (tests/upstream/charts/velero/Chart.yaml, crds/velero).
 VELERO_CHART = HelmChart("velero", "12.1.0", "https://vmware-tanzu.github.io/helm-charts")
 # velero-plugin-for-aws v1.14.x is the line paired with Velero v1.18.x (the plugin's compatibility table).
 AWS_PLUGIN_IMAGE = "velero/velero-plugin-for-aws:v1.14.2"
@@ -29,6 +29,9 @@ SERVICE_ACCOUNT = "velero-server"
 STORAGE_LOCATION = "default"
 SNAPSHOT_CLASS_LABEL = "velero.io/csi-volumesnapshot-class"
 EBS_CSI_DRIVER = "ebs.csi.aws.com"
+# The VolumeSnapshotClass CRD comes from the cluster (EKS add-on snapshot-controller), not from Velero: the
+# class is written for, and tested against, the external-snapshotter release below (tests/upstream/crds).
+EXTERNAL_SNAPSHOTTER_CRDS = "v8.6.0"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ BLACKBOX_PORT = 9115
 
 MONITORING_API = "monitoring.coreos.com/v1"
 ALERTMANAGER_CONFIG_API = "monitoring.coreos.com/v1alpha1"
+# The prometheus-operator release whose CRDs the Probes, PrometheusRule and AlertmanagerConfig are written for
+# and tested against (tests/upstream/crds); the cluster's kube-prometheus-stack 88.x installs v0.93.1, same schemas.
+PROMETHEUS_OPERATOR_CRDS = "v0.93.0"
 
 NIGHTLY_SECONDS = 24 * 3600
 

@@ -32,6 +32,10 @@ from settings import PROJECT, ConfigError
 
 STARTUP_TIMEOUT_S = 30.0
 ANALYZE_TIMEOUT_S = 300.0  # a policy that hangs fails the run instead of hanging it
+# close(): how long to wait for each session thread once the pack is stopped. Its pipes then reach EOF at once,
+# unless a process the pack started still holds them; that thread is then left to finish on its own (it owns
+# its pipe, so nothing else can close the pipe under it).
+SHUTDOWN_TIMEOUT_S = 5.0
 ENFORCEMENT = {
     analyzer_pb2.ADVISORY: "advisory",
     analyzer_pb2.MANDATORY: "mandatory",
@@ -271,10 +275,18 @@ class PolicySession:
         self.process: subprocess.Popen[bytes] | None = None
         self.engine = _Engine()
         self._engine_server: Any = None
+        self._engine_pool: futures.ThreadPoolExecutor | None = None
         self._channel: Any = None
         self._stub: Any = None
         self._ready = threading.Event()
+        self._port_read = threading.Event()
+        self._port_line = ""
+        self._threads: list[threading.Thread] = []
         self._stderr_drain: threading.Thread | None = None
+        # Orders close() against the handshake: either the handshake opens its channel before close() looks
+        # (and close() closes it), or it sees the session closed and opens none.
+        self._lock = threading.Lock()
+        self._closed = False
         self._error: BaseException | None = None
         self.config: dict[str, tuple[str, dict[str, Any]]] = {}
         self.stderr: list[str] = []
@@ -295,7 +307,8 @@ class PolicySession:
         shown = str(config_file) if config_file else os.path.relpath(cfg_path, project_dir)
         doc = load_policy_config(cfg_path, shown)
 
-        session._engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        session._engine_pool = futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="policy-pack-engine")
+        session._engine_server = grpc.server(session._engine_pool)
         engine_pb2_grpc.add_EngineServicer_to_server(session.engine, session._engine_server)
         engine_port = session._engine_server.add_insecure_port("127.0.0.1:0")
         session._engine_server.start()
@@ -313,31 +326,38 @@ class PolicySession:
             stderr=subprocess.PIPE,
             env=env,
         )
-        # Drain stderr from the start: a pack that writes more than a pipe buffer before its port line would
-        # otherwise block forever on the write.
-        session._stderr_drain = threading.Thread(target=session._drain_stderr, daemon=True)
-        session._stderr_drain.start()
-        threading.Thread(
-            target=session._handshake, args=(doc, shown, stack, env["PULUMI_PROJECT"]), daemon=True
-        ).start()
+        # Each pipe belongs to one thread that reads it to EOF and then closes it; nothing else touches a pipe.
+        # Both are drained from the start: a pack that writes more than a pipe buffer (before its port line, or
+        # from a policy's print) would otherwise block forever on the write.
+        session._stderr_drain = session._spawn("stderr", session._drain_stderr)
+        session._spawn("stdout", session._drain_stdout)
+        session._spawn("handshake", session._handshake, doc, shown, stack, env["PULUMI_PROJECT"])
         return session
 
     @property
     def active(self) -> bool:
         return self.process is not None
 
+    def _spawn(self, role: str, target: Any, *args: Any) -> threading.Thread:
+        thread = threading.Thread(target=target, args=args, name=f"policy-pack-{role}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return thread
+
     def _handshake(self, doc: dict[str, Any], shown: str, stack: str, project: str) -> None:
-        assert self.process is not None and self.process.stdout is not None and self.process.stderr is not None
+        assert self.process is not None
         try:
-            first = self.process.stdout.readline().decode(errors="replace").strip()
-            if not first.isdigit():
+            if not self._port_read.wait(STARTUP_TIMEOUT_S):
+                raise RuntimeError(f"printed no port within {STARTUP_TIMEOUT_S:.0f}s")
+            if not self._port_line.isdigit():
                 self.process.wait(timeout=STARTUP_TIMEOUT_S)
                 if self._stderr_drain is not None:
-                    self._stderr_drain.join(timeout=5)
+                    self._stderr_drain.join(timeout=SHUTDOWN_TIMEOUT_S)  # so the error can quote stderr's last line
                 raise RuntimeError("exited before printing its port")
-            # The pack's stdout after the port line (a policy's print) is read and dropped, like the CLI logs it.
-            threading.Thread(target=self._drain_stdout, daemon=True).start()
-            self._channel = grpc.insecure_channel(f"127.0.0.1:{first}")
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("closed during start-up")
+                self._channel = grpc.insecure_channel(f"127.0.0.1:{self._port_line}")
             self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
             info = self._stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=STARTUP_TIMEOUT_S)
             self.pack_name = info.name
@@ -358,20 +378,29 @@ class PolicySession:
             self._ready.set()
 
     def _drain_stderr(self) -> None:
+        """Owns the pack's stderr: keeps its lines (the last one explains a failed start), closes it at EOF."""
         assert self.process is not None and self.process.stderr is not None
         try:
-            for line in self.process.stderr:
-                self.stderr.append(line.decode(errors="replace").rstrip())
-        except (OSError, ValueError):  # the stream was closed by close()
+            with self.process.stderr as stream:
+                for line in stream:
+                    self.stderr.append(line.decode(errors="replace").rstrip())
+        except OSError:
             pass
 
     def _drain_stdout(self) -> None:
+        """Owns the pack's stdout: hands its first line (the port) to the handshake, then reads and drops the
+        rest (a policy's print, which the CLI only logs) and closes it at EOF."""
         assert self.process is not None and self.process.stdout is not None
         try:
-            for _ in self.process.stdout:
-                pass
-        except (OSError, ValueError):
+            with self.process.stdout as stream:
+                self._port_line = stream.readline().decode(errors="replace").strip()
+                self._port_read.set()
+                for _ in stream:
+                    pass
+        except OSError:
             pass
+        finally:
+            self._port_read.set()
 
     def _wait(self) -> None:
         if not self._ready.wait(STARTUP_TIMEOUT_S):
@@ -425,17 +454,29 @@ class PolicySession:
         return Violation(d.policyName, ENFORCEMENT.get(d.enforcementLevel, "advisory"), d.urn or default_urn, message)
 
     def close(self) -> None:
-        if self._channel is not None:
-            self._channel.close()
+        """Stop the pack and everything talking to it; safe at any point of start-up, and more than once.
+
+        The pipes are never closed here: once the pack is stopped each reaches EOF and the thread that owns it
+        closes it. close() joins those threads, so when it returns no session thread touches a pipe or a channel.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            channel = self._channel
+        if channel is not None:
+            channel.close()  # also cancels an RPC the handshake is waiting on
         if self.process is not None:
-            self.process.terminate()
+            if self.process.poll() is None:
+                self.process.terminate()
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-            for stream in (self.process.stdout, self.process.stderr):
-                if stream is not None:
-                    stream.close()
+        for thread in self._threads:
+            thread.join(timeout=SHUTDOWN_TIMEOUT_S)
         if self._engine_server is not None:
-            self._engine_server.stop(None)
+            self._engine_server.stop(None).wait(SHUTDOWN_TIMEOUT_S)
+        if self._engine_pool is not None:
+            self._engine_pool.shutdown(wait=True)  # grpc.server leaves its executor running

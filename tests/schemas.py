@@ -1,6 +1,6 @@
-"""Check rendered custom resources and Helm values against the upstream files in ../shared/schemas.
+"""Check rendered custom resources and Helm values against the upstream files vendored in tests/upstream/.
 
-Follows ../shared/schemas/README.md: a custom resource is validated against the CRD version named by its
+Follows tests/upstream/README.md: a custom resource is validated against the CRD version named by its
 apiVersion (OpenAPI v3 ≈ JSON Schema draft 4), and — because CRD schemas do not reject unknown fields —
 every key is also checked against the schema's `properties`, so a misspelt key fails the test instead of
 being silently dropped by the API server. Helm values are checked key by key against the chart's
@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -29,9 +28,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-SCHEMAS_DIR = Path(
-    os.environ.get("SUMMIT_SHARED_SCHEMAS", Path(__file__).resolve().parent.parent.parent / "shared" / "schemas")
-)
+# Byte-for-byte upstream copies (tests/upstream/SOURCES.md): nothing outside the repository is read.
+SCHEMAS_DIR = Path(__file__).resolve().parent / "upstream"
 CRDS_DIR = SCHEMAS_DIR / "crds"
 CHARTS_DIR = SCHEMAS_DIR / "charts"
 
