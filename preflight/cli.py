@@ -85,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stack_settings, raw = settings.load_files(args.stack, project_dir, args.config)
     except ConfigError as e:
         return _fail(str(e))
+    warning = settings.override_warning(stack_settings)
+    if warning:
+        print(f"preflight: warning: {warning}", file=sys.stderr)
 
     session: PolicySession | None = None
     try:
