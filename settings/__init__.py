@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from settings import cluster, core, data, edge, synthetics
+from settings.files import load_yaml
 from settings.loader import (
     PREFLIGHT_SECRET,
     RawConfig,
@@ -132,6 +133,11 @@ def load_runtime() -> StackSettings:
 
     stack = pulumi.get_stack()
     decls = read_declarations(PROJECT_DIR)
+    path = stack_file(PROJECT_DIR, stack)
+    if path.is_file():
+        # The CLI parsed this file already and hands over only its values; read it once more so what a parser
+        # may let through (a duplicate key whose last value wins, aliases, …) fails here, with the same line.
+        load_yaml(path, path.name)
     config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
     values = {}

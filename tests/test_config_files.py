@@ -22,8 +22,9 @@ import yaml
 import settings
 from preflight import cli
 from preflight.analysis import load_policy_config
+from preflight.engine import ProgramError, run_program
 from settings import ConfigError, files
-from tests.harness import PROJECT_DIR
+from tests.harness import PROJECT_DIR, stack_raw
 
 PROD_YAML = (PROJECT_DIR / "Pulumi.prod.yaml").read_text()
 PROD_JSON = (PROJECT_DIR / "policy" / "config" / "prod.json").read_text()
@@ -404,3 +405,14 @@ def test_real_preflight_process_prints_the_line_and_exits_2(tmp_path, kind, name
     )
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == f"preflight: {path}: {case.message}\n"
+
+
+def test_a_real_pulumi_run_refuses_a_duplicate_key_in_the_stack_file_the_cli_read(tmp_path, monkeypatch):
+    """`pulumi up` hands the program values, not the file: the program reads the file once more."""
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.prod.yaml").write_bytes(YAML_CASES["duplicate-key"].content)
+    monkeypatch.setattr(settings, "PROJECT_DIR", tmp_path)
+    raw = stack_raw("prod")
+    with pytest.raises(ProgramError) as e:
+        run_program(PROJECT_DIR, project=KEY, stack="prod", config=raw.as_engine_config(), secret_keys=set())
+    assert (str(e.value), e.value.config_error) == (f"Pulumi.prod.yaml: {YAML_CASES['duplicate-key'].message}", True)
