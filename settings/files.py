@@ -3,14 +3,15 @@
 Stack files, `Pulumi.yaml` and the policy config (`policy/config/<stack>.json`) are user input. Reading them:
 
 * size: at most MAX_FILE_BYTES (64 KiB) are read; a larger input is refused before it is parsed (a stack file
-  is a few KiB), which bounds every parse below to well under a second;
+  is a few KiB);
 * encoding: UTF-8 only. A UTF-16/UTF-32 byte-order mark, a byte that is not UTF-8 and a NUL character are
   each refused with the line they are on;
 * YAML (stack files, Pulumi.yaml): walked event by event before anything is built, so the walk stops at the
   first problem: anchors and aliases (an alias bomb expands a few lines into gigabytes; a Pulumi stack file
   has no use for them), merge keys (`<<`), non-string keys, duplicate keys at any level (both lines; the last
-  would silently win), nesting deeper than MAX_DEPTH, non-finite numbers (.nan, .inf) and integer literals
-  longer than MAX_INT_DIGITS. Only then is the document built, by PyYAML's safe loader (libyaml when present);
+  would silently win), nesting deeper than MAX_DEPTH, more than MAX_YAML_NODES values (the walk and the
+  build cost per value: this bounds both), non-finite numbers (.nan, .inf) and integer literals longer than
+  MAX_INT_DIGITS. Only then is the document built, by PyYAML's safe loader (libyaml when present);
 * JSON (policy config): duplicate keys (both lines), NaN/Infinity and numbers that overflow a double,
   integers beyond ±2^53 (the pack receives its config as a protobuf Struct, whose numbers are doubles) and
   nesting deeper than MAX_DEPTH are refused, naming the key.
@@ -34,6 +35,9 @@ from settings.schema import PROJECT, ConfigError, clip, show
 # the densest YAML (flow lists, ~30k events) parses and is built in ~0.2 s with libyaml, ~0.8 s without.
 MAX_FILE_BYTES = 64 * 1024
 MAX_DEPTH = 20  # a stack file nests 3 levels (config → key → list or secure:), a policy config 4
+# Parsing and building cost per node, not per byte: 64 KiB of flow lists is ~30k nodes (~2.5 s in pure-Python
+# PyYAML). Pulumi.yaml has ~850 nodes, a stack file ~140; 5,000 bounds any YAML input to ~0.1 s (libyaml).
+MAX_YAML_NODES = 5000  # scalars, lists, mappings (and aliases) of one file
 MAX_INT_DIGITS = 40  # YAML integers: no setting needs more; Python refuses > 4,300 digits with a traceback
 MAX_JSON_INT = 2**53  # the largest integer a double (protobuf Struct number) holds exactly
 
@@ -176,9 +180,16 @@ def _walk_yaml(text: str, shown: str) -> None:
             else:
                 top.index += 1
 
+    nodes = 0
     for event in yaml.parse(text, Loader=_LOADER):
         line, column = _position(event)
         at = f"line {line}, column {column}"
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_YAML_NODES:
+                raise ConfigError(
+                    shown, None, f"{at}: more than {MAX_YAML_NODES} YAML values; a config file has a few hundred"
+                )
         if isinstance(event, yaml.AliasEvent) or (isinstance(event, yaml.NodeEvent) and event.anchor is not None):
             what = "alias *" if isinstance(event, yaml.AliasEvent) else "anchor &"
             name = clip(event.anchor or "", 40)

@@ -115,6 +115,12 @@ def _yaml_cases() -> dict[str, Case]:
             f"line {n + 1}, column {len(f'  {KEY}:x: ') + 4 * (files.MAX_DEPTH - 2) + 1}: "
             f"nested deeper than {files.MAX_DEPTH} levels",
         ),
+        # Root mapping, "config", config:, "x" and the list are 5 values; item k of the list is value 5 + k.
+        "over-5000-values": _yaml(
+            "config:\n  x: [" + "1, " * files.MAX_YAML_NODES + "1]\n",
+            f"line 2, column {7 + 3 * (files.MAX_YAML_NODES - 5)}: more than {files.MAX_YAML_NODES} YAML values; "
+            "a config file has a few hundred",
+        ),
         "sequence-as-key": _yaml(
             p + "  ? [a, b]\n  : 1\n", f"line {n + 1}, column 5: a key must be a string, not a sequence"
         ),
@@ -292,7 +298,9 @@ def test_malformed_policy_config_raises_the_same_line_from_the_loader(tmp_path, 
     assert str(e.value) == f"{path}: {JSON_CASES[name].message}"
 
 
-@pytest.mark.parametrize("name", ["alias-bomb", "nested-5000-brackets", "nested-5000-mappings", "over-64-kib"])
+@pytest.mark.parametrize(
+    "name", ["alias-bomb", "nested-5000-brackets", "nested-5000-mappings", "over-5000-values", "over-64-kib"]
+)
 def test_pure_python_yaml_parser_refuses_the_same_inputs_the_same_way(tmp_path, monkeypatch, name):
     """Without libyaml PyYAML parses in Python (5,000 brackets alone take ~7 s there): the walk still stops
     at the first problem, with the same line."""
