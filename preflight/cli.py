@@ -19,6 +19,7 @@ from preflight import diff, render
 from preflight.analysis import Analysis, PolicySession
 from preflight.engine import ProgramError, run_program
 from settings import ConfigError
+from settings.schema import MAX_MESSAGE_CHARS, one_line
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
 
@@ -67,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"preflight: {message}", file=sys.stderr)
+    # ConfigError lines are one line already; a program's own exception text may not be.
+    print(f"preflight: {one_line(message, MAX_MESSAGE_CHARS)}", file=sys.stderr)
     return EXIT_USAGE
 
 

@@ -424,3 +424,10 @@ def test_a_real_pulumi_run_refuses_a_duplicate_key_in_the_stack_file_the_cli_rea
     with pytest.raises(ProgramError) as e:
         run_program(PROJECT_DIR, project=KEY, stack="prod", config=raw.as_engine_config(), secret_keys=set())
     assert (str(e.value), e.value.config_error) == (f"Pulumi.prod.yaml: {YAML_CASES['duplicate-key'].message}", True)
+
+
+def test_a_program_error_with_a_newline_is_still_one_line(capsys, tmp_path):
+    (tmp_path / "__main__.py").write_text("raise ValueError('first\\nsecond')\n")
+    code, out, err = _preflight(capsys, "--stack", "dev", "--program", str(tmp_path), "--no-policy")
+    assert (code, out) == (2, "")
+    assert err == "preflight: program failed: ValueError: first\\nsecond (at __main__.py:1)\n"
