@@ -44,9 +44,10 @@ def _rule_override(text: str) -> RuleOverride:
 # ACM certificate ids are UUIDs: arn:aws:acm:REGION:ACCOUNT:certificate/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx
 # (ACM's Arn shape in botocore acm/2015-12-08 allows more; a certificate's ARN is always this).
 _ACM_CERTIFICATE = r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-# An ALB name has at most 32 alphanumerics or hyphens and neither starts nor ends with a hyphen
-# (ELBv2 CreateLoadBalancer, Name); the id after it is 16 hex digits.
-_ALB_RESOURCE = r"loadbalancer/app/[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?/[0-9a-f]{16}"
+# An ALB name "can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, must
+# not begin or end with a hyphen" (botocore elbv2/2015-12-01 CreateLoadBalancerInput.Name); the id after it is
+# hex (AWS documents no length for it).
+_ALB_RESOURCE = r"loadbalancer/app/[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?/[0-9a-f]+"
 
 
 def _acm_arn_or_empty(text: str) -> str:
