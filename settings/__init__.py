@@ -27,7 +27,7 @@ from settings.loader import (
     stack_file,
     validate,
 )
-from settings.schema import PROJECT, ConfigError, all_keys, clip, show
+from settings.schema import PROJECT, ConfigError, all_keys, clip, one_line, show
 
 SECTIONS = [core, data, edge, cluster, synthetics]
 KEYS = all_keys([section.KEYS for section in SECTIONS])
@@ -76,7 +76,7 @@ def override_warning(stack_settings: StackSettings) -> str | None:
     if not core_settings.environment_overridden:
         return None
     return (
-        f"{clip(stack_settings.source)}: stack {show(stack_settings.stack)} runs as {core_settings.environment}, "
+        f"{one_line(stack_settings.source)}: stack {show(stack_settings.stack)} runs as {core_settings.environment}, "
         f"not {core_settings.stack_tier} ({PROJECT}:environmentOverride is set): "
         f"the safeguards of a {core_settings.stack_tier} stack do not apply"
     )
