@@ -10,7 +10,6 @@ once. `start()` is called before the program runs, so the pack's start-up overla
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, en
 from policy import cost, recovery
 from preflight.engine import UNKNOWN, ProgramError, Resource, Run, SecretValue
 from settings import PROJECT, ConfigError
+from settings.files import load_json
+from settings.schema import clip, show
 
 STARTUP_TIMEOUT_S = 30.0
 ANALYZE_TIMEOUT_S = 300.0  # a policy that hangs fails the run instead of hanging it
@@ -93,14 +94,8 @@ class _Engine(engine_pb2_grpc.EngineServicer):
 
 
 def load_policy_config(path: Path, shown: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(shown, None, "file not found") from None
-    except ValueError as e:
-        raise ConfigError(shown, None, f"malformed JSON: {e}") from None
-    except OSError as e:
-        raise ConfigError(shown, None, f"cannot read: {e.strerror or e}") from None
+    # Size, encoding, duplicate keys (both lines), NaN/Infinity, depth: one line each (settings/files.py).
+    doc = load_json(path, shown)
     if not isinstance(doc, dict):
         raise ConfigError(shown, None, "expected an object {policy-name: {enforcementLevel, ...properties}}")
     return doc
@@ -108,7 +103,9 @@ def load_policy_config(path: Path, shown: str) -> dict[str, Any]:
 
 def _level(value: Any, shown: str, where: str) -> str:
     if value not in LEVELS:
-        raise ConfigError(shown, None, f"{where}: enforcementLevel must be one of {', '.join(LEVELS)}, got {value!r}")
+        raise ConfigError(
+            shown, None, f"{clip(where)}: enforcementLevel must be one of {', '.join(LEVELS)}, got {show(value)}"
+        )
     return str(value)
 
 
@@ -119,7 +116,9 @@ def reconcile_config(info: Any, doc: Mapping[str, Any], shown: str) -> dict[str,
     for name in doc:
         if name != "all" and name not in policies:
             raise ConfigError(
-                shown, None, f"{name}: no such policy in pack {info.name} (policies: {', '.join(sorted(policies))})"
+                shown,
+                None,
+                f"{clip(name)}: no such policy in pack {info.name} (policies: {', '.join(sorted(policies))})",
             )
     all_level: str | None = None
     if "all" in doc:
@@ -143,7 +142,7 @@ def policy_entry(doc: Mapping[str, Any], name: str, shown: str) -> dict[str, Any
     if isinstance(entry, str):
         entry = {"enforcementLevel": entry}
     if not isinstance(entry, dict):
-        raise ConfigError(shown, None, f"{name}: expected an enforcement level or an object, got {entry!r}")
+        raise ConfigError(shown, None, f"{name}: expected an enforcement level or an object, got {show(entry)}")
     return entry
 
 
@@ -156,7 +155,7 @@ def policy_properties(
     for key in props:
         if key not in schema_props:
             known = ", ".join(sorted(schema_props)) or "none"
-            raise ConfigError(shown, None, f"{name}: {key}: unknown property (properties: {known})")
+            raise ConfigError(shown, None, f"{name}: {clip(key)}: unknown property (properties: {known})")
     filled = {k: s["default"] for k, s in schema_props.items() if "default" in s}
     filled.update(props)
     schema = {"type": "object", "properties": dict(schema_props), "required": required}

@@ -19,6 +19,7 @@ from preflight import diff, render
 from preflight.analysis import Analysis, PolicySession
 from preflight.engine import ProgramError, run_program
 from settings import ConfigError
+from settings.schema import MAX_MESSAGE_CHARS, one_line
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
 
@@ -67,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"preflight: {message}", file=sys.stderr)
+    # ConfigError lines are one line already; a program's own exception text may not be.
+    print(f"preflight: {one_line(message, MAX_MESSAGE_CHARS)}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -85,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stack_settings, raw = settings.load_files(args.stack, project_dir, args.config)
     except ConfigError as e:
         return _fail(str(e))
+    warning = settings.override_warning(stack_settings)
+    if warning:
+        print(f"preflight: warning: {warning}", file=sys.stderr)
 
     session: PolicySession | None = None
     try:

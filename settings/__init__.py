@@ -8,10 +8,12 @@ it to `SECTIONS` and a field to `StackSettings`, and declaring its keys in Pulum
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from settings import cluster, core, data, edge, synthetics
+from settings.files import load_yaml
 from settings.loader import (
     PREFLIGHT_SECRET,
     RawConfig,
@@ -25,7 +27,7 @@ from settings.loader import (
     stack_file,
     validate,
 )
-from settings.schema import PROJECT, ConfigError, all_keys
+from settings.schema import PROJECT, ConfigError, all_keys, clip, one_line, show
 
 SECTIONS = [core, data, edge, cluster, synthetics]
 KEYS = all_keys([section.KEYS for section in SECTIONS])
@@ -41,6 +43,7 @@ __all__ = [
     "available_stacks",
     "load_files",
     "load_runtime",
+    "override_warning",
 ]
 
 
@@ -67,12 +70,33 @@ def _build(values: Values) -> StackSettings:
     )
 
 
+def override_warning(stack_settings: StackSettings) -> str | None:
+    """The line to show while a stack runs as another tier than its name implies (None when it does not)."""
+    core_settings = stack_settings.core
+    if not core_settings.environment_overridden:
+        return None
+    return (
+        f"{one_line(stack_settings.source)}: stack {show(stack_settings.stack)} runs as {core_settings.environment}, "
+        f"not {core_settings.stack_tier} ({PROJECT}:environmentOverride is set): "
+        f"the safeguards of a {core_settings.stack_tier} stack do not apply"
+    )
+
+
 def load_raw(
     stack: str, project_dir: Path = PROJECT_DIR, config_file: Path | None = None, placeholder_secrets: bool = True
 ) -> RawConfig:
     """Read (not yet validate) a stack's file. Unknown stack → ConfigError listing the stacks found."""
     decls = read_declarations(project_dir)
     if config_file is not None:
+        named = re.fullmatch(r"Pulumi\.(.+)\.yaml", config_file.name)
+        if named and named.group(1) != stack:
+            # `--stack prod --config Pulumi.dev.yaml` would plan prod with dev's values (and dev's tier).
+            raise ConfigError(
+                str(config_file),
+                None,
+                f"is the stack file of stack {show(named.group(1))}, not of {show(stack)}; "
+                f"use --stack {clip(named.group(1))}, or a file not named for another stack",
+            )
         return read_stack_file(config_file, str(config_file), decls, placeholder_secrets)
     path = stack_file(project_dir, stack)
     if not path.exists():
@@ -109,6 +133,11 @@ def load_runtime() -> StackSettings:
 
     stack = pulumi.get_stack()
     decls = read_declarations(PROJECT_DIR)
+    path = stack_file(PROJECT_DIR, stack)
+    if path.is_file():
+        # The CLI parsed this file already and hands over only its values; read it once more so what a parser
+        # may let through (a duplicate key whose last value wins, aliases, …) fails here, with the same line.
+        load_yaml(path, path.name)
     config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
     values = {}
@@ -124,4 +153,8 @@ def load_runtime() -> StackSettings:
             secrets.add(name)
     raw = RawConfig(source=f"Pulumi.{stack}.yaml", values=values, secret_keys=frozenset(secrets))
     in_preflight = os.environ.get("SUMMIT_PREFLIGHT") == "1"
-    return _build(validate(decls, KEYS, raw, stack, require_secrets=not in_preflight))
+    built = _build(validate(decls, KEYS, raw, stack, require_secrets=not in_preflight))
+    warning = override_warning(built)
+    if warning:
+        pulumi.log.warn(warning)  # `pulumi preview/up` show it among the diagnostics
+    return built

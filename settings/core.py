@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from settings import schema as s
@@ -19,6 +20,15 @@ class BudgetNotification:
     percent: int
 
 
+def stack_tier(stack: str) -> str:
+    """The tier a stack's name implies. `dev`, `stage` and `prod` are their own tier, and so is a name whose
+    first dash-separated word is one of them (`prod-eu` → prod, `dev-alice` → dev). Any other name (`qa`,
+    `sandbox`, `production`) is prod: every safeguard applies until its stack file lowers the tier on purpose
+    with environmentOverride — an unknown name never silently runs as dev."""
+    head = stack.rsplit("/", 1)[-1].split("-", 1)[0]
+    return head if head in ENVIRONMENTS else "prod"
+
+
 def _notification(text: str) -> BudgetNotification:
     kind, _, pct = text.partition(":")
     if kind not in THRESHOLD_TYPES or not pct.isdigit() or not 1 <= int(pct) <= 1000:
@@ -28,6 +38,7 @@ def _notification(text: str) -> BudgetNotification:
 
 KEYS = [
     s.Key("environment", s.choice(*ENVIRONMENTS), required=True),
+    s.Key("environmentOverride", s.choice("", *ENVIRONMENTS)),
     s.Key("service", s.dns_label()),
     s.Key("costCenter", s.string(r"[A-Za-z0-9._-]{1,64}", "a cost-center code such as cc-1042"), required=True),
     s.Key("awsAccountId", s.string(r"\d{12}", "a 12-digit AWS account id"), required=True),
@@ -38,10 +49,10 @@ KEYS = [
         "hostedZoneId", s.string(r"Z[A-Z0-9]{6,32}", "a Route53 hosted zone id such as Z0123456789ABC"), required=True
     ),
     s.Key("vpcId", s.string(r"vpc-[0-9a-f]{8,17}", "a VPC id such as vpc-0abc12345def67890"), required=True),
-    s.Key("vpcCidr", s.cidr(), required=True),
+    s.Key("vpcCidr", s.vpc_cidr(), required=True),
     s.Key("privateSubnetIds", s.array(s.string(r"subnet-[0-9a-f]{8,17}", "a subnet id"), min_items=2), required=True),
     s.Key("drVpcId", s.string(r"vpc-[0-9a-f]{8,17}", "a VPC id such as vpc-0abc12345def67890"), required=True),
-    s.Key("drVpcCidr", s.cidr(), required=True),
+    s.Key("drVpcCidr", s.vpc_cidr(), required=True),
     s.Key("drPrivateSubnetIds", s.array(s.string(r"subnet-[0-9a-f]{8,17}", "a subnet id"), min_items=2), required=True),
     s.Key("eksClusterName", s.string(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", "an EKS cluster name"), required=True),
     s.Key("kubeconfig", s.string(what="a kubeconfig document")),
@@ -70,6 +81,7 @@ KEYS = [
 @dataclass(frozen=True)
 class CoreSettings:
     environment: str
+    stack_tier: str  # the tier the stack's name implies; differs from environment only with environmentOverride
     service: str
     cost_center: str
     aws_account_id: str
@@ -94,6 +106,11 @@ class CoreSettings:
     kubecost_token: Secret
 
     @property
+    def environment_overridden(self) -> bool:
+        """The stack runs as another tier than its name implies (summit-resilience:environmentOverride)."""
+        return self.environment != self.stack_tier
+
+    @property
     def is_production_like(self) -> bool:
         """stage and prod hold real data: protect stateful resources, keep deletion protection on."""
         return self.environment in ("stage", "prod")
@@ -104,17 +121,45 @@ class CoreSettings:
         return {"environment": self.environment, "service": self.service, "cost-center": self.cost_center}
 
 
+def _check_tier(v: Values) -> str:
+    """A stack file may not quietly run a stack as another tier (a Pulumi.prod.yaml saying `environment: dev`
+    turns off every prod safeguard); doing it on purpose takes environmentOverride, which preflight prints."""
+    tier, environment, override = stack_tier(v.stack), v["environment"], v["environmentOverride"]
+    if not override:
+        if environment != tier:
+            raise v.fail(
+                "environment",
+                f"stack {s.show(v.stack)} is a {tier} stack, got {s.show(environment)}; to run it as {environment} "
+                f"on purpose also set {s.PROJECT}:environmentOverride: {environment}",
+            )
+    elif override == tier:
+        raise v.fail("environmentOverride", f"stack {s.show(v.stack)} is already {tier}; remove the override")
+    elif override != environment:
+        raise v.fail("environmentOverride", f"must equal environment {s.show(environment)}, got {s.show(override)}")
+    return tier
+
+
 def build(v: Values) -> CoreSettings:
+    tier = _check_tier(v)
     if v["primaryRegion"] == v["drRegion"]:
         raise v.fail("drRegion", f"must differ from primaryRegion, both are {s.show(v['drRegion'])}")
     if v["vpcId"] == v["drVpcId"]:
         raise v.fail("drVpcId", "must be a VPC in the DR region, not the primary VPC")
+    if ipaddress.ip_network(v["vpcCidr"]).overlaps(ipaddress.ip_network(v["drVpcCidr"])):
+        # "The requester VPC and accepter VPC cannot have overlapping CIDR blocks" (EC2 API reference,
+        # CreateVpcPeeringConnection; such a peering goes to `failed`), and routes between the regions
+        # (replication, failback, operators' access) match by destination CIDR.
+        raise v.fail(
+            "drVpcCidr",
+            f"{s.show(v['drVpcCidr'])} overlaps vpcCidr {s.show(v['vpcCidr'])}; the VPCs need disjoint ranges",
+        )
     notifications = v["budgetNotifications"]
     kinds = [(n.kind, n.percent) for n in notifications]
     if len(set(kinds)) != len(kinds):
         raise v.fail("budgetNotifications", "lists the same threshold twice")
     return CoreSettings(
         environment=v["environment"],
+        stack_tier=tier,
         service=v["service"],
         cost_center=v["costCenter"],
         aws_account_id=v["awsAccountId"],

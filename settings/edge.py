@@ -41,17 +41,34 @@ def _rule_override(text: str) -> RuleOverride:
     return RuleOverride(m.group(1), m.group(2), m.group(3))
 
 
-def _acm_arn_or_empty(v: object) -> str:
-    if v == "":
+# ACM certificate ids are UUIDs: arn:aws:acm:REGION:ACCOUNT:certificate/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx
+# (ACM's Arn shape in botocore acm/2015-12-08 allows more; a certificate's ARN is always this).
+_ACM_CERTIFICATE = r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# An ALB name "can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, must
+# not begin or end with a hyphen" (botocore elbv2/2015-12-01 CreateLoadBalancerInput.Name); the id after it is
+# hex (AWS documents no length for it).
+_ALB_RESOURCE = r"loadbalancer/app/[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?/[0-9a-f]+"
+
+
+def _acm_arn_or_empty(text: str) -> str:
+    if text == "":
         return ""
-    return str(s.arn("acm", GLOBAL_REGION)(v))
+    arn = s.parse_arn(text, "acm")
+    if arn.region != GLOBAL_REGION:
+        # ViewerCertificate.ACMCertificateArn: "CloudFront only supports ACM certificates in the US East
+        # (N. Virginia) Region (us-east-1)" (botocore cloudfront/2020-05-31).
+        raise s.Invalid(f"in {arn.region or 'no region'}; CloudFront takes certificates from {GLOBAL_REGION} only")
+    if not re.fullmatch(_ACM_CERTIFICATE, arn.resource):
+        raise s.Invalid(f"resource {s.show(arn.resource)} is not certificate/UUID")
+    return text
 
 
 def _alb_arn(text: str) -> str:
-    if not re.fullmatch(
-        r"arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer/app/[A-Za-z0-9-]+/[0-9a-f]+", text
-    ):
-        raise ValueError(text)
+    arn = s.parse_arn(text, "elasticloadbalancing")
+    if not arn.region:
+        raise s.Invalid("no region")
+    if not re.fullmatch(_ALB_RESOURCE, arn.resource):
+        raise s.Invalid(f"resource {s.show(arn.resource)} is not loadbalancer/app/NAME/ID (an ALB)")
     return text
 
 
@@ -88,7 +105,10 @@ KEYS = [
     s.Key("wafRolloutExemption", s.string(what="a reason (e.g. a ticket id)", allow_empty=True)),
     s.Key("cloudfrontEnabled", s.boolean()),
     s.Key("cloudfrontStaticPaths", s.array(s.string(r"/[A-Za-z0-9._~/*-]{1,254}", "a path pattern such as /static/*"))),
-    s.Key("acmCertificateArn", s.composite(_acm_arn_or_empty, f"an acm ARN in {GLOBAL_REGION} (CloudFront's region)")),
+    s.Key(
+        "acmCertificateArn",
+        s.composite(_acm_arn_or_empty, f"an acm ARN in {GLOBAL_REGION} (CloudFront's region), or empty"),
+    ),
 ]
 
 
@@ -152,10 +172,21 @@ def _alb(v: Values, prefix: str, region_key: str) -> AlbEndpoint:
     return AlbEndpoint(arn, dns, v[f"{prefix}AlbZoneId"] or "")
 
 
+def _same_account(v: Values, *keys: str) -> None:
+    """Existing resources the stack points at must be in its own account: every provider refuses any other
+    (allowed_account_ids), so a foreign ARN would fail late, at deploy, or name another team's resource."""
+    for key in keys:
+        if v[key]:
+            account = v[key].split(":")[4]
+            if account != v["awsAccountId"]:
+                raise v.fail(key, f"must be in awsAccountId {v['awsAccountId']}, got account {account}")
+
+
 def build(v: Values) -> EdgeSettings:
     hosts = v["failoverHosts"]
     if "gateway" not in hosts:
         raise v.fail("failoverHosts", f"must include gateway (the public API), got {s.show(list(hosts))}")
+    _same_account(v, "primaryAlbArn", "drAlbArn", "acmCertificateArn")
     primary, dr = _alb(v, "primary", "primaryRegion"), _alb(v, "dr", "drRegion")
     if v["environment"] == "prod" and v["wafMode"] != "block" and not v["wafRolloutExemption"].strip():
         raise v.fail(

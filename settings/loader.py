@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from settings.schema import PROJECT, ConfigError, Invalid, Key, show
+from settings.files import load_yaml
+from settings.schema import PROJECT, ConfigError, Invalid, Key, clip, show
 
 PREFLIGHT_SECRET = "preflight-placeholder-secret"
 
@@ -88,20 +87,7 @@ class Secret:
 
 
 def _read_yaml(path: Path, source: str) -> Any:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ConfigError(source, None, "file not found") from None
-    except OSError as e:
-        raise ConfigError(source, None, f"cannot read: {e.strerror}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(source, None, f"malformed YAML: {where}{e.problem}") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(source, None, f"malformed YAML: {e}") from None
+    return load_yaml(path, source)  # size, encoding, aliases, duplicates, depth: settings/files.py
 
 
 def read_declarations(project_dir: Path) -> dict[str, Declaration]:
@@ -110,7 +96,11 @@ def read_declarations(project_dir: Path) -> dict[str, Declaration]:
     if not isinstance(doc, dict) or doc.get("name") != PROJECT:
         raise ConfigError("Pulumi.yaml", None, f"expected a Pulumi project named {PROJECT}")
     decls: dict[str, Declaration] = {}
-    for raw_name, spec in (doc.get("config") or {}).items():
+    config = doc.get("config") or {}
+    if not isinstance(config, dict):
+        raise ConfigError("Pulumi.yaml", None, "`config:` must be a mapping of key: declaration")
+    for raw_name, spec in config.items():
+        raw_name = str(raw_name)
         name = raw_name.split(":", 1)[1] if raw_name.startswith(f"{PROJECT}:") else raw_name
         if not isinstance(spec, dict) or "type" not in spec:
             raise ConfigError("Pulumi.yaml", name, "every project key needs a typed declaration")
@@ -152,13 +142,13 @@ def read_stack_file(path: Path, source: str, decls: Mapping[str, Declaration], p
     for full_key, value in config.items():
         full_key = str(full_key)
         if ":" not in full_key:
-            raise ConfigError(source, None, f"key {show(full_key)} has no namespace; write {PROJECT}:{full_key}")
+            raise ConfigError(source, None, f"key {show(full_key)} has no namespace; write {PROJECT}:{clip(full_key)}")
         namespace, name = full_key.split(":", 1)
         if namespace != PROJECT:
             raise ConfigError(
                 source,
                 None,
-                f"{full_key}: only {PROJECT}:* keys are read (providers are explicit and configured "
+                f"{clip(full_key)}: only {PROJECT}:* keys are read (providers are explicit and configured "
                 "from project keys, e.g. primaryRegion)",
             )
         if name not in decls:

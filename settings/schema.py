@@ -8,10 +8,16 @@ values, patterns, and which keys are required. Every check returns a clean Pytho
 
 from __future__ import annotations
 
+import difflib
+import functools
+import importlib.metadata
+import importlib.util
 import ipaddress
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pulumi import RunError
@@ -29,17 +35,62 @@ class ConfigError(RunError):
         self.source = source
         self.key = key
         self.message = message
-        where = f"{source}: {PROJECT}:{key}" if key else source
-        super().__init__(f"{where}: {message}")
+        # Every part may carry user input (a path, a key, a value): escape it to one line and bound it, so a
+        # value with a newline or a megabyte-long key still prints as one short line.
+        where = f"{one_line(source)}: {PROJECT}:{clip(key)}" if key else one_line(source)
+        super().__init__(f"{where}: {one_line(message, MAX_MESSAGE_CHARS)}")
+
+
+MAX_SHOWN_CHARS = 80  # a value rendered in an error is cut here ("…", with its full length)
+MAX_MESSAGE_CHARS = 1000  # a last resort for messages that embed user text without show()
+
+
+def _escape(text: str, quote: str = "") -> str:
+    """`text` on one line: backslash escapes for control, line/paragraph-separator and other non-printable
+    characters (what str.splitlines() would split on, and what a terminal would act on)."""
+    out = []
+    for ch in text:
+        if ch == "\\" and quote:
+            out.append("\\\\")
+        elif ch == quote:
+            out.append("\\" + ch)
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif not ch.isprintable() and ch != " ":
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """Escape `text` to one line; cut it at `limit` characters (marked with …) when given."""
+    text = str(text)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    return _escape(text)
+
+
+def clip(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """A name from user input (a key, a policy) for an error: one line, at most `limit` characters."""
+    text = str(text)
+    if len(text) > limit:
+        return _escape(text[:limit]) + f"… ({len(text)} characters)"
+    return _escape(text)
 
 
 def show(value: Any) -> str:
-    """Render a value the way the user wrote it, quoted when it is a string."""
+    """Render a value the way the user wrote it, quoted when it is a string: one line (repr-style escapes),
+    at most MAX_SHOWN_CHARS characters of it (a longer one ends in `…` and says how long it is)."""
     if isinstance(value, str):
-        return f'"{value}"'
+        if len(value) > MAX_SHOWN_CHARS:
+            return f'"{_escape(value[:MAX_SHOWN_CHARS], quote=chr(34))}"… ({len(value)} characters)'
+        return f'"{_escape(value, quote=chr(34))}"'
     if isinstance(value, bool):
         return "true" if value else "false"
-    return repr(value)
+    text = repr(value)  # repr escapes the strings inside containers; only its length needs a bound
+    return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS] + "…"
 
 
 Check = Callable[[Any], Any]
@@ -160,8 +211,113 @@ def cidr() -> Check:
     return check
 
 
+# CreateVpc: "The smallest VPC you can create uses a /28 netmask (16 IPv4 addresses), and the largest uses a
+# /16 netmask (65,536 IPv4 addresses)" (EC2 API reference, CreateVpc). The VPC CIDR also feeds a security
+# group's cidr_ipv4, which takes IPv4 only.
+VPC_PREFIX_MIN, VPC_PREFIX_MAX = 16, 28
+
+
+def vpc_cidr() -> Check:
+    """A VPC's primary IPv4 CIDR block, /16 to /28, written in canonical form (no host bits)."""
+
+    def check(v: Any) -> str:
+        what = f"an IPv4 VPC CIDR /{VPC_PREFIX_MIN}–/{VPC_PREFIX_MAX} such as 10.20.0.0/16, got {show(v)}"
+        try:
+            net = ipaddress.ip_network(v, strict=True) if isinstance(v, str) else None
+        except ValueError:
+            net = None
+        if not isinstance(net, ipaddress.IPv4Network) or not VPC_PREFIX_MIN <= net.prefixlen <= VPC_PREFIX_MAX:
+            raise Invalid(f"expected {what}")
+        return str(net)
+
+    return check
+
+
+# --- regions and ARNs: checked against the partition data the AWS SDK itself resolves endpoints with ----------
+
+PARTITION = "aws"  # this project deploys to the commercial partition (not aws-cn, aws-us-gov, …)
+
+
+@functools.lru_cache(maxsize=1)
+def partition_regions() -> dict[str, tuple[str, ...]]:
+    """Every partition's regions from botocore's `data/endpoints.json` (botocore is pinned through boto3 in
+    requirements.txt/constraints.txt, so the list moves only when that pin moves)."""
+    spec = importlib.util.find_spec("botocore")
+    assert spec is not None and spec.origin is not None, "botocore is a pinned dependency (requirements.txt)"
+    doc = json.loads((Path(spec.origin).parent / "data" / "endpoints.json").read_text(encoding="utf-8"))
+    return {p["partition"]: tuple(sorted(p["regions"])) for p in doc["partitions"]}
+
+
+def botocore_version() -> str:
+    try:
+        return importlib.metadata.version("botocore")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - botocore is pinned
+        return "?"
+
+
+def region_problem(value: str) -> str | None:
+    """Why `value` is not a region of the aws partition (None when it is one): names the partition it belongs
+    to, or the closest region of the aws partition."""
+    regions = partition_regions()
+    if value in regions.get(PARTITION, ()):
+        return None
+    for partition, names in regions.items():
+        if value in names:
+            return f"a region of partition {partition}; this project deploys to the {PARTITION} partition"
+    known = regions.get(PARTITION, ())
+    lower = value.lower()
+    close = [r for r in known if r == lower] or difflib.get_close_matches(lower[:64], known, n=1, cutoff=0)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"not a region of the {PARTITION} partition (botocore {botocore_version()} endpoints.json){hint}"
+
+
 def aws_region() -> Check:
-    return string(r"[a-z]{2}(-gov)?-[a-z]+-\d", "an AWS region such as us-east-1")
+    def check(v: Any) -> str:
+        if not isinstance(v, str) or v == "":
+            raise Invalid(f"expected an AWS region such as us-east-1, got {show(v)}")
+        problem = region_problem(v)
+        if problem:
+            raise Invalid(f"expected an AWS region such as us-east-1, got {show(v)}: {problem}")
+        return v
+
+    return check
+
+
+@dataclass(frozen=True)
+class Arn:
+    """arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE"""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+# ACM's Arn shape (botocore acm/2015-12-08 service-2.json): min 20, max 2048 characters.
+ARN_MAX_CHARS = 2048
+
+
+def parse_arn(text: str, service: str) -> Arn:
+    """Split an ARN of `service` in the aws partition; raises Invalid(reason) naming the part that is wrong.
+    The region must be a region of the partition (or empty, for global services such as IAM)."""
+    if len(text) > ARN_MAX_CHARS:
+        raise Invalid(f"longer than {ARN_MAX_CHARS} characters")
+    parts = text.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        raise Invalid("not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)")
+    arn = Arn(*parts[1:])
+    if arn.partition != PARTITION:
+        raise Invalid(f"partition {show(arn.partition)}, expected {PARTITION}")
+    if arn.service != service:
+        raise Invalid(f"service {show(arn.service)}, expected {service}")
+    if arn.region:
+        problem = region_problem(arn.region)
+        if problem:
+            raise Invalid(f"region {show(arn.region)} is {problem}")
+    if not re.fullmatch(r"\d{12}", arn.account):
+        raise Invalid(f"account {show(arn.account)} is not a 12-digit AWS account id")
+    return arn
 
 
 def email() -> Check:

@@ -93,7 +93,7 @@ def test_account_id_must_be_twelve_digits():
 
 
 def test_invalid_cidr_is_rejected():
-    assert "expected an IPv4/IPv6 CIDR" in _error({"vpcCidr": "10.0.0.0/33"})
+    assert "expected an IPv4 VPC CIDR /16–/28" in _error({"vpcCidr": "10.0.0.0/33"})
 
 
 def test_secret_key_in_plaintext_is_refused(tmp_path):
