@@ -581,7 +581,7 @@ def _price_web_acl(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
                     "wafBotControlRequestsMillionsPerMonth", keys, required=False
                 )
                 if scoped is not None:
-                    inspected, how = scoped, f"requests in its scope-down ({scoped_key})"
+                    inspected, how = scoped, f"only requests its scope-down admits, {scoped_key}"
                 else:
                     how = "scoped down, but no wafBotControlRequestsMillionsPerMonth: all requests assumed"
             bot = sub + inspected * per_m
