@@ -9,7 +9,7 @@ from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
 from components.costs import CostVisibility, CostVisibilityArgs
 from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs
-from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, WafPolicy
+from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, OriginSecret, WafPolicy
 from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
 from components.k8s_common import OidcProvider
 from components.storage import ReplicatedBucket, ReplicatedBucketArgs
@@ -129,8 +129,12 @@ edge_protection = EdgeProtection(
             rate_limit=edge.waf_rate_limit,
             rate_window_seconds=edge.waf_rate_window_seconds,
             rule_overrides=edge.waf_rule_overrides,
+            count_only_groups=edge.waf_count_only_rule_groups,
             log_retention_days=edge.waf_log_retention_days,
         ),
+        account_id=core.aws_account_id,
+        primary_region=core.primary_region,
+        dr_region=core.dr_region,
         primary_alb_arn=edge.primary_alb.arn,
         primary_alb_dns_name=edge.primary_alb.dns_name,
         dr_alb_arn=edge.dr_alb.arn,
@@ -142,6 +146,10 @@ edge_protection = EdgeProtection(
                 certificate_arn=edge.acm_certificate_arn,
                 failover_origin=failover.hosts["gateway"].fqdn,
                 static_paths=edge.cloudfront_static_paths,
+                origin_secret=OriginSecret(
+                    generation=edge.cloudfront_origin_secret_generation,
+                    accept_previous=edge.cloudfront_origin_secret_accept_previous,
+                ),
             )
             if edge.cloudfront_enabled
             else None
@@ -151,6 +159,7 @@ edge_protection = EdgeProtection(
     primary=providers.primary,
     dr=providers.dr,
     global_=providers.global_,
+    random_provider=providers.random,
 )
 # --- cluster platform ---
 cluster = config.cluster

@@ -19,6 +19,8 @@ Assumptions (all optional except where a resource needs them; missing → unpric
 `s3StorageGb` {purpose|"default": GB}, `s3StorageClass` {purpose|"default": class} (default STANDARD),
 `s3ReplicationGbPerMonth` (GB or {purpose|"default": GB}), `wafRequestsMillionsPerMonth` (per web ACL: a number,
 or {ACL name|scope REGIONAL/CLOUDFRONT|region|"default": millions} — e.g. 0 for the idle DR region's ACL),
+`wafBotControlRequestsMillionsPerMonth` (requests a scoped-down Bot Control inspects, keyed like
+`wafRequestsMillionsPerMonth`; default: all the ACL's requests),
 `cloudfrontRequestsMillionsPerMonth`, `cloudfrontTransferGbPerMonth`, `route53QueriesMillionsPerMonth`
 (split evenly over the non-alias records), `route53HealthCheckEndpoint` ("aws" | "non-aws", default
 "non-aws" unless the endpoint is an AWS hostname), `rdsDailyChangeGb` (default 5 % of allocated storage),
@@ -35,6 +37,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from policy import waf
+
 PRICES_FILE = Path(__file__).with_name("prices.json")
 
 # Backups of a database change by about this share of its allocated storage per day when the stack does not
@@ -50,6 +54,9 @@ GP3_BASELINE_IOPS = ((400, 12000), (0, 3000))
 # latency, failed operations), billed as custom metrics.
 S3_REPLICATION_METRICS_PER_RULE = 4
 DAYS_PER_MONTH = 30
+# Log groups AWS services deliver into (WAF requires the aws-waf-logs- prefix; CloudFront standard logging v2 and
+# other vended logs go under /aws/vendedlogs/ by convention) ingest at the vended-logs rate, not the standard one.
+VENDED_LOG_GROUP_PREFIXES = ("aws-waf-logs-", "/aws/vendedlogs/")
 # A log group with no retention keeps growing; price a year of accumulated storage to make that visible.
 UNBOUNDED_LOG_RETENTION_DAYS = 365
 
@@ -101,6 +108,11 @@ FREE_TYPES: dict[str, str] = {
     "aws:cloudwatch/eventRule:EventRule": "rules matching AWS service events on the default bus are free",
     "aws:cloudwatch/eventTarget:EventTarget": "event delivery to AWS targets is free",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "resource policies are free",
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": "vended-log delivery bills as ingestion at its destination",
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": (
+        "vended-log delivery bills as ingestion at its destination"
+    ),
+    "aws:cloudwatch/logDelivery:LogDelivery": "vended-log delivery bills as ingestion at its destination",
     "aws:acm/certificate:Certificate": "public ACM certificates are free",
     "aws:acm/certificateValidation:CertificateValidation": "validation is free",
     "aws:budgets/budget:Budget": "budgets without actions are free",
@@ -561,14 +573,32 @@ def _price_web_acl(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
             level = _bot_control_level(group)
             sub = ctx.price("waf.botControlMonth", None)
             per_m = ctx.price(f"waf.botControlRequestsMillion.{level}", None)
-            bot = sub + req_m * per_m
+            # Bot Control bills only the requests its scope-down lets in (AWS WAF pricing; Developer Guide,
+            # "Using scope-down statements"); without a stated share, every request is the upper bound.
+            inspected, how = req_m, "all requests assumed in scope"
+            if waf.get(group, "scopeDownStatement") is not None:
+                scoped, scoped_key = ctx.assumption_with_key(
+                    "wafBotControlRequestsMillionsPerMonth", keys, required=False
+                )
+                if scoped is not None:
+                    inspected, how = scoped, f"only requests its scope-down admits, {scoped_key}"
+                else:
+                    how = "scoped down, but no wafBotControlRequestsMillionsPerMonth: all requests assumed"
+            bot = sub + inspected * per_m
             cost += bot
             parts.append(
-                f"Bot Control ({level}) ${_fmt(sub)} + {_fmt(req_m)} M × ${_fmt(per_m)} = {_money(bot)}"
-                " (all requests assumed in scope)"
+                f"Bot Control ({level}) ${_fmt(sub)} + {_fmt(inspected)} M × ${_fmt(per_m)} = {_money(bot)} ({how})"
             )
         elif name in ("AWSManagedRulesATPRuleSet", "AWSManagedRulesACFPRuleSet"):
             ctx.partly_unpriced(r, f"{name} subscription and request fees are not in prices.json")
+    try:
+        wcu = waf.capacity(rules)
+    except waf.Unsupported as e:
+        parts.append(f"capacity not modelled ({e})")
+    else:
+        parts.append(f"{wcu} WCU of the {waf.BASE_PRICE_WCU} the base price covers")
+        if wcu > waf.BASE_PRICE_WCU:
+            ctx.partly_unpriced(r, f"{wcu} WCU: the fee per 500 WCU above {waf.BASE_PRICE_WCU} is not in prices.json")
     return cost, "; ".join(parts)
 
 
@@ -640,13 +670,16 @@ def _price_log_group(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     name = _plain(r["props"].get("name"))
     names = [n for n in (name, r["name"]) if isinstance(n, str) and not is_unknown(n)]
     gb = ctx.assumption("cloudwatchLogsGbPerMonth", names) or 0.0
-    ingest_rate, store_rate = ctx.price("logs.ingestGb", region), ctx.price("logs.storageGbMonth", region)
+    vended = isinstance(name, str) and name.startswith(VENDED_LOG_GROUP_PREFIXES)
+    ingest_rate = ctx.price("logs.vendedIngestGb" if vended else "logs.ingestGb", region)
+    store_rate = ctx.price("logs.storageGbMonth", region)
     days = _number(r["props"], "retentionInDays", 0) or UNBOUNDED_LOG_RETENTION_DAYS
     stored = gb * days / DAYS_PER_MONTH
     cost = gb * ingest_rate + stored * store_rate
     note = "" if r["props"].get("retentionInDays") else " (no retention: a year of growth shown)"
+    kind = "vended-log ingest" if vended else "ingest"
     return cost, (
-        f"ingest {_fmt(gb)} GB × ${_fmt(ingest_rate)} + stored {_fmt(round(stored, 2))} GB × ${_fmt(store_rate)}{note}"
+        f"{kind} {_fmt(gb)} GB × ${_fmt(ingest_rate)} + stored {_fmt(round(stored, 2))} GB × ${_fmt(store_rate)}{note}"
         f" = {_money(cost)}"
     )
 

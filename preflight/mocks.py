@@ -119,6 +119,19 @@ OUTPUTS: dict[str, OutputBuilder] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": lambda c: {"arn": c.arn("cloudwatch", f"alarm:{c.physical}")},
     "aws:cloudwatch/logGroup:LogGroup": lambda c: {"arn": c.arn("logs", f"log-group:{c.physical}")},
     "aws:cloudwatch/eventRule:EventRule": lambda c: {"arn": c.arn("events", f"rule/{c.physical}")},
+    # CloudWatch Logs deliveries (vended logs v2): the ARN formats of PutDeliverySource/PutDeliveryDestination/
+    # CreateDelivery.
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": lambda c: {
+        "arn": c.arn("logs", f"delivery-source:{c.physical}")
+    },
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": lambda c: {
+        "arn": c.arn("logs", f"delivery-destination:{c.physical}"),
+        "deliveryDestinationType": "CWL",
+    },
+    "aws:cloudwatch/logDelivery:LogDelivery": lambda c: {
+        "arn": c.arn("logs", f"delivery:{_hex(c.name, 16)}"),
+        "id": _hex(c.name, 16),
+    },
     "aws:sqs/queue:Queue": lambda c: {
         "arn": c.arn("sqs", c.physical),
         "url": f"https://sqs.{c.region}.amazonaws.com/{c.account}/{c.physical}",
@@ -143,6 +156,10 @@ OUTPUTS: dict[str, OutputBuilder] = {
         "domainName": f"d{_hex(c.name, 13)}.cloudfront.net",
         "hostedZoneId": "Z2FDTNDATAQYW2",
         "status": "Deployed",
+    },
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": lambda c: {
+        "id": _uuid(c.name),
+        "etag": f"E{_hex(c.name, 13).upper()}",
     },
     "aws:eks/accessEntry:AccessEntry": lambda c: {"accessEntryArn": c.arn("eks", f"access-entry/{c.physical}")},
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": lambda c: {

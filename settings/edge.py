@@ -15,6 +15,7 @@ HOSTS = ("gateway", "wallet")
 WAF_MODES = ("count", "block")
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesAnonymousIpList",
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesBotControlRuleSet",
@@ -101,6 +102,7 @@ KEYS = [
             )
         ),
     ),
+    s.Key("wafCountOnlyRuleGroups", s.array(s.choice(*MANAGED_RULE_GROUPS))),
     s.Key("wafLogRetentionDays", s.log_retention_days()),
     s.Key("wafRolloutExemption", s.string(what="a reason (e.g. a ticket id)", allow_empty=True)),
     s.Key("cloudfrontEnabled", s.boolean()),
@@ -109,6 +111,9 @@ KEYS = [
         "acmCertificateArn",
         s.composite(_acm_arn_or_empty, f"an acm ARN in {GLOBAL_REGION} (CloudFront's region), or empty"),
     ),
+    # The CloudFront → ALB trust header's rotation state (docs/edge.md "Rotating the origin secret").
+    s.Key("cloudfrontOriginSecretGeneration", s.integer(1, 1_000_000)),
+    s.Key("cloudfrontOriginSecretAcceptPrevious", s.boolean()),
 ]
 
 
@@ -138,11 +143,14 @@ class EdgeSettings:
     waf_rate_limit: int
     waf_rate_window_seconds: int
     waf_rule_overrides: tuple[RuleOverride, ...]
+    waf_count_only_rule_groups: tuple[str, ...]
     waf_log_retention_days: int
     waf_rollout_exemption: str
     cloudfront_enabled: bool
     cloudfront_static_paths: tuple[str, ...]
     acm_certificate_arn: str
+    cloudfront_origin_secret_generation: int
+    cloudfront_origin_secret_accept_previous: bool
 
     @property
     def detection_seconds(self) -> int:
@@ -197,6 +205,11 @@ def build(v: Values) -> EdgeSettings:
         raise v.fail("acmCertificateArn", f"is required when cloudfrontEnabled is true (an acm ARN in {GLOBAL_REGION})")
     if v["cloudfrontEnabled"] and not v["cloudfrontStaticPaths"]:
         raise v.fail("cloudfrontStaticPaths", "needs at least one cached path when cloudfrontEnabled is true")
+    if v["cloudfrontOriginSecretAcceptPrevious"] and v["cloudfrontOriginSecretGeneration"] < 2:
+        raise v.fail(
+            "cloudfrontOriginSecretAcceptPrevious",
+            "needs cloudfrontOriginSecretGeneration 2 or more (generation 1 has no previous secret to accept)",
+        )
     overrides = v["wafRuleActionOverrides"]
     seen = [(o.group, o.rule) for o in overrides]
     if len(set(seen)) != len(seen):
@@ -213,9 +226,12 @@ def build(v: Values) -> EdgeSettings:
         waf_rate_limit=v["wafRateLimit"],
         waf_rate_window_seconds=v["wafRateWindowSeconds"],
         waf_rule_overrides=overrides,
+        waf_count_only_rule_groups=v["wafCountOnlyRuleGroups"],
         waf_log_retention_days=v["wafLogRetentionDays"],
         waf_rollout_exemption=v["wafRolloutExemption"],
         cloudfront_enabled=v["cloudfrontEnabled"],
         cloudfront_static_paths=v["cloudfrontStaticPaths"],
         acm_certificate_arn=v["acmCertificateArn"],
+        cloudfront_origin_secret_generation=v["cloudfrontOriginSecretGeneration"],
+        cloudfront_origin_secret_accept_previous=v["cloudfrontOriginSecretAcceptPrevious"],
     )

@@ -152,6 +152,72 @@ def test_web_acl_counts_rules_requests_and_bot_control():
     assert one(cost, "acl")["monthly"] == pytest.approx(5 + 3 + 6 + 10 + 10)
 
 
+EDGE_ONLY = {"notStatement": {"statement": {"byteMatchStatement": {
+    "searchString": "s", "positionalConstraint": "EXACTLY",
+    "fieldToMatch": {"singleHeader": {"name": "x-origin-verify"}},
+    "textTransformations": [{"priority": 0, "type": "NONE"}]}}}}  # fmt: skip
+
+
+def _bot(scope_down=None):
+    group = {"name": "AWSManagedRulesBotControlRuleSet", "vendorName": "AWS"}
+    if scope_down is not None:
+        group["scopeDownStatement"] = scope_down
+    return {"name": "bot", "priority": 1, "statement": {"managedRuleGroupStatement": group}}
+
+
+def test_scoped_down_bot_control_bills_only_the_requests_its_scope_down_lets_in():
+    acl = res("aws:wafv2/webAcl:WebAcl", "alb", rules=[_bot(EDGE_ONLY)], scope="REGIONAL")
+    cost = estimate(
+        [acl], {"wafRequestsMillionsPerMonth": 100, "wafBotControlRequestsMillionsPerMonth": {"REGIONAL": 5}}
+    )
+    # $5 ACL + 1 rule + 100 M × $0.60 + Bot Control $10 + 5 M × $1
+    assert one(cost, "alb")["monthly"] == pytest.approx(5 + 1 + 60 + 10 + 5)
+    assert "wafBotControlRequestsMillionsPerMonth[REGIONAL]" in one(cost, "alb")["basis"]
+
+
+def test_scoped_down_bot_control_without_a_stated_share_is_billed_for_every_request():
+    acl = res("aws:wafv2/webAcl:WebAcl", "alb", rules=[_bot(EDGE_ONLY)])
+    cost = estimate([acl], {"wafRequestsMillionsPerMonth": 100})
+    assert one(cost, "alb")["monthly"] == pytest.approx(5 + 1 + 60 + 10 + 100)
+
+
+def test_bot_control_without_a_scope_down_ignores_the_scoped_assumption():
+    acl = res("aws:wafv2/webAcl:WebAcl", "edge", rules=[_bot()], scope="CLOUDFRONT")
+    cost = estimate([acl], {"wafRequestsMillionsPerMonth": 100, "wafBotControlRequestsMillionsPerMonth": 5})
+    assert one(cost, "edge")["monthly"] == pytest.approx(5 + 1 + 60 + 10 + 100)
+
+
+def test_web_acl_basis_states_its_capacity_against_the_1500_wcu_base():
+    cost = estimate(
+        [res("aws:wafv2/webAcl:WebAcl", "alb", rules=[_bot(EDGE_ONLY)])], {"wafRequestsMillionsPerMonth": 1}
+    )
+    assert "52 WCU of the 1500 the base price covers" in one(cost, "alb")["basis"]  # Bot Control 50 + match 2
+
+
+def test_web_acl_above_1500_wcu_names_the_unpriced_capacity_fee():
+    common = {"name": "crs", "priority": 2, "statement": {"managedRuleGroupStatement": {
+        "name": "AWSManagedRulesCommonRuleSet", "vendorName": "AWS"}}}  # fmt: skip
+    rules = [common, {**common, "name": "crs2", "priority": 3}, {**common, "name": "crs3", "priority": 4}]
+    cost = estimate([res("aws:wafv2/webAcl:WebAcl", "big", rules=rules)], {"wafRequestsMillionsPerMonth": 1})
+    assert [u["reason"] for u in cost["unpriced"]] == ["2100 WCU: the fee per 500 WCU above 1500 is not in prices.json"]
+
+
+def test_vended_log_groups_ingest_at_the_vended_logs_rate():
+    prices = load_prices()
+    figures = {**prices["figures"], "logs.vendedIngestGb": [{"value": 0.25, "region": "us-east-1"}]}
+    group = "aws:cloudwatch/logGroup:LogGroup"
+    groups = [
+        res(group, "waf", props={"name": "aws-waf-logs-summit-prod-primary", "retentionInDays": 30}),
+        res(group, "cdn", props={"name": "/aws/vendedlogs/cloudfront/x", "retentionInDays": 30}),
+        res(group, "app", props={"name": "/app/api", "retentionInDays": 30}),
+    ]
+    cost = estimate(groups, {"cloudwatchLogsGbPerMonth": 10}, {**prices, "figures": figures})
+    stored = 10 * 0.03  # 10 GB/month kept 30 days
+    assert one(cost, "waf")["monthly"] == pytest.approx(10 * 0.25 + stored)
+    assert one(cost, "cdn")["monthly"] == pytest.approx(10 * 0.25 + stored)
+    assert one(cost, "app")["monthly"] == pytest.approx(10 * 0.50 + stored)
+
+
 def test_waf_requests_can_differ_per_acl_so_the_idle_dr_region_is_not_billed_for_traffic():
     acls = [res("aws:wafv2/webAcl:WebAcl", "primary", rules=[]), res("aws:wafv2/webAcl:WebAcl", "dr", "us-west-2")]
     cost = estimate(acls, {"wafRequestsMillionsPerMonth": {"default": 10, "us-west-2": 0}})

@@ -1,22 +1,26 @@
 """EdgeProtection: WAFv2 ACLs (REGIONAL on both ALBs, CLOUDFRONT in us-east-1), their logs, and CloudFront."""
 
 import functools
+import json
 
 import pytest
 
-from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, WafPolicy
-from tests.harness import run_component, run_stack
+from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, OriginSecret, WafPolicy
+from preflight.engine import SecretValue
+from tests.harness import moved_to_europe, run_component, run_stack, stack_settings
 
 ACL = "aws:wafv2/webAcl:WebAcl"
 DIST = "aws:cloudfront/distribution:Distribution"
 LOGS = "aws:cloudwatch/logGroup:LogGroup"
 LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 MANAGED = {
+    "AWSManagedRulesAnonymousIpList",
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesAmazonIpReputationList",
     "AWSManagedRulesBotControlRuleSet",
 }
+ANONYMOUS_IP = "AWSManagedRulesAnonymousIpList"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
@@ -32,8 +36,12 @@ def build(s, p):
                 rate_limit=e.waf_rate_limit,
                 rate_window_seconds=e.waf_rate_window_seconds,
                 rule_overrides=e.waf_rule_overrides,
+                count_only_groups=e.waf_count_only_rule_groups,
                 log_retention_days=e.waf_log_retention_days,
             ),
+            account_id=c.aws_account_id,
+            primary_region=c.primary_region,
+            dr_region=c.dr_region,
             primary_alb_arn=e.primary_alb.arn,
             primary_alb_dns_name=e.primary_alb.dns_name,
             dr_alb_arn=e.dr_alb.arn,
@@ -45,6 +53,9 @@ def build(s, p):
                     certificate_arn=e.acm_certificate_arn,
                     failover_origin=e.failover_fqdn("gateway", c.domain),
                     static_paths=e.cloudfront_static_paths,
+                    origin_secret=OriginSecret(
+                        e.cloudfront_origin_secret_generation, e.cloudfront_origin_secret_accept_previous
+                    ),
                 )
                 if e.cloudfront_enabled
                 else None
@@ -54,6 +65,7 @@ def build(s, p):
         primary=p.primary,
         dr=p.dr,
         global_=p.global_,
+        random_provider=p.random,
     )
 
 
@@ -84,12 +96,12 @@ def test_count_mode_counts_and_block_mode_enforces(stack, override, rate_action)
     assert acls
     for acl in acls:
         rules = _rules(acl)
-        assert {next(iter(rules[g]["overrideAction"])) for g in MANAGED} == {override}
+        assert {next(iter(rules[g]["overrideAction"])) for g in MANAGED - {ANONYMOUS_IP}} == {override}
         assert list(rules["rate-limit-per-ip"]["action"]) == [rate_action]
         assert acl.inputs["defaultAction"] == {"allow": {}}
 
 
-def test_every_acl_runs_the_four_managed_groups_and_the_rate_rule_each_with_visibility(prod):
+def test_every_acl_runs_the_five_managed_groups_and_the_rate_rule_each_with_visibility(prod):
     for acl in prod.all(ACL):
         rules = _rules(acl)
         assert set(rules) == MANAGED | {"rate-limit-per-ip"}
@@ -149,17 +161,6 @@ def test_rate_rule_limits_per_client_ip_with_the_configured_limit_and_window():
         assert statement == {"aggregateKeyType": "IP", "limit": 10, "evaluationWindowSec": 60}
 
 
-def test_behind_cloudfront_regional_acls_leave_gateway_rate_limiting_to_the_cloudfront_acl(prod):
-    """Gateway requests reach the ALBs from CloudFront's addresses; limiting those per IP would throttle an edge."""
-    for role in ("primary", "dr"):
-        rate = _rules(prod.one(ACL, f"edge-{role}-acl"))["rate-limit-per-ip"]["statement"]["rateBasedStatement"]
-        match = rate["scopeDownStatement"]["notStatement"]["statement"]["byteMatchStatement"]
-        assert (match["searchString"], match["positionalConstraint"]) == ("gateway.summit.example.com", "EXACTLY")
-        assert match["fieldToMatch"] == {"singleHeader": {"name": "host"}}
-    cloudfront_rate = _rules(prod.one(ACL, "edge-cloudfront-acl"))["rate-limit-per-ip"]["statement"]
-    assert "scopeDownStatement" not in cloudfront_rate["rateBasedStatement"]
-
-
 def test_regional_acls_sit_in_each_region_on_that_regions_alb(prod):
     assoc = {a.name: a for a in prod.all("aws:wafv2/webAclAssociation:WebAclAssociation")}
     for role, region, alb in (
@@ -195,11 +196,12 @@ def test_each_acl_logs_to_an_aws_waf_logs_group_in_its_region_with_retention(pro
     assert len(prod.all(LOGGING)) == 3
 
 
-def test_logs_redact_the_authorization_and_cookie_headers(prod):
+def test_logs_redact_credentials_and_the_origin_secret(prod):
     for logging in prod.all(LOGGING):
         assert logging.inputs["redactedFields"] == [
             {"singleHeader": {"name": "authorization"}},
             {"singleHeader": {"name": "cookie"}},
+            {"singleHeader": {"name": "x-origin-verify"}},
         ]
 
 
@@ -299,3 +301,179 @@ def test_stack_outputs_name_the_acls_and_are_null_without_cloudfront():
     prod = run_stack("prod").outputs
     assert prod["wafCloudfrontAclArn"].startswith("arn:aws:wafv2:us-east-1:432109876543:global/webacl/")
     assert prod["cloudfrontDomainName"].endswith(".cloudfront.net")
+
+
+# --- AnonymousIpList rollout ----------------------------------------------------------------------------------
+
+
+def test_anonymous_ip_list_only_counts_at_first_even_where_the_acl_blocks(prod):
+    """Seed rollout rule: a new group starts in count; prod's other groups already enforce."""
+    for acl in prod.all(ACL):
+        rules = _rules(acl)
+        assert rules[ANONYMOUS_IP]["overrideAction"] == {"count": {}}
+        assert rules["AWSManagedRulesCommonRuleSet"]["overrideAction"] == {"none": {}}
+
+
+def test_a_reviewed_group_leaves_count_only_and_enforces_in_block_mode():
+    run = run_component(build, "prod", overrides={"wafCountOnlyRuleGroups": []})
+    for acl in run.all(ACL):
+        assert _rules(acl)[ANONYMOUS_IP]["overrideAction"] == {"none": {}}
+
+
+def test_ip_lists_run_before_the_rate_rule_and_bot_control_runs_last(prod):
+    for acl in prod.all(ACL):
+        order = [r["name"] for r in sorted(acl.inputs["rules"], key=lambda r: r["priority"])]
+        assert order[:3] == ["AWSManagedRulesAmazonIpReputationList", ANONYMOUS_IP, "rate-limit-per-ip"]
+        assert order[-1] == "AWSManagedRulesBotControlRuleSet"
+
+
+# --- log encryption -------------------------------------------------------------------------------------------
+
+KEY = "aws:kms/key:Key"
+
+
+def _key_policy(key):
+    return json.loads(key.inputs["policy"])
+
+
+def test_every_edge_log_group_is_encrypted_with_the_edge_key_of_its_region(prod):
+    keys = {k.region: k for k in prod.all(KEY)}
+    for group in prod.all(LOGS):
+        assert group.inputs["kmsKeyId"] == keys[group.region].outputs["arn"], group.name
+
+
+def test_one_edge_logs_key_per_region(prod):
+    assert sorted(k.region for k in prod.all(KEY)) == ["us-east-1", "us-west-2"]
+
+
+def test_us_east_1_gets_its_own_key_for_cloudfront_logs_when_both_regions_are_elsewhere():
+    # Everything moves to Europe except CloudFront's certificate, which lives in us-east-1 wherever the stack is.
+    moved = {**moved_to_europe("prod"), "acmCertificateArn": stack_settings("prod").edge.acm_certificate_arn}
+    run = run_component(build, "prod", overrides=moved)
+    keys = {k.region: k.name for k in run.all(KEY)}
+    assert keys == {"eu-west-1": "edge-primary-logs-key", "eu-central-1": "edge-dr-logs-key",
+                    "us-east-1": "edge-global-logs-key"}  # fmt: skip
+    cloudfront_logs = run.one(LOGS, "edge-cloudfront-logs")
+    assert cloudfront_logs.inputs["kmsKeyId"] == run.one(KEY, "edge-global-logs-key").outputs["arn"]
+
+
+def test_key_policy_lets_cloudwatch_logs_of_that_region_use_the_key_for_the_edge_log_groups_only(prod):
+    key = prod.one(KEY, "edge-primary-logs-key")
+    logs = next(
+        s for s in _key_policy(key)["Statement"] if s["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    )
+    assert set(logs["Action"]) == {"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                                   "kms:Describe*"}  # fmt: skip
+    arns = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert sorted(arns) == sorted(
+        f"arn:aws:logs:us-east-1:432109876543:log-group:{g.inputs['name']}"
+        for g in prod.all(LOGS)
+        if g.region == "us-east-1"
+    )
+
+
+def test_key_policy_keeps_the_account_in_control_through_iam(prod):
+    for key in prod.all(KEY):
+        root = _key_policy(key)["Statement"][0]
+        assert root["Principal"] == {"AWS": "arn:aws:iam::432109876543:root"} and root["Action"] == "kms:*"
+
+
+def test_edge_log_keys_rotate_and_are_protected_in_prod_but_not_in_dev(prod):
+    assert all(k.inputs["enableKeyRotation"] and k.protect for k in prod.all(KEY))
+    assert not any(k.protect for k in _run("dev").all(KEY))
+
+
+# --- CloudFront hardening -------------------------------------------------------------------------------------
+
+HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
+
+
+def test_every_behaviour_sends_the_security_headers(prod):
+    dist = prod.one(DIST).inputs
+    policy_id = prod.one(HEADERS_POLICY).id
+    behaviours = [dist["defaultCacheBehavior"], *dist["orderedCacheBehaviors"]]
+    assert {b["responseHeadersPolicyId"] for b in behaviours} == {policy_id}
+
+
+def test_security_headers_are_hsts_for_a_year_nosniff_deny_framing_and_a_referrer_policy(prod):
+    config = prod.one(HEADERS_POLICY).inputs["securityHeadersConfig"]
+    assert config["strictTransportSecurity"] == {
+        "accessControlMaxAgeSec": 31536000,
+        "includeSubdomains": True,
+        "override": True,
+    }
+    assert config["contentTypeOptions"] == {"override": True}
+    assert config["frameOptions"] == {"frameOption": "DENY", "override": True}
+    assert config["referrerPolicy"] == {"referrerPolicy": "strict-origin-when-cross-origin", "override": True}
+
+
+def test_standard_logging_v2_delivers_the_distributions_access_logs_to_an_encrypted_group(prod):
+    source = prod.one("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+    destination = prod.one("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
+    delivery = prod.one("aws:cloudwatch/logDelivery:LogDelivery")
+    group = prod.one(LOGS, "edge-cdn-logs")
+    assert (source.inputs["logType"], source.inputs["resourceArn"]) == ("ACCESS_LOGS", prod.one(DIST).outputs["arn"])
+    assert destination.inputs["deliveryDestinationConfiguration"] == {"destinationResourceArn": group.outputs["arn"]}
+    assert delivery.inputs["deliverySourceName"] == source.outputs["name"]
+    assert delivery.inputs["deliveryDestinationArn"] == destination.outputs["arn"]
+    assert group.inputs["kmsKeyId"] == prod.one(KEY, "edge-primary-logs-key").outputs["arn"]
+    assert group.inputs["retentionInDays"] == 365
+
+
+def test_access_log_delivery_is_created_in_us_east_1(prod):
+    """CloudFront's delivery source can only be created in us-east-1."""
+    for typ in ("LogDeliverySource", "LogDeliveryDestination", "LogDelivery"):
+        kind = typ[0].lower() + typ[1:]
+        assert prod.one(f"aws:cloudwatch/{kind}:{typ}").region == "us-east-1"
+
+
+def test_access_logs_leave_cookies_out(prod):
+    fields = prod.one("aws:cloudwatch/logDelivery:LogDelivery").inputs["recordFields"]
+    assert "cs(Cookie)" not in fields
+    assert {"c-ip", "cs-uri-stem", "sc-status", "x-edge-request-id"} <= set(fields)
+
+
+# --- the origin secret ----------------------------------------------------------------------------------------
+
+SECRET = "random:index/randomPassword:RandomPassword"
+
+
+def test_every_origin_gets_the_trust_header_and_its_value_is_a_secret(prod):
+    for origin in prod.one(DIST).inputs["origins"]:
+        (header,) = origin["customHeaders"]
+        assert header["name"] == "x-origin-verify"
+        assert isinstance(header["value"], SecretValue)
+
+
+def test_the_secret_is_64_random_letters_and_digits(prod):
+    for slot in prod.all(SECRET):
+        assert (slot.inputs["length"], slot.inputs["special"]) == (64, False)
+
+
+def test_the_random_values_come_from_an_explicit_random_provider(prod):
+    for slot in prod.all(SECRET):
+        assert prod.provider_of(slot).type == "pulumi:providers:random"
+
+
+def test_the_distribution_waits_for_the_regional_acls_so_a_rotation_is_accepted_before_it_is_sent(prod):
+    dist = prod.one(DIST)
+    for role in ("primary", "dr"):
+        assert prod.one(ACL, f"edge-{role}-acl").urn in dist.dependencies
+
+
+def test_bumping_the_generation_regenerates_one_slot_and_keeps_the_previous_secret():
+    before = {s.name: s.inputs["keepers"] for s in _run("prod").all(SECRET)}
+    after = {
+        s.name: s.inputs["keepers"]
+        for s in run_component(build, "prod", overrides={"cloudfrontOriginSecretGeneration": 2}).all(SECRET)
+    }
+    assert before == {"edge-origin-secret-0": {"generation": "0"}, "edge-origin-secret-1": {"generation": "1"}}
+    assert after == {"edge-origin-secret-0": {"generation": "2"}, "edge-origin-secret-1": {"generation": "1"}}
+
+
+def test_no_stack_output_carries_the_origin_secret():
+    run = run_stack("prod")
+    secrets = {str(s.outputs["result"].value if isinstance(s.outputs["result"], SecretValue) else s.outputs["result"])
+               for s in run.all(SECRET)}  # fmt: skip
+    exported = json.dumps(run.outputs, default=repr)
+    assert secrets and not any(value in exported for value in secrets)

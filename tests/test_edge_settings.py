@@ -86,7 +86,7 @@ def test_rule_overrides_parse_into_group_rule_and_action():
 @pytest.mark.parametrize(
     "bad",
     [
-        "AWSManagedRulesSQLiRuleSet/SQLi_BODY=count",  # not one of the four groups this ACL runs
+        "AWSManagedRulesSQLiRuleSet/SQLi_BODY=count",  # not one of the groups the ACLs run
         "AWSManagedRulesCommonRuleSet/SizeRestrictions_BODY=ignore",  # not a WAF action
         "AWSManagedRulesCommonRuleSet=count",  # no rule name
     ],
@@ -173,3 +173,36 @@ def test_preflight_exits_2_with_one_line_for_bad_edge_config(capsys, tmp_path, l
     key = bad.split(":")[0]
     assert (code, out) == (2, "")
     assert err.strip().splitlines() == [f"preflight: {cfg}: summit-resilience:{key}: {expected}"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "stage", "prod"])
+def test_anonymous_ip_list_starts_count_only_in_every_stack(stack):
+    assert stack_settings(stack).edge.waf_count_only_rule_groups == ("AWSManagedRulesAnonymousIpList",)
+
+
+def test_a_count_only_group_must_be_one_the_acls_run():
+    msg = _error({"wafCountOnlyRuleGroups": ["AWSManagedRulesSQLiRuleSet"]})
+    assert msg.startswith("Pulumi.prod.yaml: summit-resilience:wafCountOnlyRuleGroups: item 0: expected one of ")
+    assert msg.endswith('got "AWSManagedRulesSQLiRuleSet"')
+
+
+def test_the_origin_secret_starts_at_generation_1_with_no_previous_secret_accepted():
+    edge = stack_settings("prod").edge
+    assert (edge.cloudfront_origin_secret_generation, edge.cloudfront_origin_secret_accept_previous) == (1, False)
+
+
+def test_origin_secret_generation_0_is_rejected():
+    assert "cloudfrontOriginSecretGeneration: expected an integer 1–1000000, got 0" in _error(
+        {"cloudfrontOriginSecretGeneration": 0}
+    )
+
+
+def test_accepting_the_previous_secret_needs_a_previous_generation():
+    assert _error({"cloudfrontOriginSecretAcceptPrevious": True}) == (
+        "Pulumi.prod.yaml: summit-resilience:cloudfrontOriginSecretAcceptPrevious: needs "
+        "cloudfrontOriginSecretGeneration 2 or more (generation 1 has no previous secret to accept)"
+    )
+    edge = stack_settings(
+        "prod", {"cloudfrontOriginSecretGeneration": 2, "cloudfrontOriginSecretAcceptPrevious": True}
+    ).edge
+    assert edge.cloudfront_origin_secret_accept_previous

@@ -52,6 +52,9 @@ BROKEN = [
     ("s3-replication-rtc", "audit-unlocked"),
     ("failover-record-pairs", "lonely-primary"),
     ("gateway-waf", "counting-acl"),
+    ("gateway-waf", "host-exempt-acl"),
+    ("edge-hardening", "bare-cdn"),
+    ("edge-hardening", "plain-waf-logs"),
     ("stateful-resources-protected", "unprotected-key"),
     ("stateful-resources-protected", "audit-unlocked"),
     ("recovery-budget", "detection unbounded"),
@@ -64,6 +67,21 @@ def test_policy_reports_the_broken_resource_as_mandatory_in_prod(broken, policy,
     found = _found(analysis, policy, resource)
     assert found, [(v.policy, v.urn, v.message) for v in analysis.violations if v.policy == policy]
     assert all(v.enforcement == "mandatory" for v in found)
+
+
+def test_gateway_waf_reports_a_rate_rule_that_trusts_the_host_header(broken):
+    _, analysis = broken
+    messages = [v.message for v in _found(analysis, "gateway-waf", "host-exempt-acl")]
+    assert any("decides by the Host header whom it limits" in m for m in messages), messages
+    assert not any("Host header" in v.message for v in _found(analysis, "gateway-waf", "counting-acl"))
+
+
+def test_edge_hardening_reports_missing_security_headers_and_access_logs_separately(broken):
+    _, analysis = broken
+    messages = [v.message for v in _found(analysis, "edge-hardening", "bare-cdn")]
+    assert len(messages) == 2
+    assert any("sends no security headers" in m and "default" in m for m in messages)
+    assert any("keeps no access logs" in m for m in messages)
 
 
 # (policy, resource types in the prod stack it judges) — the real stack is the compliant case.
@@ -87,6 +105,7 @@ COMPLIANT = [
     ("s3-replication-rtc", "aws:s3/bucketReplicationConfig:BucketReplicationConfig"),
     ("failover-record-pairs", "aws:route53/record:Record"),
     ("gateway-waf", "aws:wafv2/webAclAssociation:WebAclAssociation"),
+    ("edge-hardening", "aws:cloudfront/distribution:Distribution"),
     ("stateful-resources-protected", "aws:kms/key:Key"),
     ("recovery-budget", "aws:route53/healthCheck:HealthCheck"),
 ]

@@ -31,6 +31,7 @@ ASSUMPTIONS_SCHEMA: dict[str, Any] = {
         },
         "s3ReplicationGbPerMonth": _GB_OR_MAP,
         "wafRequestsMillionsPerMonth": _GB_OR_MAP,
+        "wafBotControlRequestsMillionsPerMonth": _GB_OR_MAP,
         "cloudfrontRequestsMillionsPerMonth": _NUMBER,
         "cloudfrontTransferGbPerMonth": _NUMBER,
         "route53QueriesMillionsPerMonth": _NUMBER,

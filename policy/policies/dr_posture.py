@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs
 
-from policy import recovery
+from policy import recovery, waf
 from policy.policies._common import (
     MANDATORY,
     Report,
@@ -190,6 +190,15 @@ def _acl_rules(props: dict[str, Any]) -> Any:
     return rules or []
 
 
+def _inspects_host(statement: Any) -> bool:
+    """Whether a statement tree matches on the Host header anywhere (a client-chosen value)."""
+    for _, spec in waf.statements(statement):
+        header = ci_dig(spec, "fieldToMatch", "singleHeader", "name")
+        if isinstance(header, str) and header.lower() == "host":
+            return True
+    return False
+
+
 def _gateway_waf(args: StackValidationArgs, report: Report, cfg: dict) -> None:
     u = Unknowns()
     acls = of_type(args, WEB_ACL)
@@ -216,6 +225,16 @@ def _gateway_waf(args: StackValidationArgs, report: Report, cfg: dict) -> None:
         if not rate:
             report(f"web ACL {acl.name} has no rate-based rule.", acl.urn)
             continue
+        for r in rate:
+            scope = ci_dig(r, "statement", "rateBasedStatement", "scopeDownStatement")
+            if scope is UNKNOWN:
+                u.add(acl.urn, "rate rule scope-down")
+            elif _inspects_host(scope):
+                report(
+                    f"web ACL {acl.name} rate rule {ci_get(r, 'name')} decides by the Host header whom it limits; "
+                    f"any client sets Host, so sending the exempt name straight to the load balancer skips the limit.",
+                    acl.urn,
+                )
         if cfg["requireBlock"] and not exempt:
             counting = [r for r in rate if ci_get(ci_get(r, "action") or {}, "block") is None]
             for r in counting:
@@ -229,7 +248,8 @@ def _gateway_waf(args: StackValidationArgs, report: Report, cfg: dict) -> None:
 
 gateway_waf = stack_policy(
     name="gateway-waf",
-    description="The gateway has an associated WAF web ACL with a rate-based rule that blocks (prod).",
+    description="The gateway has an associated WAF web ACL with a rate-based rule that blocks (prod) and does not "
+    "exempt requests by their Host header.",
     validate=_gateway_waf,
     config_schema=schema(
         {
@@ -242,7 +262,8 @@ gateway_waf = stack_policy(
         }
     ),
     remediation="Associate an aws.wafv2.WebAcl (WebAclAssociation with the ALB, or the distribution's web_acl_id) "
-    "with a rate_based_statement rule whose action is block; count only under a recorded rolloutExemption.",
+    "with a rate_based_statement rule whose action is block; count only under a recorded rolloutExemption. Exempt "
+    "CloudFront's requests by a secret origin header, never by Host.",
 )
 
 
