@@ -115,15 +115,17 @@ class Cluster:
                 self.cmd("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
 
     def postmaster_pid(self) -> int | None:
-        """The pid in the data directory's postmaster.pid if that process is alive, else None."""
+        """The pid in the data directory's postmaster.pid if that process is alive and is the server of this data
+        directory (a stale file's pid may belong to another process by now), else None."""
         try:
             pid = int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if str(self.data).encode() in cmdline and _alive(pid) else None
 
-    def halt(self) -> str | None:
-        """Stop whatever server runs on this data directory, started by us or not; a problem line, or None."""
+    def halt(self) -> int | None:
+        """Stop whatever server runs on this data directory, started by us or not; the pid still alive, or None."""
         self.running = False
         pid = self.postmaster_pid()
         if pid is None:
@@ -139,7 +141,7 @@ class Cluster:
             deadline = time.monotonic() + wait
             while _alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
-        return None if not _alive(pid) else f"postgres {self.name} (pid {pid}) is still running"
+        return pid if _alive(pid) else None
 
 
 def _alive(pid: int) -> bool:
@@ -272,10 +274,10 @@ def run_lab(
 
 
 def _halt(cluster: Cluster, runner: Runner, say: Progress) -> None:
-    problem = cluster.halt()
-    if problem is not None:
-        runner.observe(f"stopping {cluster.name} failed", problem)
-        say(f"ops lab: {problem}: stop it by hand (kill {problem.split('pid ')[-1].rstrip(')')})")
+    pid = cluster.halt()
+    if pid is not None:
+        runner.observe(f"stopping {cluster.name} failed", {"pid": pid})
+        say(f"ops lab: the {cluster.name} server (pid {pid}) survived SIGKILL: stop it by hand")
 
 
 def _remove(root: Path, say: Progress) -> None:
