@@ -1,7 +1,11 @@
 """`python -m ops verify|drill|failback|lab` — see `python -m ops COMMAND --help`.
 
-Exit codes: 0 ok; 1 a check failed or a drill objective was missed (or the drill stopped); 2 usage or input error
-(missing/malformed outputs or policy config, production without --confirm-production prod, a bad --resume directory).
+Exit codes (ops/README.md, "Errors"): 0 ok; 1 a check failed, an objective was missed or the drill/failback stopped;
+2 usage or input error (arguments, the outputs file, the policy config, the evidence directory, production without
+--confirm-production prod, a bad --resume directory); 3 the environment cannot be used (AWS unreachable, no or
+rejected credentials, access denied, throttled past the retries, PostgreSQL missing); 4 a bug (traceback printed);
+130/143 interrupted by SIGINT/SIGTERM. Every code but 0 and 4 comes with one line on stderr: what failed, what to do.
+`main` is the one door that prints it: everything below raises (ops.errors), nothing else catches to print.
 
 Objectives (RTO, RPO) come from the stack's policy config (ops.objectives); --rto-seconds/--rpo-seconds override.
 """
@@ -10,22 +14,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
-from ops.aws import ClientFactory, RefusedOperation
+from ops.aws import ClientFactory
 from ops.clock import Clock, SystemClock
-from ops.drill import FAULT_DB_CHOICES, Drill, DrillOptions, ProductionRefused, World, plan, require_confirmation
+from ops.drill import FAULT_DB_CHOICES, Drill, DrillOptions, World, plan, require_confirmation
+from ops.errors import (
+    EXIT_BUG,
+    EXIT_ENVIRONMENT,
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_SIGNAL_BASE,
+    InputError,
+    Interrupted,
+    OpsError,
+    interruptible,
+    one_line,
+)
 from ops.failback import Failback, FailbackOptions, database_return_plan
 from ops.failback import plan as failback_plan
 from ops.objectives import RPO, RTO, Objectives, ObjectivesError, resolve
 from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
-from ops.outputs import OutputsError, StackOutputs, load
-from ops.runner import StepFailed
+from ops.outputs import StackOutputs, load
 from ops.velero import FileVelero, KubectlVelero, VeleroSource
 from ops.verify import FAIL, Verifier, VerifyOptions, failed
 
@@ -35,8 +53,19 @@ SECRETS_ARN_REGION = re.compile(r"arn:aws[-a-z]*:secretsmanager:([a-z0-9-]+):")
 FAILOVER_HINT = "(exported when the stack deploys FailoverDns)"
 
 
-class UsageError(Exception):
+class UsageError(InputError):
     """Exit 2 with this one line."""
+
+
+class ArgumentsError(InputError):
+    """argparse refused the command line; `str()` is the whole line, prog included (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """One line and a pointer to --help instead of argparse's usage block (which buries the error under it)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentsError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
 @dataclass
@@ -65,6 +94,25 @@ def _positive(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _retention_days(text: str) -> int:
+    # PromoteReadReplica BackupRetentionPeriod: "Must be a value from 0 to 35"; 0 disables automated backups, which
+    # a writer that just became the only copy of the data must keep (the drill waits for backups on).
+    value = _positive_int(text)
+    if value > 35:
+        raise argparse.ArgumentTypeError(f"expected 1 to 35 days (RDS's limit), got {text!r}")
+    return value
+
+
 def _stack_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stack", required=True, help="stack name (dev, stage, prod); must match the outputs' environment")
     p.add_argument(
@@ -90,7 +138,12 @@ def _stack_args(p: argparse.ArgumentParser) -> None:
         default="standard",
         help="botocore retry mode for throttling and 5xx (adaptive also rate-limits client-side)",
     )
-    p.add_argument("--max-attempts", type=int, default=8, help="botocore attempts per API call, retries included")
+    p.add_argument(
+        "--max-attempts",
+        type=_positive_int,
+        default=8,
+        help="botocore attempts per API call, the first one included (1: no retries; default 8)",
+    )
 
 
 def _verify_args(p: argparse.ArgumentParser) -> None:
@@ -109,7 +162,9 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
         help="policy pack config holding the recovery-budget objectives (default policy/config/STACK.json, "
         "the file CI passes to `pulumi preview --policy-pack-config`); not read when every objective is a flag",
     )
-    g.add_argument("--lag-window-minutes", type=int, default=15, help="ReplicaLag window for the max (default 15)")
+    g.add_argument(
+        "--lag-window-minutes", type=_positive_int, default=15, help="ReplicaLag window for the max (default 15)"
+    )
     g.add_argument(
         "--snapshot-max-age-hours",
         type=_positive,
@@ -132,10 +187,11 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="python -m ops",
         description="DR drills and backup verification for summit-resilience stacks.",
-        epilog="Exit codes: 0 ok, 1 check failed / objective missed, 2 usage or input error.",
+        epilog="Exit codes: 0 ok, 1 check failed / objective missed / stopped, 2 usage or input error, "
+        "3 AWS or local environment unusable, 4 bug, 130/143 interrupted (ops/README.md, Errors).",
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -184,9 +240,9 @@ def parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--backup-retention-days",
-        type=int,
+        type=_retention_days,
         default=7,
-        help="BackupRetentionPeriod for promote_read_replica (default 7)",
+        help="BackupRetentionPeriod for promote_read_replica, 1-35 (default 7)",
     )
     g = d.add_argument_group("probes and canary")
     g.add_argument("--probe-url", metavar="URL", help="URL of the synthetic probe (default gatewayUrl)")
@@ -359,7 +415,7 @@ def cmd_verify(args: argparse.Namespace, deps: Deps) -> int:
             deps.stdout,
         )
         print(f"RPO objective: {objectives.describe(RPO)}", file=deps.stdout)
-    return 1 if bad else 0
+    return EXIT_FAILED if bad else EXIT_OK
 
 
 def _drill_options(args: argparse.Namespace, objectives: Objectives) -> DrillOptions:
@@ -432,7 +488,7 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
             f"Objectives: RTO {objectives.describe(RTO)}; RPO {objectives.describe(RPO)}.",
         ]
         _print_plan("drill", args, plan(outputs, options), notes, deps)
-        return 0
+        return EXIT_OK
     factory = _factory(args, deps)
     world = deps.world
     if world is None:
@@ -457,11 +513,9 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
         progress=_progress(deps),
     )
     if args.resume and not (Path(args.resume) / "evidence.json").is_file():
-        raise UsageError(f"--resume {args.resume}: no evidence.json there")
-    try:
-        evidence = drill.open(Path(args.evidence_dir), Path(args.resume) if args.resume else None)
-    except (ValueError, FileExistsError) as err:
-        raise UsageError(f"evidence: {err}") from err
+        raise UsageError(f"--resume {args.resume}: no evidence.json there — name the bundle directory a drill wrote")
+    evidence = drill.open(Path(args.evidence_dir), Path(args.resume) if args.resume else None)
+    args.bundle = evidence.directory  # named in the one line if the drill is interrupted or loses AWS
     result = drill.run(evidence)
     document = {"stack": args.stack, "ok": result.ok, "evidence": str(result.directory), **evidence.data}
     if args.format == "json":
@@ -493,7 +547,7 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
             print(f"{key} objective from {source}", file=deps.stdout)
         for line in evidence.data["nextSteps"]:
             print(f"- {line}", file=deps.stdout)
-    return 0 if result.ok else 1
+    return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
@@ -515,7 +569,7 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
             ],
             deps,
         )
-        return 0
+        return EXIT_OK
     factory = _factory(args, deps)
     health = deps.health or Route53Health(factory)
     ok, evidence = Failback(
@@ -539,20 +593,17 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         )
         for line in evidence.data["nextSteps"]:
             print(f"- {line}", file=deps.stdout)
-    return 0 if ok else 1
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
-    from ops.lab import LabError, LabOptions, run_lab
+    from ops.lab import LabOptions, run_lab
 
-    try:
-        ok, evidence = run_lab(
-            Path(args.evidence_dir),
-            LabOptions(canary_interval=args.canary_interval, write_seconds=args.write_seconds),
-            progress=_progress(deps),
-        )
-    except LabError as err:
-        raise UsageError(f"lab: {err}") from err
+    ok, evidence = run_lab(
+        Path(args.evidence_dir),
+        LabOptions(canary_interval=args.canary_interval, write_seconds=args.write_seconds),
+        progress=_progress(deps),
+    )
     measured = evidence.data["measured"]
     if args.format == "json":
         _json({"ok": ok, "evidence": str(evidence.directory), "measured": measured}, deps.stdout)
@@ -574,26 +625,82 @@ def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
             ],
             deps.stdout,
         )
-    return 0 if ok else 1
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 COMMANDS = {"verify": cmd_verify, "drill": cmd_drill, "failback": cmd_failback, "lab": cmd_lab}
 
 
 def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
+    """The one door: run a command and turn every way it can end into an exit code and at most one line."""
     deps = deps or Deps()
-    args = parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args, deps)
-    except (OutputsError, UsageError, ProductionRefused, RefusedOperation) as err:
-        print(f"ops {args.command}: {err}", file=deps.stderr)
-        return 2
-    except StepFailed as err:
-        print(f"ops {args.command}: {err}", file=deps.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            f"ops {args.command}: interrupted — the evidence journal is kept; continue with --resume DIR",
-            file=deps.stderr,
-        )
-        return 1
+    _quiet_library_warnings()
+    with interruptible():
+        try:
+            args = parser().parse_args(argv)
+        except ArgumentsError as err:
+            print(one_line(str(err)), file=deps.stderr)
+            return EXIT_INPUT
+        try:
+            return COMMANDS[args.command](args, deps)
+        except Interrupted as err:
+            return _fail(args, deps, err.exit_code, f"{err} — {_after_interruption(args)}")
+        except KeyboardInterrupt:  # SIGINT when main() runs outside the main thread (no handler installed)
+            return _fail(args, deps, EXIT_SIGNAL_BASE + 2, f"interrupted — {_after_interruption(args)}")
+        except OpsError as err:
+            return _fail(args, deps, err.exit_code, f"{err}{_resume_hint(args, err)}")
+        except Exception as err:  # noqa: BLE001 - the door: a bug gets its traceback and exit 4, never exit 1
+            known = _library_failure(err)
+            if known is not None:
+                return _fail(args, deps, *known)
+            traceback.print_exc(file=deps.stderr)
+            return _fail(
+                args,
+                deps,
+                EXIT_BUG,
+                f"internal error ({type(err).__name__}): a bug in ops/ — report it with the traceback above",
+            )
+
+
+def _quiet_library_warnings() -> None:
+    """psycopg logs "error ignored in rollback/close" warnings when a connection is abandoned mid-query (an
+    interruption, a killed server); Python's last-resort handler would print them on stderr around the one line."""
+    logger = logging.getLogger("psycopg")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
+def _fail(args: argparse.Namespace, deps: Deps, code: int, line: str) -> int:
+    print(one_line(f"ops {args.command}: {line}"), file=deps.stderr, flush=True)
+    return code
+
+
+def _after_interruption(args: argparse.Namespace) -> str:
+    """What an interruption left behind, per command."""
+    if args.command == "lab":
+        return "its PostgreSQL servers were stopped and its temp dir removed"
+    if args.command == "verify" or not getattr(args, "execute", False):
+        return "nothing was changed"
+    if args.command == "failback":
+        return "run failback again: each step checks state before acting"
+    bundle = getattr(args, "bundle", None)
+    if bundle is None:
+        return "nothing was changed"
+    return f"the evidence journal is kept: continue with --execute --resume {bundle}"
+
+
+def _resume_hint(args: argparse.Namespace, err: OpsError) -> str:
+    """A drill that lost AWS midway can continue where it stopped; say where its journal is."""
+    bundle = getattr(args, "bundle", None)
+    if args.command != "drill" or bundle is None or err.exit_code != EXIT_ENVIRONMENT:
+        return ""
+    return f"; then continue with --execute --resume {bundle}"
+
+
+def _library_failure(err: Exception) -> tuple[int, str] | None:
+    """Expected failures that reach the door untranslated: PostgreSQL (the lab, the drill's canary)."""
+    if type(err).__module__.split(".")[0] == "psycopg":
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        return EXIT_ENVIRONMENT, f"PostgreSQL: {first} — check the server is up and reachable from here"
+    return None

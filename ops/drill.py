@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ops.aws import ClientFactory, request_id
 from ops.canary import CanaryReader, CanaryRow
 from ops.clock import Clock, iso, parse_iso
+from ops.errors import EnvironmentProblem
 from ops.evidence import Evidence, bundle_dir, judge, rpo_from_canary, rpo_from_lag, seconds_between
 from ops.observers import UNHEALTHY, DnsObserver, HealthObserver, Prober
 from ops.operation import Operation, PlannedStep, Step, planned_health_check
@@ -275,8 +276,11 @@ class Drill(Operation):
             self.run_steps(steps, titles)
         except (WaitTimeout, StepFailed) as err:
             return self._finish(stopped_at=self._current_failed(), reason=str(err))
-        except Exception as err:  # noqa: BLE001 - an unexpected error still leaves a readable bundle
-            return self._finish(stopped_at=self._current_failed(), reason=f"{type(err).__name__}: {err}")
+        except Exception as err:  # an unexpected error still leaves a readable bundle
+            stopped = self._finish(stopped_at=self._current_failed(), reason=f"{type(err).__name__}: {err}")
+            if isinstance(err, EnvironmentProblem):
+                raise  # AWS unusable (exit 3): the bundle says where it stopped, the CLI says what to do
+            return stopped
         finally:
             if writer is not None:
                 writer.stop()

@@ -19,6 +19,7 @@ from typing import Any
 
 from ops.canary import CanaryRow
 from ops.clock import iso, parse_iso
+from ops.errors import InputError
 
 SCHEMA = "summit-resilience/evidence@1"
 
@@ -111,6 +112,29 @@ def bundle_dir(root: str | Path, stack: str, at: datetime) -> Path:
     return Path(root) / f"{stack}-{at.strftime('%Y%m%dT%H%M%SZ')}"
 
 
+class EvidenceError(InputError):
+    """The evidence directory cannot be used: a file in the way, not writable, not a journal (exit 2)."""
+
+
+EVIDENCE_HINT = "pass --evidence-dir naming a directory you can write"
+
+
+def _cannot_create(directory: Path, err: OSError) -> EvidenceError:
+    """One line saying why `directory` (a bundle under --evidence-dir) could not be made."""
+    root = directory.parent
+    blocker = next((p for p in (directory, *directory.parents) if p.exists()), None)
+    if blocker is not None and blocker != directory and not blocker.is_dir():
+        where = f"evidence directory {root} is" if blocker == root else f"evidence directory {root}: {blocker} is"
+        return EvidenceError(f"{where} a file, not a directory — {EVIDENCE_HINT}")
+    if isinstance(err, FileExistsError):
+        return EvidenceError(f"evidence directory {root}: {directory.name} already exists — run again a second later")
+    return EvidenceError(f"evidence directory {root}: cannot write there ({err.strerror or err}) — {EVIDENCE_HINT}")
+
+
+def _cannot_write(path: Path, err: OSError) -> EvidenceError:
+    return EvidenceError(f"cannot write {path} ({err.strerror or err}) — free space or {EVIDENCE_HINT}")
+
+
 class Evidence:
     """The evidence journal of one run; every mutation is followed by `save()` from the caller (runner)."""
 
@@ -132,7 +156,10 @@ class Evidence:
         objective_sources: dict[str, str] | None = None,
         phase_budget: dict[str, float] | None = None,
     ) -> Evidence:
-        directory.mkdir(parents=True, exist_ok=False)
+        try:
+            directory.mkdir(parents=True, exist_ok=False)
+        except OSError as err:
+            raise _cannot_create(directory, err) from err
         evidence = cls(
             directory,
             {
@@ -161,9 +188,21 @@ class Evidence:
     @classmethod
     def load(cls, directory: Path) -> Evidence:
         path = directory / "evidence.json"
-        data = json.loads(path.read_text())
-        if data.get("schema") != SCHEMA:
-            raise ValueError(f"{path}: not an evidence journal ({data.get('schema')!r})")
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except OSError as err:
+            raise EvidenceError(f"--resume {directory}: cannot read {path.name} ({err.strerror or err})") from err
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+            raise EvidenceError(
+                f"--resume {directory}: {path.name} is not an evidence journal ({type(err).__name__}) — "
+                "name the bundle directory a drill wrote"
+            ) from None
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            found = f"schema {data.get('schema')!r}" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
+            raise EvidenceError(
+                f"--resume {directory}: {path.name} is not an evidence journal ({found}) — name the bundle directory "
+                "a drill wrote"
+            )
         return cls(directory, data)
 
     @property
@@ -172,8 +211,11 @@ class Evidence:
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.data, indent=2, sort_keys=False) + "\n")
-        os.replace(tmp, self.path)  # atomic: a crash never leaves a half-written journal
+        try:
+            tmp.write_text(json.dumps(self.data, indent=2, sort_keys=False) + "\n")
+            os.replace(tmp, self.path)  # atomic: a crash never leaves a half-written journal
+        except OSError as err:
+            raise _cannot_write(self.path, err) from err
 
     # steps
     def step(self, name: str) -> dict[str, Any] | None:
@@ -222,8 +264,11 @@ class Evidence:
     def finish(self, at: datetime, measured: dict[str, Any], verdict: dict[str, Any], next_steps: list[str]) -> None:
         self.data.update(endedAt=iso(at), measured=measured, verdict=verdict, nextSteps=next_steps)
         self.save()
-        write_report(self.data, self.directory / "report.md")
-        write_timeline(self.data, self.directory / "timeline.png")
+        for name, write in (("report.md", write_report), ("timeline.png", write_timeline)):
+            try:
+                write(self.data, self.directory / name)
+            except OSError as err:
+                raise _cannot_write(self.directory / name, err) from err
 
 
 # --- report.md ----------------------------------------------------------------------------------------------

@@ -3,25 +3,35 @@
 `python -m ops lab` initdb's a primary under a temp dir, clones a streaming replica with `pg_basebackup -R`,
 writes canary rows at a fixed interval, kills the primary (`pg_ctl stop -m immediate`), promotes the replica
 (`SELECT pg_promote()`), and measures promotion time and RPO with the same measurement and evidence code as the
-AWS drill (ops.evidence, ops.canary, ops.runner), writing the same bundle. Everything it starts is stopped and
-its temp dir removed, also on failure. As root, the postgres binaries run as the `postgres` user (runuser).
+AWS drill (ops.evidence, ops.canary, ops.runner), writing the same bundle. As root, the postgres binaries run as
+the `postgres` user (runuser).
+
+Everything it starts is stopped and its temp dir removed on every way out — success, a failed step, an unusable
+--evidence-dir (checked before anything is started), SIGINT and SIGTERM (`ops.errors.interruptible` turns them
+into an exception so the cleanup below runs): each resource is registered for cleanup the moment it exists,
+servers are found by their data directory's `postmaster.pid` (not by what the lab believes it started), and the
+PostgreSQL binaries run in their own process group, killed whole if the lab is stopped while one runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ops.canary import PgCanaryReader, PgCanaryWriter
 from ops.clock import Clock, SystemClock, iso
+from ops.errors import EnvironmentProblem, deferred
 from ops.evidence import Evidence, bundle_dir, judge, rpo_from_canary, seconds_between
 from ops.runner import Progress, Runner
 
@@ -39,8 +49,8 @@ def find_pg_bin(env: Mapping[str, str] = os.environ, root: Path = PG_ROOT) -> Pa
 PG_BIN = find_pg_bin() or PG_ROOT / "15" / "bin"
 
 
-class LabError(RuntimeError):
-    pass
+class LabError(EnvironmentProblem):
+    """PostgreSQL is missing, or one of its binaries failed (exit 3); `str()` is one line."""
 
 
 @dataclass(frozen=True)
@@ -75,11 +85,11 @@ class Cluster:
         argv = [str(PG_BIN / binary), *args]
         if self.as_user:
             argv = ["runuser", "-u", self.as_user, "--", *argv]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
-        if done.returncode != 0:
-            tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or ["failed"]
+        returncode, stdout, stderr = _run(argv, timeout, binary)
+        if returncode != 0:
+            tail = (stderr.strip() or stdout.strip()).splitlines()[-1:] or ["failed"]
             raise LabError(f"{binary} {' '.join(args[:2])}: {tail[0]}")
-        return done.stdout
+        return stdout
 
     def configure(self, extra: dict[str, str]) -> None:
         settings = {
@@ -92,13 +102,77 @@ class Cluster:
             conf.write("\n# ops lab\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
 
     def start(self) -> None:
-        self.cmd("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
-        self.running = True
+        # pg_ctl detaches the server into its own session: cut short by a signal, it could leave a server running
+        # that the lab does not know of, so a signal waits until the start finished (at most -t 60 s).
+        with deferred():
+            self.running = True
+            self.cmd("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
 
     def stop(self, mode: str = "fast") -> None:
         if self.running:
-            self.running = False
-            self.cmd("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+            with deferred():
+                self.running = False
+                self.cmd("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+
+    def postmaster_pid(self) -> int | None:
+        """The pid in the data directory's postmaster.pid if that process is alive and is the server of this data
+        directory (a stale file's pid may belong to another process by now), else None."""
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            return None
+        return pid if str(self.data).encode() in cmdline and _alive(pid) else None
+
+    def halt(self) -> int | None:
+        """Stop whatever server runs on this data directory, started by us or not; the pid still alive, or None."""
+        self.running = False
+        pid = self.postmaster_pid()
+        if pid is None:
+            return None
+        with contextlib.suppress(LabError):
+            self.cmd("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop", timeout=40)
+        # pg_ctl could not (or timed out): SIGQUIT is PostgreSQL's immediate shutdown, SIGKILL the last resort
+        for sig, wait in ((signal.SIGQUIT, 10.0), (signal.SIGKILL, 5.0)):
+            if not _alive(pid):
+                return None
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+            deadline = time.monotonic() + wait
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return pid if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie (exited, not yet reaped by its parent) counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _run(argv: Sequence[str], timeout: float, label: str) -> tuple[int, str, str]:
+    """Run a PostgreSQL binary in its own process group; stopped for any reason (a signal, a timeout), the
+    group is killed whole, so neither runuser nor the binary it runs outlives the lab."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except BaseException as err:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        if isinstance(err, subprocess.TimeoutExpired):
+            raise LabError(f"{label}: no result within {timeout:g} s") from None
+        raise
+    return proc.returncode, stdout, stderr
 
 
 def _query(conninfo: str, sql: str) -> Any:
@@ -120,16 +194,14 @@ def run_lab(
     clock = clock or SystemClock()
     if not (PG_BIN / "initdb").exists():
         raise LabError(
-            f"PostgreSQL server binaries not found under {PG_BIN} (apt-get install postgresql, or set OPS_PG_BIN)"
+            f"PostgreSQL server binaries not found under {PG_BIN} — apt-get install postgresql, or set OPS_PG_BIN "
+            "to their directory"
         )
     as_user = "postgres" if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="ops-lab-"))
-    if as_user:
-        user = pwd.getpwnam(as_user)
-        os.chown(root, user.pw_uid, user.pw_gid)
-    primary = Cluster(root, "primary", free_port(), as_user)
-    replica = Cluster(root, "replica", free_port(), as_user)
+    say: Progress = progress or (lambda _message: None)
+    ports = free_port(), free_port()
     started = clock.now()
+    # The bundle first: an unusable --evidence-dir stops the lab here, before anything exists that needs cleaning up.
     evidence = Evidence.create(
         bundle_dir(evidence_root, "lab", started),
         kind="lab",
@@ -138,17 +210,30 @@ def run_lab(
         objectives={"rtoSeconds": opts.rto_seconds, "rpoSeconds": opts.rpo_seconds},
         context={
             "postgres": str(PG_BIN),
-            "workDir": str(root),  # removed when the lab ends, also on failure
-            "primaryPort": primary.port,
-            "replicaPort": replica.port,
+            "workDir": None,  # the temp dir, set below; removed when the lab ends, whichever way it ends
+            "primaryPort": ports[0],
+            "replicaPort": ports[1],
             "canaryIntervalSeconds": opts.canary_interval,
             "writeSeconds": opts.write_seconds,
         },
     )
     runner = Runner(evidence, clock, progress=progress, progress_every=5)
-    writer = PgCanaryWriter(primary.conninfo, interval=opts.canary_interval, clock=clock, connect_timeout=1)
-    runner.before_save = lambda: evidence.data["canary"].update(written=[r.to_json() for r in writer.written])
-    try:
+    with contextlib.ExitStack() as cleanup:  # callbacks run last-registered first: servers stop, then the dir goes
+        with deferred():  # the dir and its cleanup come into being together
+            root = Path(tempfile.mkdtemp(prefix="ops-lab-"))
+            cleanup.callback(_remove, root, say)
+        if as_user:
+            user = pwd.getpwnam(as_user)
+            os.chown(root, user.pw_uid, user.pw_gid)
+        evidence.data["context"]["workDir"] = str(root)
+        evidence.save()
+        primary = Cluster(root, "primary", ports[0], as_user)
+        replica = Cluster(root, "replica", ports[1], as_user)
+        for cluster in (primary, replica):
+            cleanup.callback(_halt, cluster, runner, say)
+        writer = PgCanaryWriter(primary.conninfo, interval=opts.canary_interval, clock=clock, connect_timeout=1)
+        cleanup.callback(writer.stop)
+        runner.before_save = lambda: evidence.data["canary"].update(written=[r.to_json() for r in writer.written])
         runner.run("start-primary", "initdb and start the primary", lambda: _start_primary(primary))
         runner.run(
             "start-replica",
@@ -164,14 +249,6 @@ def run_lab(
         runner.run("promote", "Promote the replica (SELECT pg_promote())", lambda: _promote(runner, replica, opts))
         rpo = runner.run("measure-rpo", "Measure RPO from the canary rows", lambda: _measure(runner, replica, writer))
         runner.run("write-promoted", "Write to the promoted replica", lambda: _write_promoted(runner, replica))
-    finally:
-        writer.stop()
-        for cluster in (replica, primary):
-            try:
-                cluster.stop("immediate")
-            except (LabError, subprocess.TimeoutExpired) as err:
-                runner.observe(f"stopping {cluster.name} failed", str(err))
-        shutil.rmtree(root, ignore_errors=True)
     ev = evidence.event
     measured: dict[str, Any] = {
         "rtoSeconds": seconds_between(ev("faultAt"), ev("firstGoodWriteAt")),
@@ -194,6 +271,19 @@ def run_lab(
         ],
     )
     return bool(verdict["ok"]), evidence
+
+
+def _halt(cluster: Cluster, runner: Runner, say: Progress) -> None:
+    pid = cluster.halt()
+    if pid is not None:
+        runner.observe(f"stopping {cluster.name} failed", {"pid": pid})
+        say(f"ops lab: the {cluster.name} server (pid {pid}) survived SIGKILL: stop it by hand")
+
+
+def _remove(root: Path, say: Progress) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    if root.exists():
+        say(f"ops lab: could not remove {root}: remove it by hand")
 
 
 def _start_primary(primary: Cluster) -> dict[str, Any]:

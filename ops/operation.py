@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from ops.aws import ClientFactory
 from ops.clock import Clock
+from ops.errors import InputError
 from ops.observers import HealthObserver
 from ops.outputs import FailoverHost, StackOutputs
 from ops.runner import Progress, Runner, StepFailed
@@ -22,7 +23,7 @@ ROUTE53_REGION = "us-east-1"  # Route53 is global; its API lives in us-east-1
 Step = Callable[[], dict[str, Any] | None]
 
 
-class ProductionRefused(Exception):
+class ProductionRefused(InputError):
     """prod without `--confirm-production prod` (exit 2)."""
 
 

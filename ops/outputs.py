@@ -1,16 +1,22 @@
 """The stack outputs the tools read, parsed and validated into a frozen dataclass.
 
 Input is the JSON object `pulumi stack output --json --show-secrets` prints. Any missing or malformed key is an
-`OutputsError` whose `str()` is one line naming the file, the key, what was expected and what was found.
+`OutputsError` whose `str()` is one line naming the file, the key, what was expected and what was found; so is a
+file that cannot be read, is not UTF-8 (UTF-16 from PowerShell's `>` is named as such), is larger than
+`MAX_BYTES`, is not JSON (NaN/Infinity included), nests too deeply, or repeats a key in one object.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ops.errors import InputError
 
 REGION = r"[a-z]{2}(?:-gov)?-[a-z]+-\d"
 _RDS_ARN = re.compile(rf"arn:aws(?:-[a-z]+)*:rds:({REGION}):(\d{{12}}):db:([A-Za-z][A-Za-z0-9-]{{0,62}})")
@@ -40,7 +46,13 @@ DB_KEYS = (
 )
 
 
-class OutputsError(ValueError):
+# A stack's outputs are a few kilobytes (tests/fixtures/outputs.stage.json: ~2 KB); 5 MiB is far above any real
+# document and keeps a wrong file (a log, a dump) from being read into memory whole.
+MAX_BYTES = 5 * 1024 * 1024
+EXPORT = "pulumi stack output --json --show-secrets"
+
+
+class OutputsError(InputError, ValueError):
     """A missing or malformed stack output. `str()` is the one line shown to the user (exit 2)."""
 
 
@@ -287,15 +299,74 @@ def parse(data: Any, source: str = "outputs") -> StackOutputs:
 def load(path: str | Path) -> StackOutputs:
     """Read and validate an outputs file; `-` reads standard input."""
     source = str(path)
+    return parse(_decode(source, _read(source)), source)
+
+
+def _read(source: str) -> bytes:
     try:
-        text = Path(path).read_text() if source != "-" else __import__("sys").stdin.read()
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with Path(source).open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
     except OSError as err:
-        raise OutputsError(f"{source}: cannot read stack outputs ({err.strerror or err})") from err
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
         raise OutputsError(
-            f"{source}: not JSON (line {err.lineno}: {err.msg}) — "
-            "write it with `pulumi stack output --json --show-secrets`"
+            f"{source}: cannot read stack outputs ({err.strerror or err}) — write them with `{EXPORT} > FILE` "
+            "and pass that FILE"
         ) from err
-    return parse(data, source)
+    if len(data) > MAX_BYTES:
+        raise OutputsError(
+            f"{source}: larger than {MAX_BYTES // 1024 // 1024} MiB, not a stack outputs document — "
+            f"write it with `{EXPORT}`"
+        )
+    return data
+
+
+def _decode(source: str, data: bytes) -> Any:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise OutputsError(
+            f"{source}: UTF-16 text, not UTF-8 (PowerShell's `>` writes UTF-16) — write it with "
+            f"`{EXPORT} | Out-File -Encoding utf8 FILE`"
+        )
+    try:
+        text = data.decode("utf-8-sig")  # RFC 8259 §8.1: a parser may ignore a UTF-8 byte order mark
+    except UnicodeDecodeError as err:
+        raise OutputsError(
+            f"{source}: not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}) — write it with `{EXPORT}`"
+        ) from None
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+    except json.JSONDecodeError as err:
+        raise OutputsError(f"{source}: not JSON (line {err.lineno}: {err.msg}) — write it with `{EXPORT}`") from None
+    except _DuplicateKey as err:
+        raise OutputsError(
+            f"{source}: key {json.dumps(err.key)} appears twice in one object — which one is meant is unclear: "
+            f"write the file again with `{EXPORT}`"
+        ) from None
+    except _Constant as err:
+        raise OutputsError(f"{source}: {err.token} is not a JSON value — write it with `{EXPORT}`") from None
+    except RecursionError:
+        raise OutputsError(f"{source}: JSON nested too deeply to be stack outputs — write it with `{EXPORT}`") from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+class _Constant(Exception):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _no_constants(token: str) -> Any:
+    raise _Constant(token)  # NaN, Infinity, -Infinity: Python's json accepts them, JSON (RFC 8259) does not

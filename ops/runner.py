@@ -5,7 +5,8 @@
   when the process died runs again, which is why each step checks state before acting.
 * AWS calls made during a step are recorded with their request ids (ClientFactory.sink).
 * `wait_until(...)` polls with a timeout, reports progress (what it waits for, elapsed/timeout, last value),
-  retries throttled polls with backoff, and raises `WaitTimeout` when time runs out.
+  retries throttled polls with backoff until the timeout (then the throttling error itself is raised: exit 3), and
+  raises `WaitTimeout` when time runs out.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from ops.aws import ApiCall, ClientFactory, is_throttling
 from ops.clock import Clock, iso
+from ops.errors import InputError
 from ops.evidence import Evidence
 from ops.observers import describe
 
@@ -30,8 +32,11 @@ class WaitTimeout(Exception):
         super().__init__(f"timed out after {timeout:.0f} s waiting for {what} (last observed: {describe(last)})")
 
 
-class StepFailed(Exception):
-    """A step found a state it must not act on (e.g. the replica is not a replica); message is one line."""
+class StepFailed(InputError):
+    """A step found a state it must not act on (e.g. the replica is not a replica); message is one line.
+
+    The drill and failback catch it and stop (exit 1); raised before they start (outputs lacking the failover
+    keys, a --resume journal of another stack) it reaches the CLI as an input error (exit 2)."""
 
 
 Progress = Callable[[str], None]
@@ -110,8 +115,8 @@ class Runner:
             try:
                 value = poll()
             except Exception as err:
-                if not is_throttling(err):
-                    raise
+                if not is_throttling(err) or elapsed >= timeout:
+                    raise  # throttled for the whole wait: the one-line AwsThrottled (exit 3) says what to do
                 throttled += 1
                 self.observe(f"{what}: throttled, retrying", str(err))
                 self.progress(f"  [{elapsed:5.0f}s/{timeout:.0f}s] {what}: throttled ({throttled}), backing off")

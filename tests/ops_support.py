@@ -6,10 +6,18 @@ are scripted here against a FakeClock, so a 20-minute drill timeline runs in mil
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import secrets
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +32,7 @@ from ops.clock import FakeClock
 from ops.observers import HEALTHY, UNHEALTHY
 from ops.outputs import StackOutputs, parse
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "outputs.stage.json"
 ACCOUNT = "123456789012"  # moto's default account
 PRIMARY, DR = "us-east-1", "us-west-2"
@@ -425,3 +434,165 @@ def stack(moto_endpoint: str) -> MotoStack:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime.now(UTC).replace(microsecond=0))
+
+
+# --- failure scaffolding: environments, endpoints and directories that do not work -------------------------------
+
+AWS_ENV_PREFIXES = ("AWS_",)
+
+
+@pytest.fixture
+def bare_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AWS credentials anywhere botocore looks, and nothing that could reach the network for them.
+
+    Every AWS_* variable is removed; the config and credentials files are empty files; the instance-metadata
+    provider is off (it would call 169.254.169.254). The shared boto3 session (which caches credentials) is
+    replaced by a fresh one for the test."""
+    import ops.aws
+
+    for key in list(os.environ):
+        if key.startswith(AWS_ENV_PREFIXES):
+            monkeypatch.delenv(key)
+    for name in ("config", "credentials"):
+        (tmp_path / f"aws-{name}").write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(ops.aws, "_SESSION", None)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A loopback port that accepts no connection: its listen backlog is full, so a connect() times out."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = int(server.getsockname()[1])
+    fillers = []
+    for _ in range(4):  # Linux queues backlog+1 connections; the rest wait in SYN_SENT
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for sock in (*fillers, server):
+            sock.close()
+
+
+@contextlib.contextmanager
+def throttling_endpoint() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP endpoint on loopback that answers every AWS query-protocol call (RDS) with HTTP 400 Throttling,
+    as AWS does under a request-rate limit; yields its URL and the list of requests it received."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[str] = []
+    body = (
+        b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
+        b"</Error><RequestId>throttled</RequestId></ErrorResponse>"
+    )
+
+    class Throttle(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # http.server calls do_<METHOD>
+            length = int(self.headers.get("Content-Length", 0))
+            received.append(self.rfile.read(length).decode())
+            self.send_response(400)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Throttle)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def moto_auth(endpoint: str) -> Iterator[None]:
+    """moto checks every request's credentials and IAM policies (its `reset-auth` API) until the block ends."""
+
+    def reset(value: str) -> None:
+        request = urllib.request.Request(
+            f"{endpoint}/moto-api/reset-auth",
+            data=value.encode(),
+            method="POST",
+            headers={"Content-Type": "text/plain"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+    reset("0")
+    try:
+        yield
+    finally:
+        reset("inf")
+
+
+@contextlib.contextmanager
+def unwritable_dir(path: Path) -> Iterator[str]:
+    """Make `path` (a directory) unwritable for this process and yield the strerror creating in it gives.
+
+    Not root: mode 0555. Root ignores modes, so the directory is made immutable (chattr +i, which needs
+    CAP_LINUX_IMMUTABLE). Either way the test then sees the operating system's own refusal."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+    else:
+        path.chmod(0o555)
+    try:
+        try:
+            (path / "probe").mkdir()
+        except OSError as err:
+            yield os.strerror(err.errno or errno.EACCES)
+        else:
+            raise AssertionError(f"{path} is still writable")
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        else:
+            path.chmod(0o755)
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of running processes (zombies excluded) that contain `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(cmdline)
+    return found
+
+
+def ops_process(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`python -m ops ARGV` in the repository, stdout and stderr piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "ops", *argv],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -59,7 +59,7 @@ def test_throttling_is_retried_by_botocore_standard_mode(stack, monkeypatch):
 
 
 def test_adaptive_mode_is_accepted_and_unknown_modes_are_not():
-    assert ClientFactory(retry_mode="adaptive").config.retries == {"mode": "adaptive", "max_attempts": 8}
+    assert ClientFactory(retry_mode="adaptive").config.retries == {"mode": "adaptive", "total_max_attempts": 8}
     with pytest.raises(ValueError, match="standard or adaptive"):
         ClientFactory(retry_mode="legacy")
 

@@ -95,3 +95,73 @@ def test_drill_needs_the_failover_outputs(tmp_path):
     err = io.StringIO()
     assert main(["drill", "--stack", "stage", "--outputs", str(path)], Deps(stderr=err, stdout=io.StringIO())) == 2
     assert "needs the failover outputs" in err.getvalue()
+
+
+EXPORT = "pulumi stack output --json --show-secrets"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'{"environment": "st\xe4ge"}', "not UTF-8 (byte 0xe4 at offset 19) — write it with `{export}`"),
+        (
+            "{}".encode("utf-16"),
+            "UTF-16 text, not UTF-8 (PowerShell's `>` writes UTF-16) — write it with `{export} | Out-File -Encoding "
+            "utf8 FILE`",
+        ),
+        (
+            b"{" + b" " * (5 * 1024 * 1024) + b"}",
+            "larger than 5 MiB, not a stack outputs document — write it with `{export}`",
+        ),
+        (
+            b'{"environment": "stage", "environment": "prod"}',
+            'key "environment" appears twice in one object — which one is meant is unclear: write the file again '
+            "with `{export}`",
+        ),
+        (b'{"replicaLag": NaN}', "NaN is not a JSON value — write it with `{export}`"),
+        (b'{"replicaLag": -Infinity}', "-Infinity is not a JSON value — write it with `{export}`"),
+        (b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply to be stack outputs — write it with `{export}`"),
+        (
+            b'{"environment": "stage",}',
+            "not JSON (line 1: Expecting property name enclosed in double quotes) — write it with `{export}`",
+        ),
+    ],
+    ids=["latin-1", "utf-16", "too-large", "duplicate-key", "nan", "infinity", "deep-nesting", "trailing-comma"],
+)
+def test_outputs_files_that_cannot_be_decoded_are_one_line_exit_2(tmp_path, content, problem):
+    path = tmp_path / "outputs.json"
+    path.write_bytes(content)
+    err = io.StringIO()
+
+    code = main(["verify", "--stack", "stage", "--outputs", str(path)], Deps(stderr=err, stdout=io.StringIO()))
+
+    assert code == 2
+    assert err.getvalue() == f"ops verify: {path}: {problem.format(export=EXPORT)}\n"
+
+
+def test_outputs_path_that_is_a_directory_or_missing_is_one_line_exit_2(tmp_path):
+    for path, reason in ((tmp_path, "Is a directory"), (tmp_path / "missing.json", "No such file or directory")):
+        err = io.StringIO()
+        code = main(["drill", "--stack", "stage", "--outputs", str(path)], Deps(stderr=err, stdout=io.StringIO()))
+        assert code == 2
+        assert err.getvalue() == (
+            f"ops drill: {path}: cannot read stack outputs ({reason}) — write them with `{EXPORT} > FILE` and pass "
+            "that FILE\n"
+        )
+
+
+def test_outputs_on_stdin_that_are_not_utf8_are_one_line_exit_2(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b'{"a": "\xff"}')))
+    err = io.StringIO()
+
+    code = main(["drill", "--stack", "stage", "--outputs", "-"], Deps(stderr=err, stdout=io.StringIO()))
+
+    assert code == 2
+    assert err.getvalue() == f"ops drill: -: not UTF-8 (byte 0xff at offset 7) — write it with `{EXPORT}`\n"
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "outputs.json"
+    path.write_bytes(b"\xef\xbb\xbf" + FIXTURE.read_bytes())  # PowerShell's Out-File -Encoding utf8 writes one
+
+    assert load(path).environment == "stage"
