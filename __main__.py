@@ -59,6 +59,7 @@ database = ReplicatedPostgres(
         replica_backup_retention_days=data_tier.db_replica_backup_retention_days,
         multi_az=data_tier.db_multi_az,
         replica_enabled=data_tier.db_replica_enabled,
+        replica_multi_az=data_tier.db_replica_multi_az,
         replica_lag_alarm_seconds=data_tier.db_replica_lag_alarm_seconds,
         backup_window=data_tier.db_backup_window,
         maintenance_window=data_tier.db_maintenance_window,
@@ -75,6 +76,7 @@ database = ReplicatedPostgres(
     ),
     primary=providers.primary,
     dr=providers.dr,
+    random_provider=providers.random,
 )
 buckets: dict[str, ReplicatedBucket] = {
     purpose: ReplicatedBucket(
@@ -254,6 +256,7 @@ pulumi.export("dbReplicaArn", database.replica.arn if database.replica else None
 pulumi.export("dbReplicaEndpoint", database.replica.address if database.replica else None)
 pulumi.export("dbReplicaRegion", core.dr_region if database.replica else None)
 pulumi.export("dbSecretArn", database.secret_arn)
+pulumi.export("dbDrSecretArn", database.dr_secret_arn)
 pulumi.export("dbKmsKeyArn", database.primary_key.arn)
 pulumi.export("dbReplicaKmsKeyArn", database.replica_key.arn)
 pulumi.export("dbEndpointParameterName", database.endpoint_parameters[0].name)
