@@ -12,7 +12,7 @@ from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostg
 from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, WafPolicy
 from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
 from components.k8s_common import OidcProvider
-from components.storage import ReplicatedBucket, ReplicatedBucketArgs
+from components.storage import AccessLogBucket, AccessLogBucketArgs, ReplicatedBucket, ReplicatedBucketArgs
 from components.synthetics import SyntheticProbes, SyntheticProbesArgs, gateway_targets
 from policy.cron import period_seconds
 from providers import make_providers
@@ -78,16 +78,43 @@ database = ReplicatedPostgres(
     dr=providers.dr,
     random_provider=providers.random,
 )
+
+
+def bucket_name(purpose: str, region: str) -> str:
+    # Bucket names are global: service, stack, purpose, region and account make them unique.
+    return f"{core.service}-{core.environment}-{purpose}-{region}-{core.aws_account_id}"
+
+
+# One server-access-log bucket per region: every bucket of that region logs into it.
+access_logs = {
+    region: AccessLogBucket(
+        f"access-logs{suffix}",
+        AccessLogBucketArgs(
+            bucket_name=bucket_name("access-logs", region),
+            source_bucket_names=tuple(bucket_name(purpose, region) for purpose in data_tier.bucket_purposes),
+            account_id=core.aws_account_id,
+            retention_days=data_tier.access_log_retention_days,
+            noncurrent_retention_days=data_tier.bucket_noncurrent_retention_days,
+            production_like=core.is_production_like,
+        ),
+        provider=provider,
+    )
+    for region, suffix, provider in (
+        (core.primary_region, "", providers.primary),
+        (core.dr_region, "-dr", providers.dr),
+    )
+}
 buckets: dict[str, ReplicatedBucket] = {
     purpose: ReplicatedBucket(
         f"bucket-{purpose}",
         ReplicatedBucketArgs(
             purpose=purpose,
-            # Bucket names are global: service, stack, purpose, region and account make them unique.
-            primary_bucket_name=f"{core.service}-{core.environment}-{purpose}-{core.primary_region}-{core.aws_account_id}",
-            replica_bucket_name=f"{core.service}-{core.environment}-{purpose}-{core.dr_region}-{core.aws_account_id}",
+            primary_bucket_name=bucket_name(purpose, core.primary_region),
+            replica_bucket_name=bucket_name(purpose, core.dr_region),
             noncurrent_retention_days=data_tier.bucket_noncurrent_retention_days,
             alarm_topic_arn=operations.topic.arn,
+            account_id=core.aws_account_id,
+            access_log_buckets=(access_logs[core.primary_region].bucket_name, access_logs[core.dr_region].bucket_name),
             object_lock_days=data_tier.audit_log_object_lock_days if purpose == "audit-logs" else None,
             production_like=core.is_production_like,
         ),

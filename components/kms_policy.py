@@ -75,7 +75,7 @@ def administration(account_id: str) -> Statement:
 
 
 def use_through_service(
-    account_id: str, service: str, region: str, actions: Sequence[str] = SERVICE_USE_ACTIONS
+    account_id: str, service: str, region: pulumi.Input[str], actions: Sequence[str] = SERVICE_USE_ACTIONS
 ) -> Statement:
     """Principals of this account (that IAM also allows) may use the key, but only through `service` in `region`
     (e.g. "rds", "secretsmanager", "s3") — never to decrypt data directly."""
@@ -87,7 +87,7 @@ def use_through_service(
         "Resource": "*",
         "Condition": {
             "StringEquals": {
-                "kms:ViaService": f"{service}.{region}.amazonaws.com",
+                "kms:ViaService": _via(service, region),
                 "kms:CallerAccount": account_id,
             }
         },
@@ -138,6 +138,13 @@ def service_publishes_to_topic(sid: str, service_principal: str, topic_arn: pulu
 def document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     """The key policy JSON (statements may hold Outputs, e.g. a role ARN)."""
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _via(service: str, region: pulumi.Input[str]) -> pulumi.Input[str]:
+    """The kms:ViaService value of `service` in `region` (a plain string when the region is known)."""
+    if isinstance(region, str):
+        return f"{service}.{region}.amazonaws.com"
+    return pulumi.Output.concat(service, ".", region, ".amazonaws.com")
 
 
 def _title(service: str) -> str:

@@ -111,6 +111,7 @@ KEYS = [
     s.Key("bucketPurposes", s.array(s.choice(*BUCKET_DATA_CLASS), min_items=1)),
     s.Key("bucketNoncurrentRetentionDays", s.integer(1, 3650)),
     s.Key("auditLogObjectLockDays", s.integer(1, 3650)),
+    s.Key("accessLogRetentionDays", s.integer(1, 3650)),
 ]
 
 
@@ -134,6 +135,7 @@ class DataTierSettings:
     bucket_purposes: tuple[str, ...]
     bucket_noncurrent_retention_days: int
     audit_log_object_lock_days: int
+    access_log_retention_days: int  # S3 server access logs (both regions' log buckets) expire after this
 
     @property
     def db_parameter_group_family(self) -> str:
@@ -187,4 +189,5 @@ def build(v: Values) -> DataTierSettings:
         bucket_purposes=v["bucketPurposes"],
         bucket_noncurrent_retention_days=v["bucketNoncurrentRetentionDays"],
         audit_log_object_lock_days=v["auditLogObjectLockDays"],
+        access_log_retention_days=v["accessLogRetentionDays"],
     )
