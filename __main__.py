@@ -32,6 +32,8 @@ budget = StackBudget(
         notifications=core.budget_notifications,
         email_subscribers=core.budget_alert_emails,
         account_id=core.aws_account_id,
+        region=core.primary_region,
+        production_like=core.is_production_like,
     ),
     provider=providers.primary,
 )
