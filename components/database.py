@@ -40,10 +40,11 @@ SECRET_RECOVERY_DAYS = 30
 # "Managing capacity automatically with Amazon RDS storage autoscaling"), so a bar at "10 % of the ceiling" would
 # stand in alarm for most of a healthy small disk's life. So each alarm is a ratio of two live metrics (metric
 # math), which means the same on a 200 GiB and a 1000 GiB disk:
-# - storage-low: the share of the remaining free space consumed per hour. 10 %/h empties it within 10 hours: past
-#   autoscaling's 6-hour wait between two modifications, or with no growth left once the ceiling
-#   (max_allocated_storage) is reached — the two cases autoscaling cannot save. Sustained for an hour of
-#   15-minute points, so a burst of temporary files or the minutes before autoscaling reacts do not page.
+# - storage-low: the share of the remaining free space consumed per hour. 10 %/h empties it within 10 hours:
+#   sooner than autoscaling may act again (≥ 6 h after a modification, or once storage optimization ends), or
+#   with no growth left once the ceiling (max_allocated_storage) is reached — the two cases autoscaling cannot
+#   save. Sustained for an hour of 15-minute points, so a burst of temporary files or the minutes before
+#   autoscaling reacts do not page.
 # - slot-lag / wal-disk: WAL held back (for the DR replica's slot, or in total) as a share of the space that WAL
 #   and free storage share. A stuck slot eats that headroom whatever the disk size; 20 % of it leaves time to fix
 #   replication before the disk fills.
