@@ -12,7 +12,7 @@ from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostg
 from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, OriginSecret, WafPolicy
 from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
 from components.k8s_common import OidcProvider
-from components.storage import ReplicatedBucket, ReplicatedBucketArgs
+from components.storage import AccessLogBucket, AccessLogBucketArgs, ReplicatedBucket, ReplicatedBucketArgs
 from components.synthetics import SyntheticProbes, SyntheticProbesArgs, gateway_targets
 from policy.cron import period_seconds
 from providers import make_providers
@@ -32,6 +32,8 @@ budget = StackBudget(
         notifications=core.budget_notifications,
         email_subscribers=core.budget_alert_emails,
         account_id=core.aws_account_id,
+        region=core.primary_region,
+        production_like=core.is_production_like,
     ),
     provider=providers.primary,
 )
@@ -59,6 +61,7 @@ database = ReplicatedPostgres(
         replica_backup_retention_days=data_tier.db_replica_backup_retention_days,
         multi_az=data_tier.db_multi_az,
         replica_enabled=data_tier.db_replica_enabled,
+        replica_multi_az=data_tier.db_replica_multi_az,
         replica_lag_alarm_seconds=data_tier.db_replica_lag_alarm_seconds,
         backup_window=data_tier.db_backup_window,
         maintenance_window=data_tier.db_maintenance_window,
@@ -75,17 +78,45 @@ database = ReplicatedPostgres(
     ),
     primary=providers.primary,
     dr=providers.dr,
+    random_provider=providers.random,
 )
+
+
+def bucket_name(purpose: str, region: str) -> str:
+    # Bucket names are global: service, stack, purpose, region and account make them unique.
+    return f"{core.service}-{core.environment}-{purpose}-{region}-{core.aws_account_id}"
+
+
+# One server-access-log bucket per region: every bucket of that region logs into it.
+access_logs = {
+    region: AccessLogBucket(
+        f"access-logs{suffix}",
+        AccessLogBucketArgs(
+            bucket_name=bucket_name("access-logs", region),
+            source_bucket_names=tuple(bucket_name(purpose, region) for purpose in data_tier.bucket_purposes),
+            account_id=core.aws_account_id,
+            retention_days=data_tier.access_log_retention_days,
+            noncurrent_retention_days=data_tier.bucket_noncurrent_retention_days,
+            production_like=core.is_production_like,
+        ),
+        provider=provider,
+    )
+    for region, suffix, provider in (
+        (core.primary_region, "", providers.primary),
+        (core.dr_region, "-dr", providers.dr),
+    )
+}
 buckets: dict[str, ReplicatedBucket] = {
     purpose: ReplicatedBucket(
         f"bucket-{purpose}",
         ReplicatedBucketArgs(
             purpose=purpose,
-            # Bucket names are global: service, stack, purpose, region and account make them unique.
-            primary_bucket_name=f"{core.service}-{core.environment}-{purpose}-{core.primary_region}-{core.aws_account_id}",
-            replica_bucket_name=f"{core.service}-{core.environment}-{purpose}-{core.dr_region}-{core.aws_account_id}",
+            primary_bucket_name=bucket_name(purpose, core.primary_region),
+            replica_bucket_name=bucket_name(purpose, core.dr_region),
             noncurrent_retention_days=data_tier.bucket_noncurrent_retention_days,
             alarm_topic_arn=operations.topic.arn,
+            account_id=core.aws_account_id,
+            access_log_buckets=(access_logs[core.primary_region].bucket_name, access_logs[core.dr_region].bucket_name),
             object_lock_days=data_tier.audit_log_object_lock_days if purpose == "audit-logs" else None,
             production_like=core.is_production_like,
         ),
@@ -263,6 +294,7 @@ pulumi.export("dbReplicaArn", database.replica.arn if database.replica else None
 pulumi.export("dbReplicaEndpoint", database.replica.address if database.replica else None)
 pulumi.export("dbReplicaRegion", core.dr_region if database.replica else None)
 pulumi.export("dbSecretArn", database.secret_arn)
+pulumi.export("dbDrSecretArn", database.dr_secret_arn)
 pulumi.export("dbKmsKeyArn", database.primary_key.arn)
 pulumi.export("dbReplicaKmsKeyArn", database.replica_key.arn)
 pulumi.export("dbEndpointParameterName", database.endpoint_parameters[0].name)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import kms_policy
 from settings.core import BudgetNotification
 
 
@@ -21,17 +22,23 @@ class StackBudgetArgs:
     notifications: tuple[BudgetNotification, ...]
     email_subscribers: tuple[str, ...]
     account_id: str
+    region: str  # region of `provider`: the topic's ARN is written into its key's policy before the topic exists
+    production_like: bool = False  # stage/prod: protect=True on the topic's key
 
 
 class StackBudget(pulumi.ComponentResource):
     """A monthly COST budget filtered to this stack's tags, alerting by email and through an SNS topic.
 
     The topic is where Slack or PagerDuty integrations attach; its policy lets only AWS Budgets, acting
-    for this account, publish to it.
+    for this account, publish to it. It is SSE-KMS encrypted (spend figures are business data) with a key of its
+    own: an AWS service can publish to an encrypted topic only if the key policy lets its service principal
+    GenerateDataKey*/Decrypt (SNS Developer Guide, "Enable compatibility between event sources from AWS services
+    and encrypted topics"); the AWS-managed aws/sns key cannot be given that, so a customer-managed key it is.
     """
 
     budget: aws.budgets.Budget
     topic: aws.sns.Topic
+    key: aws.kms.Key
 
     def __init__(
         self, name: str, args: StackBudgetArgs, *, provider: aws.Provider, opts: pulumi.ResourceOptions | None = None
@@ -39,7 +46,36 @@ class StackBudget(pulumi.ComponentResource):
         super().__init__("summit:budgets:StackBudget", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
 
-        self.topic = aws.sns.Topic(f"{name}-alerts", display_name=f"{name} budget alerts", opts=child)
+        # Named, so that the key policy can name the topic (SNS passes its ARN as encryption context) before
+        # the topic exists: the topic needs the key first.
+        topic_name = f"{name}-alerts"
+        topic_arn = f"arn:aws:sns:{args.region}:{args.account_id}:{topic_name}"
+        self.key = aws.kms.Key(
+            f"{name}-alerts-key",
+            description=f"SNS topic {topic_name}: budget alerts",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=kms_policy.document(
+                [
+                    kms_policy.administration(args.account_id),
+                    kms_policy.service_publishes_to_topic(
+                        "BudgetsPublishToThisTopic", "budgets.amazonaws.com", topic_arn
+                    ),
+                    # Operators publish a test alert or inspect the topic through SNS.
+                    kms_policy.use_through_service(
+                        args.account_id, "sns", args.region, kms_policy.PUBLISH_TO_TOPIC_ACTIONS
+                    ),
+                ]
+            ),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=args.production_like)),
+        )
+        self.topic = aws.sns.Topic(
+            f"{name}-alerts",
+            name=topic_name,
+            display_name=f"{name} budget alerts",
+            kms_master_key_id=self.key.arn,
+            opts=child,
+        )
         topic_policy = aws.sns.TopicPolicy(
             f"{name}-alerts-policy",
             arn=self.topic.arn,

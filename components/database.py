@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
+
+from components import kms_policy
 
 POSTGRES_PORT = 5432
 # Enhanced monitoring every 60 s: OS metrics at the granularity of the CloudWatch alarms below.
@@ -15,13 +17,43 @@ MONITORING_INTERVAL_SECONDS = 60
 # Performance Insights' free tier keeps 7 days; longer retention is billed per vCPU.
 PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
 LOG_EXPORTS = ["postgresql", "upgrade"]
-# What CloudWatch Logs may do with a customer-managed key (Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe*).
-LOGS_KEY_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-# Alarm when free storage drops under 10 % of the allocated size (autoscaling grows storage at 10 % free;
-# staying there means the ceiling is reached) or WAL held back for the replica passes 10 % of it.
-STORAGE_ALARM_FRACTION = 0.10
 CPU_ALARM_PERCENT = 80
-GIB = 1024**3
+
+# --- master password (pulumi-random) ---
+# RDS for PostgreSQL master passwords: 8–128 printable ASCII characters except "/", '"' and "@" (RDS API
+# reference, CreateDBInstance MasterUserPassword; botocore rds model). pulumi-random's default special set
+# contains "@", so it is overridden: only RFC 3986 "unreserved" punctuation, so the password also works
+# unescaped in a postgresql:// URI. 40 characters of 66 symbols ≈ 240 bits.
+MASTER_PASSWORD_LENGTH = 40
+MASTER_PASSWORD_SPECIALS = "-_.~"
+# Deleting the secret keeps it recoverable this long in stage/prod (Secrets Manager allows 7–30; 0 deletes at
+# once, which dev needs so that a torn-down stack can be created again under the same secret name).
+SECRET_RECOVERY_DAYS = 30
+
+# --- storage alarms that stay meaningful as storage autoscaling grows the disk ---
+# AWS/RDS publishes no allocated-storage metric for an instance: FreeStorageSpace, TransactionLogsDiskUsage and
+# OldestReplicationSlotLag are bytes, and the AWS/Usage "AllocatedStorage" metric is an account-wide quota sum
+# (RDS User Guide, "Amazon CloudWatch metrics for Amazon RDS"). A byte threshold fixed at deploy time is a
+# fraction of the *initial* disk: once autoscaling has grown 200 GiB to 1000 GiB, "10 % of allocated" fires at
+# 2 % free. And no threshold on FreeStorageSpace alone can be right for every size: autoscaling keeps 10–20 % of
+# the *current* size free (it grows the disk when ≤ 10 % is free for 5 minutes, by ≥ 10 %; RDS User Guide,
+# "Managing capacity automatically with Amazon RDS storage autoscaling"), so a bar at "10 % of the ceiling" would
+# stand in alarm for most of a healthy small disk's life. So each alarm is a ratio of two live metrics (metric
+# math), which means the same on a 200 GiB and a 1000 GiB disk:
+# - storage-low: the share of the remaining free space consumed per hour. 10 %/h empties it within 10 hours:
+#   sooner than autoscaling may act again (≥ 6 h after a modification, or once storage optimization ends), or
+#   with no growth left once the ceiling (max_allocated_storage) is reached — the two cases autoscaling cannot
+#   save. Sustained for an hour of 15-minute points, so a burst of temporary files or the minutes before
+#   autoscaling reacts do not page.
+# - slot-lag / wal-disk: WAL held back (for the DR replica's slot, or in total) as a share of the space that WAL
+#   and free storage share. A stuck slot eats that headroom whatever the disk size; 20 % of it leaves time to fix
+#   replication before the disk fills.
+FREE_STORAGE_BURN_EXPRESSION = "-360000 * RATE(free) / free"  # % of free storage consumed per hour
+FREE_STORAGE_BURN_ALARM_PERCENT_PER_HOUR = 10
+FREE_STORAGE_BURN_PERIOD_SECONDS = 900
+FREE_STORAGE_BURN_DATAPOINTS = 4
+WAL_SHARE_EXPRESSION = "100 * wal / (wal + free)"  # % of (WAL + free storage) held by WAL
+WAL_SHARE_ALARM_PERCENT = 20
 
 # rds.force_ssl: clients must use TLS. hot_standby_feedback: the primary's vacuum keeps rows the replica's
 # queries still read, so long reads on the DR replica are not cancelled. wal_sender_timeout: a cross-region
@@ -70,18 +102,22 @@ class ReplicatedPostgresArgs:
     primary_region: str  # region of the `primary` provider
     dr_region: str  # region of the `dr` provider
     log_retention_days: int  # retention of the exported-log groups (a CloudWatch Logs value)
+    # The DR replica runs Multi-AZ: after promotion the writer keeps a standby (RDS bills both, like the primary).
+    replica_multi_az: bool = False
     master_username: str = "summit_admin"
 
 
 class ReplicatedPostgres(pulumi.ComponentResource):
     """A Multi-AZ RDS PostgreSQL primary, its automated backups replicated to the DR region, and a read replica there.
 
-    The master password is generated and rotated by RDS in Secrets Manager (encrypted with the primary's
-    customer-managed key); it never passes through config, state inputs or outputs. The log groups RDS exports
-    to (/aws/rds/instance/<identifier>/<log>) are created here first, with retention and encrypted with the
-    region's key, so RDS writes into them instead of creating unbounded ones. The writer endpoint is
-    published in SSM in both regions so applications in either region find the writer; the DR drill
-    re-points the parameter after promoting the replica.
+    The master password comes from pulumi-random and lives in a Secrets Manager secret (RDS-rotation JSON shape,
+    encrypted with the primary region's key) that Secrets Manager replicates to the DR region under the DR key,
+    so the credentials stay readable when the primary region is lost. RDS cannot manage the password itself:
+    it refuses read replicas of a source whose master password it manages (RDS User Guide, "Limitations for
+    Secrets Manager integration with Amazon RDS"). The log groups RDS exports to (/aws/rds/instance/<id>/<log>)
+    are created here first, with retention and encrypted with the region's key, so RDS writes into them instead
+    of creating unbounded ones. The writer endpoint is published in SSM in both regions so applications in
+    either region find the writer; the DR drill re-points the parameter after promoting the replica.
     """
 
     primary: aws.rds.Instance
@@ -92,7 +128,10 @@ class ReplicatedPostgres(pulumi.ComponentResource):
     backups_replication: aws.rds.InstanceAutomatedBackupsReplication
     replica_lag_alarm: aws.cloudwatch.MetricAlarm | None
     endpoint_parameters: list[aws.ssm.Parameter]
-    secret_arn: pulumi.Output[str]
+    master_password: random.RandomPassword
+    secret: aws.secretsmanager.Secret
+    secret_arn: pulumi.Output[str]  # the primary-region secret
+    dr_secret_arn: pulumi.Output[str]  # its replica in the DR region (same name and suffix, DR region)
 
     def __init__(
         self,
@@ -101,6 +140,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         *,
         primary: aws.Provider,
         dr: aws.Provider,
+        random_provider: random.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("summit:database:ReplicatedPostgres", name, None, opts)
@@ -108,7 +148,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         in_dr = pulumi.ResourceOptions(parent=self, provider=dr)
         stateful = pulumi.ResourceOptions(protect=args.production_like)
 
-        # --- keys: one customer-managed key per region (storage, Performance Insights, master secret) ---
+        # --- keys: one customer-managed key per region (storage, Performance Insights, master secret, logs) ---
         self.primary_key = aws.kms.Key(
             f"{name}-key",
             description=f"{args.identifier}: storage, Performance Insights, master secret and exported logs",
@@ -122,7 +162,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         )
         self.replica_key = aws.kms.Key(
             f"{name}-dr-key",
-            description=f"{args.identifier}: DR replica storage, replicated automated backups and exported logs",
+            description=f"{args.identifier}: DR replica storage, replicated backups, master secret replica and logs",
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=key_policy(args.account_id, args.dr_region, replica_identifier(args.identifier)),
@@ -159,6 +199,16 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             opts=in_primary,
         )
 
+        # --- master password: generated by Pulumi (a secret in state), never in config ---
+        self.master_password = random.RandomPassword(
+            f"{name}-master-password",
+            length=MASTER_PASSWORD_LENGTH,
+            special=True,
+            override_special=MASTER_PASSWORD_SPECIALS,
+            opts=pulumi.ResourceOptions(parent=self, provider=random_provider),
+        )
+        password = self.master_password.result  # a secret output: pulumi_random marks `result` secret
+
         # --- primary region ---
         subnets, sg, params = self._network_and_parameters(name, "", args, args.primary_network, in_primary)
         primary_logs = self._log_groups(f"{name}-primary", args.identifier, self.primary_key, args, in_primary)
@@ -171,8 +221,10 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             instance_class=args.instance_class,
             db_name=args.db_name,
             username=args.master_username,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=self.primary_key.arn,
+            # `password`, not the write-only `password_wo`: Pulumi keeps a write-only input in state all the same
+            # (encrypted, pulumi-terraform-bridge#3201) and stops diffing it, so a new password would need a
+            # password_wo_version bump by hand; Pulumi's docs recommend secret-marked regular fields instead.
+            password=password,
             iam_database_authentication_enabled=True,
             storage_type="gp3",
             allocated_storage=args.allocated_storage_gb,
@@ -206,8 +258,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
                 pulumi.ResourceOptions(protect=args.production_like, depends_on=[monitoring_policy, *primary_logs]),
             ),
         )
-        # RDS creates the secret; its ARN is the only handle on the password. Marked secret all the same.
-        self.secret_arn = pulumi.Output.secret(self.primary.master_user_secrets.apply(_first_secret_arn))
+        self._master_secret(name, args, password, in_primary, stateful)
 
         # --- DR region: PITR survives the loss of the primary region even when the replica is broken ---
         self.backups_replication = aws.rds.InstanceAutomatedBackupsReplication(
@@ -229,9 +280,11 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             self.replica = aws.rds.Instance(
                 f"{name}-replica",
                 identifier=replica_id,
-                # Cross-region: the source is named by ARN; engine, version, user and db name come from it.
+                # Cross-region: the source is named by ARN; engine, version, user, password and db name come from
+                # it (physical replication: RDS refuses a different master password on a PostgreSQL replica).
                 replicate_source_db=self.primary.arn,
                 instance_class=args.replica_instance_class,
+                multi_az=args.replica_multi_az,
                 storage_type="gp3",
                 max_allocated_storage=args.max_allocated_storage_gb,
                 storage_encrypted=True,
@@ -257,9 +310,18 @@ class ReplicatedPostgres(pulumi.ComponentResource):
                 monitoring_interval=MONITORING_INTERVAL_SECONDS,
                 monitoring_role_arn=monitoring_role.arn,
                 enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+                # After the backups replication, not at the same time: both start on the new primary, and each
+                # RDS call on a source needs it "available" (InvalidDBInstanceState otherwise; CreateDBInstance-
+                # ReadReplica snapshots the source, StartDBInstanceAutomatedBackupsReplication begins its copy).
+                # AWS documents neither as safe to overlap, and parallel replica creation on one source is a known
+                # InvalidDBInstanceState failure (hashicorp/terraform-provider-aws#43474). Backups first: the DR
+                # region's point-in-time recovery, the fallback when a replica breaks, exists before the replica.
                 opts=pulumi.ResourceOptions.merge(
                     in_dr,
-                    pulumi.ResourceOptions(protect=args.production_like, depends_on=[monitoring_policy, *replica_logs]),
+                    pulumi.ResourceOptions(
+                        protect=args.production_like,
+                        depends_on=[monitoring_policy, *replica_logs, self.backups_replication],
+                    ),
                 ),
             )
 
@@ -286,8 +348,53 @@ class ReplicatedPostgres(pulumi.ComponentResource):
                 "replicaArn": self.replica.arn if self.replica else None,
                 "replicaEndpoint": self.replica.address if self.replica else None,
                 "secretArn": self.secret_arn,
+                "drSecretArn": self.dr_secret_arn,
             }
         )
+
+    def _master_secret(
+        self,
+        name: str,
+        args: ReplicatedPostgresArgs,
+        password: pulumi.Output[str],
+        in_primary: pulumi.ResourceOptions,
+        stateful: pulumi.ResourceOptions,
+    ) -> None:
+        """The master credentials in Secrets Manager, replicated to the DR region under the DR key.
+
+        The value has the JSON shape Secrets Manager's RDS PostgreSQL rotation functions read (engine, host,
+        username, password, dbname, port; Secrets Manager User Guide, "JSON structure of Secrets Manager
+        secrets"). The replica is read-only and follows every new version; after a region loss the Region-switch
+        step promotes it to a standalone secret and re-points `host` to the promoted replica (docs/data-tier.md).
+        """
+        self.secret = aws.secretsmanager.Secret(
+            f"{name}-master-secret",
+            name=master_secret_name(args.identifier),
+            description=f"{args.identifier}: master user credentials (replicated to {args.dr_region})",
+            kms_key_id=self.primary_key.arn,
+            replicas=[aws.secretsmanager.SecretReplicaArgs(region=args.dr_region, kms_key_id=self.replica_key.arn)],
+            recovery_window_in_days=SECRET_RECOVERY_DAYS if args.production_like else 0,
+            opts=pulumi.ResourceOptions.merge(in_primary, stateful),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-master-secret-value",
+            secret_id=self.secret.id,
+            secret_string=pulumi.Output.json_dumps(
+                {
+                    "engine": "postgres",
+                    "host": self.primary.address,
+                    "port": POSTGRES_PORT,
+                    "username": args.master_username,
+                    "password": password,
+                    "dbname": args.db_name,
+                    "dbInstanceIdentifier": args.identifier,
+                }
+            ),
+            opts=in_primary,
+        )
+        # The ARN is no credential, but it names where the password is: exported as a secret all the same.
+        self.secret_arn = pulumi.Output.secret(self.secret.arn)
+        self.dr_secret_arn = pulumi.Output.secret(self.secret.arn.apply(lambda arn: in_region(arn, args.dr_region)))
 
     @staticmethod
     def _log_groups(
@@ -351,16 +458,19 @@ class ReplicatedPostgres(pulumi.ComponentResource):
     def _alarms(
         self, name: str, args: ReplicatedPostgresArgs, in_primary: pulumi.ResourceOptions, in_dr: pulumi.ResourceOptions
     ) -> None:
-        storage_bytes = int(args.allocated_storage_gb * GIB * STORAGE_ALARM_FRACTION)
+        burn = f"{FREE_STORAGE_BURN_ALARM_PERCENT_PER_HOUR} %/h"
         specs = [
-            _AlarmSpec("cpu-high", "CPUUtilization", ">", CPU_ALARM_PERCENT, "Average", 15,
-                       f"Primary CPU above {CPU_ALARM_PERCENT} % for 15 minutes"),
-            _AlarmSpec("storage-low", "FreeStorageSpace", "<", storage_bytes, "Minimum", 5,
-                       "Primary free storage under 10 % of allocated for 5 minutes (autoscaling ceiling reached?)"),
-            _AlarmSpec("slot-lag", "OldestReplicationSlotLag", ">", storage_bytes, "Maximum", 5,
-                       "WAL held for the DR replica exceeds 10 % of storage: replication is stuck, the disk fills"),
-            _AlarmSpec("wal-disk", "TransactionLogsDiskUsage", ">", storage_bytes, "Maximum", 5,
-                       "Transaction logs use more than 10 % of the primary's storage"),
+            _AlarmSpec("cpu-high", ">", CPU_ALARM_PERCENT, 15,
+                       f"Primary CPU above {CPU_ALARM_PERCENT} % for 15 minutes",
+                       metric="CPUUtilization", statistic="Average"),
+            _free_storage_burn("storage-low",
+                               f"Primary consumes over {burn} of its free storage for an hour: full within "
+                               "10 h — faster than storage autoscaling can grow it, or at max_allocated_storage"),
+            _wal_share("slot-lag", "OldestReplicationSlotLag",
+                       f"WAL held for the DR replica's slot exceeds {WAL_SHARE_ALARM_PERCENT} % of WAL + free "
+                       "storage: replication is stuck and the disk fills"),
+            _wal_share("wal-disk", "TransactionLogsDiskUsage",
+                       f"Transaction logs take more than {WAL_SHARE_ALARM_PERCENT} % of WAL + free storage"),
         ]  # fmt: skip
         for spec in specs:
             self._alarm(name, args.identifier, self.primary, spec, args.alarm_topic_arn, in_primary)
@@ -369,11 +479,12 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         replica_specs = [
             # Lag above the threshold for 2 minutes alarms well inside the 5-minute RPO. No data means the
             # replica stopped reporting: the RPO cannot be shown to hold, so that alarms too.
-            _AlarmSpec("replica-lag", "ReplicaLag", ">", args.replica_lag_alarm_seconds, "Maximum", 2,
+            _AlarmSpec("replica-lag", ">", args.replica_lag_alarm_seconds, 2,
                        f"DR replica more than {args.replica_lag_alarm_seconds} s behind (RPO objective 300 s)",
-                       missing="breaching"),
-            _AlarmSpec("replica-storage-low", "FreeStorageSpace", "<", storage_bytes, "Minimum", 5,
-                       "DR replica free storage under 10 % of allocated: replication stops when it is full"),
+                       metric="ReplicaLag", statistic="Maximum", missing="breaching"),
+            _free_storage_burn("replica-storage-low",
+                               f"DR replica consumes over {burn} of its free storage for an hour: replication "
+                               "stops when it is full"),
         ]  # fmt: skip
         alarms = [
             self._alarm(name, args.identifier, self.replica, s, args.dr_alarm_topic_arn, in_dr) for s in replica_specs
@@ -389,17 +500,42 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         topic: pulumi.Input[str],
         opts: pulumi.ResourceOptions,
     ) -> aws.cloudwatch.MetricAlarm:
+        dimensions = {"DBInstanceIdentifier": instance.identifier}
+        queries = None
+        if spec.math is not None:
+            queries = [
+                *(
+                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                        id=query_id,
+                        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                            namespace="AWS/RDS",
+                            metric_name=metric,
+                            dimensions=dimensions,
+                            stat=stat,
+                            period=spec.period,
+                        ),
+                        return_data=False,
+                    )
+                    for query_id, metric, stat in spec.math.inputs
+                ),
+                # PutMetricAlarm: exactly one query returns data — the expression the alarm compares.
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="alarmed", expression=spec.math.expression, label=spec.math.label, return_data=True
+                ),
+            ]
+        single = spec.math is None  # a metric alarm names its metric; a metric-math alarm only its queries
         return aws.cloudwatch.MetricAlarm(
             f"{name}-{spec.role}",
             name=f"{identifier}-{spec.role}",
             alarm_description=spec.description,
-            namespace="AWS/RDS",
-            metric_name=spec.metric,
-            dimensions={"DBInstanceIdentifier": instance.identifier},
-            statistic=spec.statistic,
-            period=60,
-            evaluation_periods=spec.minutes,
-            datapoints_to_alarm=spec.minutes,
+            namespace="AWS/RDS" if single else None,
+            metric_name=spec.metric if single else None,
+            dimensions=dimensions if single else None,
+            statistic=spec.statistic if single else None,
+            period=spec.period if single else None,
+            metric_queries=queries,
+            evaluation_periods=spec.datapoints,
+            datapoints_to_alarm=spec.datapoints,
             comparison_operator="GreaterThanThreshold" if spec.op == ">" else "LessThanThreshold",
             threshold=spec.threshold,
             treat_missing_data=spec.missing,
@@ -418,49 +554,86 @@ def log_group_name(identifier: str, log: str) -> str:
     return f"/aws/rds/instance/{identifier}/{log}"
 
 
-def key_policy(account_id: str, region: str, identifier: str) -> str:
-    """A region's data-tier key policy: the account's IAM policies govern it (the default key policy, which RDS,
-    Secrets Manager and Performance Insights rely on), and CloudWatch Logs in that region may use it for this
-    instance's exported-log groups only (the encryption-context condition names their ARNs)."""
-    log_groups = f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name(identifier, '*')}"
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "EnableIamUserPermissions",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsForRdsExports",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                    "Action": LOGS_KEY_ACTIONS,
-                    "Resource": "*",
-                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
-                },
-            ],
-        }
+def master_secret_name(identifier: str) -> str:
+    """Secret names may hold letters, digits and /_+=.@- (Secrets Manager API, CreateSecret Name)."""
+    return f"{identifier}/master"
+
+
+def in_region(arn: str, region: str) -> str:
+    """The same ARN in another region: a replica secret keeps its primary's name and suffix, only the region
+    differs (Secrets Manager User Guide, "Replicate secrets across Regions")."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        raise ValueError(f"not an ARN: {arn!r}")
+    parts[3] = region
+    return ":".join(parts)
+
+
+def key_policy(account_id: str, region: str, identifier: str) -> pulumi.Output[str]:
+    """A region's data-tier key: the account administers it; principals of the account may use it only through
+    RDS (storage, Performance Insights, replicated backups) and Secrets Manager (the master secret or its
+    replica); CloudWatch Logs may use it for this instance's exported-log groups only."""
+    return kms_policy.document(
+        [
+            kms_policy.administration(account_id),
+            kms_policy.use_through_service(account_id, "rds", region),
+            kms_policy.use_through_service(account_id, "secretsmanager", region),
+            kms_policy.logs_for_log_groups(
+                account_id, region, log_group_name(identifier, "*"), sid="CloudWatchLogsForRdsExports"
+            ),
+        ]
     )
 
 
-def _first_secret_arn(secrets: Sequence[aws.rds.outputs.InstanceMasterUserSecret]) -> str:
-    arn = secrets[0].secret_arn if secrets else None
-    if arn is None:
-        raise ValueError("RDS returned no master user secret although manage_master_user_password is set")
-    return arn
+@dataclass(frozen=True)
+class _Math:
+    """A metric-math alarm: `inputs` (query id, AWS/RDS metric, statistic) feed `expression`, which is alarmed."""
+
+    expression: str
+    label: str
+    inputs: tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True)
 class _AlarmSpec:
     role: str
-    metric: str
     op: str  # ">" or "<"
     threshold: float
-    statistic: str
-    minutes: int  # consecutive 1-minute datapoints that must breach
+    datapoints: int  # consecutive datapoints that must breach
     description: str
+    metric: str = ""  # a single AWS/RDS metric …
+    statistic: str = ""
+    math: _Math | None = None  # … or metric math
+    period: int = 60
     missing: str = "missing"
+
+
+def _free_storage_burn(role: str, description: str) -> _AlarmSpec:
+    return _AlarmSpec(
+        role,
+        ">",
+        FREE_STORAGE_BURN_ALARM_PERCENT_PER_HOUR,
+        FREE_STORAGE_BURN_DATAPOINTS,
+        description,
+        math=_Math(
+            FREE_STORAGE_BURN_EXPRESSION,
+            "Free storage consumed per hour (%)",
+            (("free", "FreeStorageSpace", "Minimum"),),
+        ),
+        period=FREE_STORAGE_BURN_PERIOD_SECONDS,
+    )
+
+
+def _wal_share(role: str, wal_metric: str, description: str) -> _AlarmSpec:
+    return _AlarmSpec(
+        role,
+        ">",
+        WAL_SHARE_ALARM_PERCENT,
+        5,
+        description,
+        math=_Math(
+            WAL_SHARE_EXPRESSION,
+            f"{wal_metric} as % of it plus free storage",
+            (("wal", wal_metric, "Maximum"), ("free", "FreeStorageSpace", "Minimum")),
+        ),
+    )

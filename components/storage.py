@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import kms_policy
+
 # Storage-class transitions by purpose, (days after creation, class). Audit logs and archive follow seed 002's
 # archival table (events: Standard-IA at 90 d, Glacier at 365 d; audit logs: Deep Archive at 730 d). Velero
 # backups are read only on restore: Standard-IA after S3's 30-day minimum. Live data tiers down once.
@@ -21,6 +23,11 @@ ABORT_MULTIPART_DAYS = 7
 # S3 RTC replicates 99.99 % of objects within 15 minutes; the latency alarm fires when that promise breaks.
 RTC_MINUTES = 15
 REPLICATION_LATENCY_ALARM_SECONDS = RTC_MINUTES * 60
+# Server access logs: one log bucket per region (S3 delivers only to a bucket in the source's region and account;
+# S3 User Guide, "Enabling Amazon S3 server access logging"). Keys are partitioned by source account, region,
+# bucket and event day under this prefix, so one prefix serves every source bucket and Athena can prune by day.
+ACCESS_LOG_PREFIX = "s3-access/"
+ACCESS_LOG_DATA_CLASS = "access-logs"
 
 
 @dataclass(frozen=True)
@@ -32,8 +39,20 @@ class ReplicatedBucketArgs:
     replica_bucket_name: str
     noncurrent_retention_days: int  # how long overwritten/deleted versions are kept
     alarm_topic_arn: pulumi.Input[str]  # replication metrics live in the source region: the primary topic
+    account_id: str  # the key policies name the account
+    # Where each side's server access logs go: the AccessLogBucket of the primary region, then of the DR region.
+    access_log_buckets: tuple[pulumi.Input[str], pulumi.Input[str]]
     object_lock_days: int | None = None  # COMPLIANCE default retention; set → Object Lock on both buckets
     production_like: bool = False  # stage/prod: protect=True on buckets and keys
+
+
+@dataclass(frozen=True)
+class _RoleUse:
+    """The replication role's use of one side's key (kept to its bucket's region through S3)."""
+
+    role: aws.iam.Role
+    sid: str
+    actions: tuple[str, ...]
 
 
 @dataclass
@@ -46,9 +65,10 @@ class _Side:
 class ReplicatedBucket(pulumi.ComponentResource):
     """A versioned, SSE-KMS, private S3 bucket and its replica in the DR region, with lifecycle tiering.
 
-    Both buckets: versioning, SSE-KMS with a key in their own region (bucket keys on), all four public access
-    blocks, BucketOwnerEnforced, a policy denying non-TLS requests, the purpose's lifecycle rules, and — when
-    object_lock_days is set — Object Lock COMPLIANCE (enabled at creation; S3 cannot add it later).
+    Both buckets: versioning, SSE-KMS with a key in their own region (bucket keys on; the key policy allows use
+    only through S3, by this account and the replication role), server access logs to their region's log bucket,
+    all four public access blocks, BucketOwnerEnforced, a policy denying non-TLS requests, the purpose's lifecycle
+    rules, and — when object_lock_days is set — Object Lock COMPLIANCE (enabled at creation; S3 cannot add it later).
     """
 
     primary: aws.s3.Bucket
@@ -72,12 +92,33 @@ class ReplicatedBucket(pulumi.ComponentResource):
         in_primary = pulumi.ResourceOptions(parent=self, provider=primary)
         in_dr = pulumi.ResourceOptions(parent=self, provider=dr)
 
-        src = self._side(f"{name}-primary", args.primary_bucket_name, args, in_primary)
-        dst = self._side(f"{name}-replica", args.replica_bucket_name, args, in_dr)
+        # The replication role exists first: both keys' policies name it.
+        role = aws.iam.Role(
+            f"{name}-replication",
+            description=f"S3 replication of {args.primary_bucket_name} to {args.replica_bucket_name}",
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
+            opts=in_primary,
+        )
+        # Source key: the role reads (decrypts) source objects; replica key: it writes (encrypts) replicas.
+        src = self._side(
+            f"{name}-primary", args.primary_bucket_name, args.access_log_buckets[0], args, in_primary,
+            _RoleUse(role, "ReplicationRoleReadsSourceObjects", ("kms:Decrypt",)),
+        )  # fmt: skip
+        dst = self._side(
+            f"{name}-replica", args.replica_bucket_name, args.access_log_buckets[1], args, in_dr,
+            _RoleUse(role, "ReplicationRoleWritesReplicas", ("kms:Encrypt", "kms:GenerateDataKey")),
+        )  # fmt: skip
         self.primary, self.primary_key = src.bucket, src.key
         self.replica, self.replica_key = dst.bucket, dst.key
 
-        role, role_policy = self._replication_role(name, src, dst, args, in_primary)
+        role_policy = self._replication_policy(name, role, src, dst, args, in_primary)
         rule_id = "all-objects-to-dr"
         self.replication = aws.s3.BucketReplicationConfig(
             f"{name}-replication",
@@ -164,16 +205,17 @@ class ReplicatedBucket(pulumi.ComponentResource):
             }
         )
 
-    def _side(self, prefix: str, bucket_name: str, args: ReplicatedBucketArgs, opts: pulumi.ResourceOptions) -> _Side:
+    def _side(
+        self,
+        prefix: str,
+        bucket_name: str,
+        access_log_bucket: pulumi.Input[str],
+        args: ReplicatedBucketArgs,
+        opts: pulumi.ResourceOptions,
+        replication: _RoleUse,
+    ) -> _Side:
         """One bucket with its key and every safety setting; the same for the primary and the replica."""
         stateful = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=args.production_like))
-        key = aws.kms.Key(
-            f"{prefix}-key",
-            description=f"S3 {bucket_name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            opts=stateful,
-        )
         bucket = aws.s3.Bucket(
             prefix,
             bucket=bucket_name,
@@ -181,6 +223,34 @@ class ReplicatedBucket(pulumi.ComponentResource):
             object_lock_enabled=args.object_lock_days is not None,
             tags={"data-class": DATA_CLASS[args.purpose], "purpose": args.purpose},
             opts=stateful,
+        )
+        key = aws.kms.Key(
+            f"{prefix}-key",
+            description=f"S3 {bucket_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=kms_policy.document(
+                [
+                    kms_policy.administration(args.account_id),
+                    kms_policy.use_through_service(args.account_id, "s3", bucket.region, kms_policy.S3_USE_ACTIONS),
+                    kms_policy.role_through_service(
+                        replication.sid, replication.role.arn, "s3", bucket.region, replication.actions
+                    ),
+                ]
+            ),
+            opts=stateful,
+        )
+        aws.s3.BucketLogging(
+            f"{prefix}-access-logging",
+            bucket=bucket.id,
+            target_bucket=access_log_bucket,
+            target_prefix=ACCESS_LOG_PREFIX,
+            target_object_key_format=aws.s3.BucketLoggingTargetObjectKeyFormatArgs(
+                partitioned_prefix=aws.s3.BucketLoggingTargetObjectKeyFormatPartitionedPrefixArgs(
+                    partition_date_source="EventTime"
+                )
+            ),
+            opts=opts,
         )
         versioning = aws.s3.BucketVersioning(
             f"{prefix}-versioning",
@@ -275,28 +345,16 @@ class ReplicatedBucket(pulumi.ComponentResource):
             )
         return _Side(bucket, key, versioning)
 
-    def _replication_role(
+    def _replication_policy(
         self,
         name: str,
+        role: aws.iam.Role,
         src: _Side,
         dst: _Side,
         args: ReplicatedBucketArgs,
         opts: pulumi.ResourceOptions,
-    ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-        """The role S3 assumes to replicate: read this source, write this destination, these two keys only."""
-        role = aws.iam.Role(
-            f"{name}-replication",
-            description=f"S3 replication of {args.primary_bucket_name} to {args.replica_bucket_name}",
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                    ],
-                }
-            ),
-            opts=opts,
-        )
+    ) -> aws.iam.RolePolicy:
+        """What the role S3 assumes may do: read this source, write this destination, these two keys only."""
         src_region = src.bucket.region
         dst_region = dst.bucket.region
         source_objects = pulumi.Output.concat(src.bucket.arn, "/*")
@@ -363,4 +421,140 @@ class ReplicatedBucket(pulumi.ComponentResource):
             ),
             opts=opts,
         )
-        return role, policy
+        return policy
+
+
+@dataclass(frozen=True)
+class AccessLogBucketArgs:
+    """One region's bucket for S3 server access logs."""
+
+    bucket_name: str
+    # The buckets of this region that log here: only their log deliveries may write (aws:SourceArn).
+    source_bucket_names: tuple[str, ...]
+    account_id: str
+    retention_days: int  # log objects expire after this many days
+    noncurrent_retention_days: int  # expired (noncurrent) versions are then removed after this many
+    production_like: bool = False  # stage/prod: protect=True on the bucket
+
+
+class AccessLogBucket(pulumi.ComponentResource):
+    """The region's server-access-log bucket: versioned, SSE-S3, private, TLS-only, expiring, logging nowhere.
+
+    SSE-S3 and not SSE-KMS: server access logging cannot deliver to a destination whose default encryption is
+    SSE-KMS (S3 User Guide, "Enabling Amazon S3 server access logging": default encryption on the destination
+    bucket only with SSE-S3). With BucketOwnerEnforced, target grants are not supported; the logging service
+    principal is admitted by bucket policy instead, for this account's listed source buckets only. The bucket
+    does not log itself (a delivery would log a delivery: a loop), and it has no Object Lock default retention,
+    which S3 refuses on a log destination.
+    """
+
+    bucket: aws.s3.Bucket
+    bucket_name: pulumi.Output[str]  # the bucket name, resolved once its policy admits log delivery
+
+    def __init__(
+        self,
+        name: str,
+        args: AccessLogBucketArgs,
+        *,
+        provider: aws.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("summit:storage:AccessLogBucket", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        self.bucket = aws.s3.Bucket(
+            name,
+            bucket=args.bucket_name,
+            tags={"data-class": ACCESS_LOG_DATA_CLASS, "purpose": ACCESS_LOG_DATA_CLASS},
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=args.production_like)),
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=self.bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-sse",
+            bucket=self.bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        public_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=self.bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        policy = aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=self.bucket.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [self.bucket.arn, pulumi.Output.concat(self.bucket.arn, "/*")],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        {
+                            # S3 User Guide, "Permissions for log delivery": the logging service principal,
+                            # confined to this account's source buckets (confused-deputy guard).
+                            "Sid": "S3ServerAccessLogDelivery",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": pulumi.Output.concat(self.bucket.arn, f"/{ACCESS_LOG_PREFIX}*"),
+                            "Condition": {
+                                "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{b}" for b in args.source_bucket_names]},
+                                "StringEquals": {"aws:SourceAccount": args.account_id},
+                            },
+                        },
+                    ],
+                }
+            ),
+            # PutBucketPolicy races the public access block otherwise.
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[public_block])),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=self.bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="access-log-expiry",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    # No storage-class transitions: log objects are mostly far below Standard-IA's 128 KB
+                    # minimum billable size, so tiering them would cost more (S3 pricing, Standard-IA).
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.retention_days),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=args.noncurrent_retention_days
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=ABORT_MULTIPART_DAYS
+                    ),
+                )
+            ],
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[versioning])),
+        )
+        # Source buckets point their logging here only once the policy lets the deliveries in.
+        self.bucket_name = pulumi.Output.all(self.bucket.bucket, policy.id).apply(lambda a: str(a[0]))
+        self.register_outputs({"bucket": self.bucket.bucket, "arn": self.bucket.arn})

@@ -100,6 +100,7 @@ KEYS = [
     s.Key("dbReplicaBackupRetentionDays", s.integer(1, 35)),
     s.Key("dbMultiAz", s.boolean()),
     s.Key("dbReplicaEnabled", s.boolean()),
+    s.Key("dbReplicaMultiAz", s.boolean()),
     s.Key("dbReplicaLagAlarmSeconds", s.integer(1, 3600)),
     s.Key("dbLogRetentionDays", s.log_retention_days()),
     s.Key("dbBackupWindow", s.composite(_backup_window, 'a daily UTC window of 30+ minutes such as "03:00-04:00"')),
@@ -110,6 +111,7 @@ KEYS = [
     s.Key("bucketPurposes", s.array(s.choice(*BUCKET_DATA_CLASS), min_items=1)),
     s.Key("bucketNoncurrentRetentionDays", s.integer(1, 3650)),
     s.Key("auditLogObjectLockDays", s.integer(1, 3650)),
+    s.Key("accessLogRetentionDays", s.integer(1, 3650)),
 ]
 
 
@@ -125,6 +127,7 @@ class DataTierSettings:
     db_replica_backup_retention_days: int
     db_multi_az: bool
     db_replica_enabled: bool
+    db_replica_multi_az: bool  # the DR replica keeps a standby, so a promoted writer is Multi-AZ at once
     db_replica_lag_alarm_seconds: int
     db_log_retention_days: int  # the postgresql/upgrade log groups of both instances
     db_backup_window: str
@@ -132,6 +135,7 @@ class DataTierSettings:
     bucket_purposes: tuple[str, ...]
     bucket_noncurrent_retention_days: int
     audit_log_object_lock_days: int
+    access_log_retention_days: int  # S3 server access logs (both regions' log buckets) expire after this
 
     @property
     def db_parameter_group_family(self) -> str:
@@ -160,6 +164,8 @@ def build(v: Values) -> DataTierSettings:
         raise v.fail(
             "dbReplicaEnabled", f"must be true in {v['environment']} (the DR replica is what meets the 5-minute RPO)"
         )
+    if v["dbReplicaMultiAz"] and not v["dbReplicaEnabled"]:
+        raise v.fail("dbReplicaMultiAz", "must be false when dbReplicaEnabled is false (there is no replica)")
     if windows_overlap(v["dbBackupWindow"], v["dbMaintenanceWindow"]):
         raise v.fail("dbMaintenanceWindow", "must not overlap dbBackupWindow (RDS rejects overlapping windows)")
     if "backups" not in v["bucketPurposes"]:
@@ -175,6 +181,7 @@ def build(v: Values) -> DataTierSettings:
         db_replica_backup_retention_days=v["dbReplicaBackupRetentionDays"],
         db_multi_az=v["dbMultiAz"],
         db_replica_enabled=v["dbReplicaEnabled"],
+        db_replica_multi_az=v["dbReplicaMultiAz"],
         db_replica_lag_alarm_seconds=v["dbReplicaLagAlarmSeconds"],
         db_log_retention_days=v["dbLogRetentionDays"],
         db_backup_window=v["dbBackupWindow"].text,
@@ -182,4 +189,5 @@ def build(v: Values) -> DataTierSettings:
         bucket_purposes=v["bucketPurposes"],
         bucket_noncurrent_retention_days=v["bucketNoncurrentRetentionDays"],
         audit_log_object_lock_days=v["auditLogObjectLockDays"],
+        access_log_retention_days=v["accessLogRetentionDays"],
     )

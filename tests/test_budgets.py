@@ -18,6 +18,8 @@ def build(s, p):
             notifications=c.budget_notifications,
             email_subscribers=c.budget_alert_emails,
             account_id=c.aws_account_id,
+            region=c.primary_region,
+            production_like=c.is_production_like,
         ),
         provider=p.primary,
     )
@@ -85,6 +87,37 @@ def test_children_are_parented_to_the_component_and_use_the_primary_provider(pro
         "aws:budgets/budget:Budget",
         "aws:sns/topic:Topic",
         "aws:sns/topicPolicy:TopicPolicy",
+        "aws:kms/key:Key",
     }
     assert all(k.region == "us-east-1" and k.provider.endswith("aws-primary") for k in kids)
     assert all(k.name.startswith("budget-") for k in kids)
+
+
+def test_alert_topic_is_encrypted_with_its_own_rotating_customer_managed_key(prod):
+    key = prod.one("aws:kms/key:Key")
+    assert prod.one("aws:sns/topic:Topic").inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    assert key.inputs["enableKeyRotation"] is True
+
+
+def test_key_policy_lets_budgets_use_the_key_for_this_topic_only(prod):
+    topic = prod.one("aws:sns/topic:Topic")
+    statements = {st["Sid"]: st for st in json.loads(prod.one("aws:kms/key:Key").inputs["policy"])["Statement"]}
+    budgets = statements["BudgetsPublishToThisTopic"]
+    assert budgets["Principal"] == {"Service": "budgets.amazonaws.com"}
+    assert budgets["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+    # The ARN written into the policy before the topic existed is the one the topic got.
+    assert budgets["Condition"] == {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic.outputs["arn"]}}
+
+
+def test_nobody_may_decrypt_budget_alerts_directly_with_the_topic_key(prod):
+    statements = json.loads(prod.one("aws:kms/key:Key").inputs["policy"])["Statement"]
+    for st in statements:
+        if st["Sid"] != "KeyAdministrationByTheAccount":
+            assert "Condition" in st, st["Sid"]
+        else:
+            assert "kms:Decrypt" not in st["Action"] and "kms:*" not in st["Action"]
+
+
+def test_topic_key_is_protected_in_prod_and_not_in_dev(prod):
+    assert prod.one("aws:kms/key:Key").protect is True
+    assert run_component(build, "dev").one("aws:kms/key:Key").protect is False

@@ -60,6 +60,15 @@ def test_replica_is_priced_as_an_instance_in_its_own_region_with_its_source_stor
     assert "replica in us-west-2" in item["basis"]
 
 
+def test_multi_az_replica_bills_its_standby_instance_and_storage_twice():
+    primary = db(identifier="summit-db", backupRetentionPeriod=0)
+    replica = res(RDS, "replica", "us-west-2", instanceClass="db.r6g.large", multiAz=True,
+                  replicateSourceDb="arn:aws:rds:us-east-1:123456789012:db:summit-db")  # fmt: skip
+    item = one(estimate([primary, replica], {}), "replica")
+    assert item["monthly"] == pytest.approx(2 * (730 * 0.225 + 100 * 0.115))  # 2 × (164.25 + 11.50)
+    assert "Multi-AZ replica in us-west-2" in item["basis"]
+
+
 def test_region_matters_a_region_missing_from_the_table_is_unpriced_with_the_reason():
     cost = estimate([db(region="eu-central-1")], {})
     assert cost["items"] == []

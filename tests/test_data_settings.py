@@ -165,3 +165,14 @@ def test_preflight_exits_2_with_one_line_for_a_bad_retention_in_a_config_file(tm
     assert err.strip().splitlines() == [
         f"preflight: {config}: summit-resilience:dbBackupRetentionDays: expected an integer 1–35, got 40"
     ]
+
+
+def test_replica_multi_az_is_on_in_prod_and_off_in_dev_and_stage():
+    assert [stack_settings(s).data.db_replica_multi_az for s in ("dev", "stage", "prod")] == [False, False, True]
+
+
+def test_a_multi_az_replica_without_a_replica_is_one_clear_line():
+    assert error("dev", dbReplicaEnabled=False, dbReplicaMultiAz=True) == (
+        "Pulumi.dev.yaml: summit-resilience:dbReplicaMultiAz: must be false when dbReplicaEnabled is false "
+        "(there is no replica)"
+    )

@@ -6,10 +6,18 @@ import json
 import pytest
 
 from components.alerting import OperationsAlerts, OperationsAlertsArgs
-from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs
+from components.database import (
+    FREE_STORAGE_BURN_EXPRESSION,
+    WAL_SHARE_EXPRESSION,
+    NetworkArgs,
+    ReplicatedPostgres,
+    ReplicatedPostgresArgs,
+    in_region,
+)
 from preflight.engine import SecretValue
 from settings import ConfigError
 from tests.harness import run_component, run_stack, stack_settings
+from tests.metric_math import evaluate
 
 INSTANCE = "aws:rds/instance:Instance"
 KEY = "aws:kms/key:Key"
@@ -50,9 +58,11 @@ def build(s, p):
             primary_region=c.primary_region,
             dr_region=c.dr_region,
             log_retention_days=d.db_log_retention_days,
+            replica_multi_az=d.db_replica_multi_az,
         ),
         primary=p.primary,
         dr=p.dr,
+        random_provider=p.random,
     )
 
 
@@ -174,11 +184,99 @@ def test_keys_rotate(prod):
     assert all(k.inputs["enableKeyRotation"] is True for k in prod.all(KEY))
 
 
-def test_master_password_is_managed_by_rds_and_never_an_input(prod):
-    primary = prod.one(INSTANCE, "db-primary").inputs
-    assert primary["manageMasterUserPassword"] is True
-    assert primary["masterUserSecretKmsKeyId"] == prod.one(KEY, "db-key").outputs["arn"]
-    assert not {"password", "passwordWo"} & set(primary)
+# --- master credentials: pulumi-random → RDS and a Secrets Manager secret replicated to the DR region ---
+
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+PASSWORD = "random:index/randomPassword:RandomPassword"
+
+
+def test_replicas_source_does_not_let_rds_manage_its_password(prod):
+    # RDS refuses CreateDBInstanceReadReplica for a source with ManageMasterUserPassword (RDS User Guide,
+    # Secrets Manager integration limitations): the source must take a password of its own.
+    source = prod.one(INSTANCE, "db-primary")
+    primary = source.inputs
+    assert prod.one(INSTANCE, "db-replica").inputs["replicateSourceDb"] == source.outputs["arn"]
+    assert "manageMasterUserPassword" not in primary and "masterUserSecretKmsKeyId" not in primary
+    assert isinstance(primary["password"], SecretValue)
+
+
+def test_primary_password_is_the_generated_one_and_reaches_rds_only_as_a_secret(prod):
+    generated = prod.one(PASSWORD).outputs["result"]
+    password = prod.one(INSTANCE, "db-primary").inputs["password"]
+    assert isinstance(password, SecretValue) and password.value == generated
+
+
+def test_generated_password_fits_rds_postgresql_rules(prod):
+    # 8–128 printable ASCII characters, none of "/", '"', "@" (RDS API, CreateDBInstance MasterUserPassword).
+    inputs = prod.one(PASSWORD).inputs
+    assert 8 <= inputs["length"] <= 128
+    assert inputs["special"] is True
+    assert not set('/"@ ') & set(inputs["overrideSpecial"])
+    assert all(32 < ord(c) < 127 for c in inputs["overrideSpecial"])
+
+
+def test_replica_takes_no_password_of_its_own(prod):
+    # Physical replication: RDS refuses a master password on a PostgreSQL replica that differs from its source.
+    assert not {"password", "passwordWo", "manageMasterUserPassword"} & set(prod.one(INSTANCE, "db-replica").inputs)
+
+
+def test_master_secret_is_encrypted_with_the_primary_key_and_replicated_with_the_dr_key(prod):
+    secret = prod.one(SECRET)
+    assert secret.region == "us-east-1"
+    assert secret.inputs["kmsKeyId"] == prod.one(KEY, "db-key").outputs["arn"]
+    assert secret.inputs["replicas"] == [{"region": "us-west-2", "kmsKeyId": prod.one(KEY, "db-dr-key").outputs["arn"]}]
+
+
+def test_master_secret_holds_the_rds_rotation_json_shape_as_a_secret(prod):
+    value = prod.one(SECRET_VERSION).inputs["secretString"]
+    assert isinstance(value, SecretValue)
+    assert prod.one(SECRET_VERSION).inputs["secretId"] == prod.one(SECRET).id
+    assert json.loads(value.value) == {
+        "engine": "postgres",
+        "host": prod.one(INSTANCE, "db-primary").outputs["address"],
+        "port": 5432,
+        "username": "summit_admin",
+        "password": prod.one(PASSWORD).outputs["result"],
+        "dbname": "summit",
+        "dbInstanceIdentifier": "summit-prod-db",
+    }
+
+
+def test_master_secret_survives_a_mistaken_delete_in_prod_and_not_in_dev(prod, dev):
+    assert (prod.one(SECRET).protect, prod.one(SECRET).inputs["recoveryWindowInDays"]) == (True, 30)
+    assert dev.one(SECRET).inputs["recoveryWindowInDays"] == 0
+
+
+def test_password_is_generated_through_the_explicit_random_provider(prod):
+    assert prod.one(PASSWORD).provider.endswith("::random")
+
+
+def test_dr_secret_arn_is_the_primary_secret_arn_in_the_dr_region():
+    arn = "arn:aws:secretsmanager:us-east-1:432109876543:secret:summit-prod-db/master-AbC123"
+    dr = "arn:aws:secretsmanager:us-west-2:432109876543:secret:summit-prod-db/master-AbC123"
+    assert in_region(arn, "us-west-2") == dr
+
+
+def test_a_value_that_is_not_an_arn_is_refused_when_deriving_the_dr_secret_arn():
+    with pytest.raises(ValueError, match="not an ARN"):
+        in_region("summit-prod-db/master", "us-west-2")
+
+
+# --- ordering and the Multi-AZ replica ---
+
+
+def test_replica_is_created_after_the_backups_replication_not_alongside(prod):
+    replication = prod.one("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
+    assert replication.urn in prod.one(INSTANCE, "db-replica").dependencies
+
+
+def test_prod_replica_is_multi_az_so_a_promoted_writer_has_a_standby(prod):
+    assert prod.one(INSTANCE, "db-replica").inputs["multiAz"] is True
+
+
+def test_dev_replica_is_single_az(dev):
+    assert dev.one(INSTANCE, "db-replica").inputs["multiAz"] is False
 
 
 def test_neither_instance_is_publicly_accessible(prod):
@@ -255,7 +353,6 @@ def test_key_policy_lets_cloudwatch_logs_use_the_key_for_this_instances_log_grou
     prod, role, identifier, region, key
 ):
     statements = {st["Sid"]: st for st in json.loads(prod.one(KEY, key).inputs["policy"])["Statement"]}
-    assert statements["EnableIamUserPermissions"]["Principal"] == {"AWS": "arn:aws:iam::432109876543:root"}
     logs = statements["CloudWatchLogsForRdsExports"]
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
     assert logs["Condition"] == {
@@ -265,6 +362,31 @@ def test_key_policy_lets_cloudwatch_logs_use_the_key_for_this_instances_log_grou
         }
     }
     assert "kms:GenerateDataKey*" in logs["Action"] and "kms:*" not in logs["Action"]
+
+
+@pytest.mark.parametrize(("role", "identifier", "region", "key"), INSTANCE_LOGS)
+def test_database_key_is_administered_by_the_account_but_not_usable_directly(prod, role, identifier, region, key):
+    statements = json.loads(prod.one(KEY, key).inputs["policy"])["Statement"]
+    admin = next(st for st in statements if st["Sid"] == "KeyAdministrationByTheAccount")
+    assert admin["Principal"] == {"AWS": "arn:aws:iam::432109876543:root"}
+    assert "kms:PutKeyPolicy" not in admin["Action"] and "kms:Put*" in admin["Action"]  # no lockout
+    assert not {"kms:*", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"} & set(admin["Action"])
+    for st in statements:
+        assert st["Action"] != "kms:*", st["Sid"]
+        if st["Sid"] != "KeyAdministrationByTheAccount":
+            assert "Condition" in st, st["Sid"]
+
+
+@pytest.mark.parametrize(("role", "identifier", "region", "key"), INSTANCE_LOGS)
+def test_database_key_serves_rds_and_secrets_manager_of_its_region_for_this_account_only(
+    prod, role, identifier, region, key
+):
+    statements = {st["Sid"]: st for st in json.loads(prod.one(KEY, key).inputs["policy"])["Statement"]}
+    for sid, service in (("UseThroughRds", "rds"), ("UseThroughSecretsManager", "secretsmanager")):
+        assert statements[sid]["Condition"] == {
+            "StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com", "kms:CallerAccount": "432109876543"}
+        }
+        assert {"kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant"} <= set(statements[sid]["Action"])
 
 
 @pytest.mark.parametrize(("stack", "days"), [("dev", 14), ("prod", 90)])
@@ -317,24 +439,87 @@ def test_replica_lag_threshold_follows_the_setting():
     assert run.one(ALARM, "db-replica-lag").inputs["threshold"] == 45
 
 
+def alarmed_metrics(alarm):
+    """The AWS/RDS metrics an alarm reads (one, or the inputs of its metric math) and their instance."""
+    if "metricQueries" not in alarm.inputs:
+        return {alarm.inputs["metricName"]}, alarm.inputs["dimensions"]["DBInstanceIdentifier"]
+    metrics = [q["metric"] for q in alarm.inputs["metricQueries"] if "metric" in q]
+    assert {m["namespace"] for m in metrics} == {"AWS/RDS"}
+    (instance,) = {m["dimensions"]["DBInstanceIdentifier"] for m in metrics}
+    return {m["metricName"] for m in metrics}, instance
+
+
+def alarmed_expression(alarm):
+    (returned,) = [q for q in alarm.inputs["metricQueries"] if q.get("returnData")]
+    return returned["expression"], {q["id"]: q["metric"] for q in alarm.inputs["metricQueries"] if "metric" in q}
+
+
 def test_primary_alarms_cover_slot_lag_wal_disk_free_storage_and_cpu(prod):
     topic = prod.one("aws:sns/topic:Topic", "ops-topic")
-    primary = {
-        a.inputs["metricName"]: a
-        for a in prod.all(ALARM)
-        if a.inputs["dimensions"] == {"DBInstanceIdentifier": "summit-prod-db"}
-    }
-    assert set(primary) == {
-        "OldestReplicationSlotLag",
-        "TransactionLogsDiskUsage",
-        "FreeStorageSpace",
-        "CPUUtilization",
+    primary = {a.name: a for a in prod.all(ALARM) if alarmed_metrics(a)[1] == "summit-prod-db"}
+    assert {name: alarmed_metrics(a)[0] for name, a in primary.items()} == {
+        "db-cpu-high": {"CPUUtilization"},
+        "db-storage-low": {"FreeStorageSpace"},
+        "db-slot-lag": {"OldestReplicationSlotLag", "FreeStorageSpace"},
+        "db-wal-disk": {"TransactionLogsDiskUsage", "FreeStorageSpace"},
     }
     for a in primary.values():
         assert a.region == "us-east-1"
         assert a.inputs["alarmActions"] == [topic.outputs["arn"]]
-    assert primary["FreeStorageSpace"].inputs["comparisonOperator"] == "LessThanThreshold"
-    assert primary["FreeStorageSpace"].inputs["threshold"] == 200 * 1024**3 // 10
+
+
+# Storage alarms are ratios of live metrics, so they mean the same after autoscaling grows the disk.
+GIB = 1024**3
+
+
+def burn_percent_per_hour(free_gib_before, free_gib_now, period=900):
+    return evaluate(FREE_STORAGE_BURN_EXPRESSION, {"free": [free_gib_before * GIB, free_gib_now * GIB]}, period)
+
+
+def test_free_storage_alarm_reads_the_burn_expression_on_15_minute_minima_for_an_hour(prod):
+    for name in ("db-storage-low", "db-replica-storage-low"):
+        alarm = prod.one(ALARM, name)
+        expression, inputs = alarmed_expression(alarm)
+        assert expression == FREE_STORAGE_BURN_EXPRESSION
+        assert inputs == {"free": {"namespace": "AWS/RDS", "metricName": "FreeStorageSpace", "stat": "Minimum",
+                                   "period": 900, "dimensions": inputs["free"]["dimensions"]}}  # fmt: skip
+        assert (alarm.inputs["comparisonOperator"], alarm.inputs["threshold"]) == ("GreaterThanThreshold", 10)
+        assert alarm.inputs["evaluationPeriods"] == alarm.inputs["datapointsToAlarm"] == 4
+
+
+def test_free_storage_alarm_fires_on_a_grown_disk_that_fills_within_ten_hours():
+    # 1000 GiB after autoscaling, 50 GiB (5 %) free, 1.5 GiB written per 15 minutes = 6 GiB/h: empty in ~8 h.
+    # The old fixed threshold (10 % of the initial 200 GiB = 20 GiB) would stay silent until 2 % free.
+    assert burn_percent_per_hour(51.5, 50) > 10
+
+
+def test_free_storage_alarm_stays_quiet_on_a_small_disk_filling_slowly():
+    # 200 GiB disk at the autoscaling point (20 GiB free) growing 1 GiB/h: autoscaling has hours to act.
+    assert burn_percent_per_hour(20.25, 20) < 10
+
+
+def test_free_storage_alarm_stays_quiet_while_free_space_grows():
+    assert burn_percent_per_hour(20, 60) < 0  # autoscaling just added storage
+
+
+def test_wal_alarms_read_wal_against_wal_plus_free_storage(prod):
+    for name, wal_metric in (("db-slot-lag", "OldestReplicationSlotLag"), ("db-wal-disk", "TransactionLogsDiskUsage")):
+        alarm = prod.one(ALARM, name)
+        expression, inputs = alarmed_expression(alarm)
+        assert expression == WAL_SHARE_EXPRESSION
+        assert (inputs["wal"]["metricName"], inputs["wal"]["stat"]) == (wal_metric, "Maximum")
+        assert (inputs["free"]["metricName"], inputs["free"]["stat"]) == ("FreeStorageSpace", "Minimum")
+        assert (alarm.inputs["comparisonOperator"], alarm.inputs["threshold"]) == ("GreaterThanThreshold", 20)
+
+
+def test_slot_lag_alarm_fires_when_stuck_wal_eats_a_nearly_full_disks_headroom():
+    # 15 GiB held for the slot with 30 GiB free: a third of the headroom. The old threshold (20 GiB) stayed silent.
+    assert evaluate(WAL_SHARE_EXPRESSION, {"wal": [15 * GIB], "free": [30 * GIB]}, 60) > 20
+
+
+def test_slot_lag_alarm_stays_quiet_on_a_grown_disk_with_room_to_spare():
+    # 25 GiB of lag on a 1000 GiB disk with 600 GiB free is 4 %; the old threshold (20 GiB) would have fired.
+    assert evaluate(WAL_SHARE_EXPRESSION, {"wal": [25 * GIB], "free": [600 * GIB]}, 60) < 20
 
 
 def test_writer_endpoint_parameter_has_the_same_name_in_both_regions(prod):
@@ -359,7 +544,7 @@ def test_dev_without_a_replica_still_replicates_backups():
     assert run.one("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication").region == (
         "us-west-2"
     )
-    assert [a for a in run.all(ALARM) if a.inputs["metricName"] == "ReplicaLag"] == []
+    assert [a for a in run.all(ALARM) if a.inputs.get("metricName") == "ReplicaLag"] == []
 
 
 def test_children_are_parented_to_the_component(prod):
@@ -397,20 +582,37 @@ def test_secret_arn_is_exported_only_as_a_secret(program):
     assert program.outputs["dbSecretArn"].startswith("arn:aws:secretsmanager:us-east-1:")
 
 
-def test_no_unmarked_output_or_input_carries_the_secret_arn(program):
-    secret = program.outputs["dbSecretArn"]
+def test_dr_secret_arn_is_exported_only_as_a_secret_and_names_the_dr_region_copy(program):
+    assert "dbDrSecretArn" in program.secret_outputs
+    primary, dr = program.outputs["dbSecretArn"], program.outputs["dbDrSecretArn"]
+    assert dr.startswith("arn:aws:secretsmanager:us-west-2:432109876543:secret:summit-prod-db/master-")
+    assert dr.split(":", 4)[4] == primary.split(":", 4)[4]  # same account, name and suffix
+
+
+def test_no_unmarked_stack_output_carries_a_secret_arn(program):
+    secrets = {program.outputs["dbSecretArn"], program.outputs["dbDrSecretArn"]}
     for name, value in program.outputs.items():
-        if name != "dbSecretArn":
-            assert secret not in str(value), name
-    for r in program.resources:
-        assert secret not in repr(r.inputs), r.name
+        if name not in ("dbSecretArn", "dbDrSecretArn"):
+            assert not any(s in str(value) for s in secrets), name
 
 
-def test_no_database_resource_takes_a_plaintext_password(program):
+def test_no_generated_password_appears_in_any_input_unless_marked_secret(program):
+    # The database password and the CloudFront origin secrets alike.
+    passwords = [p.outputs["result"] for p in program.all(PASSWORD)]
+    assert len(passwords) >= 2
+
+    def plain(value):
+        if isinstance(value, SecretValue):
+            return ""
+        if isinstance(value, dict):
+            return " ".join(plain(v) for v in value.values())
+        if isinstance(value, list):
+            return " ".join(plain(v) for v in value)
+        return str(value)
+
     for r in program.resources:
-        if r.type.startswith("aws:rds/"):
-            assert not {"password", "passwordWo", "masterPassword"} & set(r.inputs), r.name
-            assert not any(isinstance(v, SecretValue) for v in r.inputs.values()), r.name
+        if r.type != PASSWORD:
+            assert not any(p in plain(r.inputs) for p in passwords), r.name
 
 
 def test_dr_alarm_topic_is_exported_for_alert_routing(program):

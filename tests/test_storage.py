@@ -5,7 +5,7 @@ import json
 import pytest
 
 from components.alerting import OperationsAlerts, OperationsAlertsArgs
-from components.storage import ReplicatedBucket, ReplicatedBucketArgs
+from components.storage import AccessLogBucket, AccessLogBucketArgs, ReplicatedBucket, ReplicatedBucketArgs
 from preflight.engine import ProgramError
 from tests.harness import run_component, run_stack
 
@@ -16,6 +16,23 @@ PURPOSES = ["backups", "audit-logs", "data", "archive"]
 def build(s, p):
     c, d = s.core, s.data
     ops = OperationsAlerts("ops", OperationsAlertsArgs(), provider=p.primary)
+    logs = [
+        AccessLogBucket(
+            f"logs-{side}",
+            AccessLogBucketArgs(
+                bucket_name=f"summit-{c.environment}-access-logs-{region}",
+                source_bucket_names=tuple(
+                    f"summit-{c.environment}-{purpose}-{region}" for purpose in d.bucket_purposes
+                ),
+                account_id=c.aws_account_id,
+                retention_days=d.access_log_retention_days,
+                noncurrent_retention_days=d.bucket_noncurrent_retention_days,
+                production_like=c.is_production_like,
+            ),
+            provider=provider,
+        )
+        for side, region, provider in (("primary", c.primary_region, p.primary), ("dr", c.dr_region, p.dr))
+    ]
     return {
         purpose: ReplicatedBucket(
             purpose,
@@ -25,6 +42,8 @@ def build(s, p):
                 replica_bucket_name=f"summit-{c.environment}-{purpose}-{c.dr_region}",
                 noncurrent_retention_days=d.bucket_noncurrent_retention_days,
                 alarm_topic_arn=ops.topic.arn,
+                account_id=c.aws_account_id,
+                access_log_buckets=(logs[0].bucket_name, logs[1].bucket_name),
                 object_lock_days=d.audit_log_object_lock_days if purpose == "audit-logs" else None,
                 production_like=c.is_production_like,
             ),
@@ -63,14 +82,14 @@ def test_every_pair_has_its_primary_in_us_east_1_and_replica_in_us_west_2(prod):
     assert [(a.region, b.region) for a, b in pairs(prod)] == [("us-east-1", "us-west-2")] * 4
 
 
-def test_every_bucket_is_versioned(prod):
+def test_every_data_bucket_is_versioned(prod):
     for b in buckets(prod):
         assert of(prod, "aws:s3/bucketVersioning:BucketVersioning", b).inputs["versioningConfiguration"] == {
             "status": "Enabled"
         }
 
 
-def test_every_bucket_is_sse_kms_with_a_key_in_its_own_region_and_bucket_keys(prod):
+def test_every_data_bucket_is_sse_kms_with_a_key_in_its_own_region_and_bucket_keys(prod):
     keys = {k.outputs["arn"]: k for k in prod.all("aws:kms/key:Key")}
     for b in buckets(prod):
         sse = of(prod, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", b)
@@ -212,7 +231,7 @@ def test_incomplete_multipart_uploads_are_aborted_after_7_days(prod):
 
 
 def test_object_lock_is_enabled_at_creation_only_for_the_audit_log_buckets(prod):
-    locked = sorted(b.name for b in prod.all(BUCKET) if b.inputs["objectLockEnabled"])
+    locked = sorted(b.name for b in prod.all(BUCKET) if b.inputs.get("objectLockEnabled"))
     assert locked == ["audit-logs-primary", "audit-logs-replica"]
 
 
@@ -276,6 +295,8 @@ def test_only_the_configured_purposes_get_buckets():
         "backups-replica",
         "data-primary",
         "data-replica",
+        "logs-dr",
+        "logs-primary",
     ]
 
 
@@ -284,12 +305,121 @@ def test_an_unknown_purpose_is_refused_by_the_component():
         run_component(
             lambda s, p: ReplicatedBucket(
                 "x",
-                ReplicatedBucketArgs("logs", "a", "b", 1, "arn:aws:sns:us-east-1:1:t"),
+                ReplicatedBucketArgs("logs", "a", "b", 1, "arn:aws:sns:us-east-1:1:t", "111111111111", ("l", "l")),
                 primary=p.primary,
                 dr=p.dr,
             ),
             "dev",
         )
+
+
+# --- explicit key policies on the bucket keys ---
+
+
+def key_statements(run, key_name):
+    return {st["Sid"]: st for st in json.loads(run.one("aws:kms/key:Key", key_name).inputs["policy"])["Statement"]}
+
+
+@pytest.mark.parametrize("side", ["primary", "replica"])
+def test_bucket_keys_are_administered_by_the_account_and_used_only_through_s3_in_their_region(prod, side):
+    region = {"primary": "us-east-1", "replica": "us-west-2"}[side]
+    statements = key_statements(prod, f"data-{side}-key")
+    admin = statements["KeyAdministrationByTheAccount"]
+    assert admin["Principal"] == {"AWS": "arn:aws:iam::432109876543:root"}
+    assert not {"kms:*", "kms:Decrypt", "kms:GenerateDataKey*"} & set(admin["Action"])
+    assert statements["UseThroughS3"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com", "kms:CallerAccount": "432109876543"}
+    }
+
+
+def test_source_key_lets_the_replication_role_only_decrypt_through_s3(prod):
+    role = prod.one("aws:iam/role:Role", "data-replication")
+    st = key_statements(prod, "data-primary-key")["ReplicationRoleReadsSourceObjects"]
+    assert (st["Principal"], st["Action"]) == ({"AWS": role.outputs["arn"]}, ["kms:Decrypt"])
+    assert st["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
+
+
+def test_replica_key_lets_the_replication_role_only_encrypt_through_s3_in_the_dr_region(prod):
+    role = prod.one("aws:iam/role:Role", "data-replication")
+    st = key_statements(prod, "data-replica-key")["ReplicationRoleWritesReplicas"]
+    assert (st["Principal"], st["Action"]) == ({"AWS": role.outputs["arn"]}, ["kms:Encrypt", "kms:GenerateDataKey"])
+    assert st["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}}
+
+
+# --- server access logging: every bucket into its region's log bucket ---
+
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+
+
+@pytest.mark.parametrize(("side", "log_bucket"), [("primary", "logs-primary"), ("replica", "logs-dr")])
+def test_every_bucket_logs_into_its_regions_access_log_bucket_partitioned_by_event_day(prod, side, log_bucket):
+    target = prod.one(BUCKET, log_bucket)
+    for purpose in PURPOSES:
+        logging = of(prod, LOGGING, prod.one(BUCKET, f"{purpose}-{side}"))
+        assert logging.region == target.region
+        assert logging.inputs["targetBucket"] == target.outputs["bucket"]
+        assert logging.inputs["targetPrefix"] == "s3-access/"
+        assert logging.inputs["targetObjectKeyFormat"] == {"partitionedPrefix": {"partitionDateSource": "EventTime"}}
+
+
+def test_access_log_buckets_do_not_log_themselves(prod):
+    targets = {r.inputs["bucket"] for r in prod.all(LOGGING)}
+    assert not targets & {prod.one(BUCKET, b).id for b in ("logs-primary", "logs-dr")}
+    assert len(targets) == 2 * len(PURPOSES)
+
+
+def test_access_log_bucket_uses_sse_s3_because_log_delivery_cannot_write_sse_kms(prod):
+    sse = of(prod, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+             prod.one(BUCKET, "logs-primary"))  # fmt: skip
+    (rule,) = sse.inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+
+
+def test_only_log_delivery_for_the_regions_source_buckets_may_write_access_logs(prod):
+    log_bucket = prod.one(BUCKET, "logs-dr")
+    policy = json.loads(of(prod, "aws:s3/bucketPolicy:BucketPolicy", log_bucket).inputs["policy"])
+    delivery = next(st for st in policy["Statement"] if st["Sid"] == "S3ServerAccessLogDelivery")
+    assert (delivery["Principal"], delivery["Action"]) == ({"Service": "logging.s3.amazonaws.com"}, "s3:PutObject")
+    assert delivery["Resource"] == log_bucket.outputs["arn"] + "/s3-access/*"
+    assert delivery["Condition"] == {
+        "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::summit-prod-{p}-us-west-2" for p in PURPOSES]},
+        "StringEquals": {"aws:SourceAccount": "432109876543"},
+    }
+
+
+def test_access_log_bucket_denies_requests_without_tls_too(prod):
+    policy = json.loads(of(prod, "aws:s3/bucketPolicy:BucketPolicy", prod.one(BUCKET, "logs-primary")).inputs["policy"])
+    deny = next(st for st in policy["Statement"] if st["Sid"] == "DenyInsecureTransport")
+    assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+
+
+@pytest.mark.parametrize(("stack", "days", "noncurrent"), [("dev", 30, 7), ("prod", 365, 90)])
+def test_access_logs_expire_after_the_configured_days_and_old_versions_after_the_noncurrent_window(
+    stack, days, noncurrent, dev, prod
+):
+    run = {"dev": dev, "prod": prod}[stack]
+    rule = lifecycle(run, "logs-primary")
+    assert rule["expiration"] == {"days": days}
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": noncurrent}
+    assert "transitions" not in rule
+
+
+def test_access_log_buckets_are_versioned_private_and_owner_enforced(prod):
+    for name in ("logs-primary", "logs-dr"):
+        b = prod.one(BUCKET, name)
+        assert of(prod, "aws:s3/bucketVersioning:BucketVersioning", b).inputs["versioningConfiguration"] == {
+            "status": "Enabled"
+        }
+        assert of(prod, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", b).inputs["blockPublicPolicy"]
+        rule = of(prod, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", b).inputs["rule"]
+        assert rule == {"objectOwnership": "BucketOwnerEnforced"}
+        assert b.inputs["tags"]["data-class"] == "access-logs"
+
+
+def test_bucket_logging_waits_for_the_log_buckets_policy(prod):
+    policy = of(prod, "aws:s3/bucketPolicy:BucketPolicy", prod.one(BUCKET, "logs-primary"))
+    logging = of(prod, LOGGING, prod.one(BUCKET, "data-primary"))
+    assert policy.urn in logging.property_dependencies["targetBucket"]
 
 
 # --- the whole program: the `buckets` contract ---
@@ -317,6 +447,14 @@ def test_program_exports_every_bucket_pair_by_purpose(program):
 def test_program_bucket_names_fit_s3s_63_character_limit(program):
     for pair in program.outputs["buckets"].values():
         assert len(pair["primaryBucket"]) <= 63 and len(pair["replicaBucket"]) <= 63
+
+
+def test_program_has_one_access_log_bucket_per_region_named_for_it(program):
+    names = sorted(b.inputs["bucket"] for b in program.all(BUCKET) if b.inputs["tags"]["data-class"] == "access-logs")
+    assert names == [
+        "summit-stage-access-logs-us-east-1-321098765432",
+        "summit-stage-access-logs-us-west-2-321098765432",
+    ]
 
 
 def test_program_builds_no_deprecated_s3_resources(program):

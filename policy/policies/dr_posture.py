@@ -70,6 +70,59 @@ rds_cross_region_replica = stack_policy(
 )
 
 
+def _replica_source_credentials(args: StackValidationArgs, report: Report, cfg: dict) -> None:
+    u = Unknowns()
+    primaries, replicas = _primaries_and_replicas(args)
+    for r in replicas:
+        for source in related(r, "replicateSourceDb", primaries):
+            managed = unwrap(source.props).get("manageMasterUserPassword")
+            if managed is UNKNOWN:
+                u.add(source.urn, "manageMasterUserPassword")
+            elif managed is True:
+                report(
+                    f"replica {r.name} cannot be created: its source {source.name} lets RDS manage the master "
+                    f"password (manageMasterUserPassword), and RDS refuses read replicas of such a source.",
+                    r.urn,
+                )
+    u.finish()
+
+
+rds_replica_source_credentials = stack_policy(
+    name="rds-replica-source-credentials",
+    description="No read replica's source lets RDS manage its master password (RDS refuses such replicas).",
+    validate=_replica_source_credentials,
+    config_schema=schema({}),
+    remediation="Give the source a password of its own (pulumi_random.RandomPassword into `password`, stored in a "
+    "Secrets Manager secret replicated to the DR region) instead of manage_master_user_password=True "
+    "(RDS User Guide: Limitations for Secrets Manager integration with Amazon RDS).",
+)
+
+
+def _replica_multi_az(args: StackValidationArgs, report: Report, cfg: dict) -> None:
+    u = Unknowns()
+    _, replicas = _primaries_and_replicas(args)
+    for r in replicas:
+        multi_az = unwrap(r.props).get("multiAz", False)
+        if multi_az is UNKNOWN:
+            u.add(r.urn, "multiAz")
+        elif multi_az is not True:
+            report(
+                f"replica {r.name} is single-AZ: once promoted, the writer runs without a standby until someone "
+                f"converts it (a Multi-AZ conversion during a regional incident).",
+                r.urn,
+            )
+    u.finish()
+
+
+rds_replica_multi_az = stack_policy(
+    name="rds-replica-multi-az",
+    description="Read replicas (the DR writer after promotion) run Multi-AZ.",
+    validate=_replica_multi_az,
+    config_schema=schema({}),
+    remediation="Set multi_az=True on the replica's aws.rds.Instance (config dbReplicaMultiAz: true).",
+)
+
+
 def _destinations(cfgs: list[Any], buckets: list[Any]) -> set[str]:
     """URNs of buckets that are replication destinations (the replica side is not itself a source)."""
     out: set[str] = set()
@@ -356,6 +409,8 @@ recovery_budget = stack_policy(
 
 POLICIES = [
     rds_cross_region_replica,
+    rds_replica_source_credentials,
+    rds_replica_multi_az,
     s3_replication_rtc,
     failover_record_pairs,
     gateway_waf,
