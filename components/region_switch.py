@@ -275,17 +275,10 @@ class RegionSwitchPlan(pulumi.ComponentResource):
                 f"promote-{db.name}",
                 "RdsPromoteReadReplica",
                 f"Promote {db.replica_identifier if target == a.dr_region else db.primary_identifier} to a writer",
-                lambda par, db=db: {
-                    "rds_promote_read_replica_configs": [
-                        (rs.PlanWorkflowStepParallelConfigStepRdsPromoteReadReplicaConfigArgs if par
-                         else rs.PlanWorkflowStepRdsPromoteReadReplicaConfigArgs)(
-                            db_instance_arn_map=self._arn_map(db), timeout_minutes=PROMOTE_TIMEOUT_MINUTES
-                        )
-                    ]
-                },
+                self._promote_config(db),
             )
             for db in a.databases
-        ]  # fmt: skip
+        ]
         steps.append(_maybe_parallel("promote-databases", "Promote every database replica at once", promotes))
         steps.append(self._writer_step("repoint-writer", "activatingRegion", target))
         if a.eks is not None:
@@ -309,17 +302,10 @@ class RegionSwitchPlan(pulumi.ComponentResource):
                 f"recreate-replica-{db.name}",
                 "RdsCreateCrossRegionReplica",
                 f"Re-create the {target} replica of {db.name} from the active writer",
-                lambda par, db=db: {
-                    "rds_create_cross_region_read_replica_configs": [
-                        (rs.PlanWorkflowStepParallelConfigStepRdsCreateCrossRegionReadReplicaConfigArgs if par
-                         else rs.PlanWorkflowStepRdsCreateCrossRegionReadReplicaConfigArgs)(
-                            db_instance_arn_map=self._arn_map(db), timeout_minutes=RECREATE_TIMEOUT_MINUTES
-                        )
-                    ]
-                },
+                self._recreate_config(db),
             )
             for db in a.databases
-        ]  # fmt: skip
+        ]
         steps = [
             _maybe_parallel("recreate-replicas", "Re-create every cross-region replica", recreates),
             # The deactivated region must be reachable here (its replica is being created), so running the function
@@ -333,6 +319,38 @@ class RegionSwitchPlan(pulumi.ComponentResource):
             "re-pointed at the active region",
             steps=steps,
         )
+
+    def _promote_config(self, db: ReplicatedDatabase) -> Callable[[bool], dict[str, Any]]:
+        def config(parallel: bool) -> dict[str, Any]:
+            arns, timeout = self._arn_map(db), PROMOTE_TIMEOUT_MINUTES
+            block: Any = (
+                rs.PlanWorkflowStepParallelConfigStepRdsPromoteReadReplicaConfigArgs(
+                    db_instance_arn_map=arns, timeout_minutes=timeout
+                )
+                if parallel
+                else rs.PlanWorkflowStepRdsPromoteReadReplicaConfigArgs(
+                    db_instance_arn_map=arns, timeout_minutes=timeout
+                )
+            )
+            return {"rds_promote_read_replica_configs": [block]}
+
+        return config
+
+    def _recreate_config(self, db: ReplicatedDatabase) -> Callable[[bool], dict[str, Any]]:
+        def config(parallel: bool) -> dict[str, Any]:
+            arns, timeout = self._arn_map(db), RECREATE_TIMEOUT_MINUTES
+            block: Any = (
+                rs.PlanWorkflowStepParallelConfigStepRdsCreateCrossRegionReadReplicaConfigArgs(
+                    db_instance_arn_map=arns, timeout_minutes=timeout
+                )
+                if parallel
+                else rs.PlanWorkflowStepRdsCreateCrossRegionReadReplicaConfigArgs(
+                    db_instance_arn_map=arns, timeout_minutes=timeout
+                )
+            )
+            return {"rds_create_cross_region_read_replica_configs": [block]}
+
+        return config
 
     def _arn_map(self, db: ReplicatedDatabase) -> dict[str, pulumi.Input[str]]:
         # RdsDbInstanceArnMap: region -> the instance of that region (keys match the Region pattern). The map is the
@@ -443,22 +461,9 @@ class RegionSwitchPlan(pulumi.ComponentResource):
             policy=self._function_policy(region, log_group.arn),
             opts=opts,
         )
-        config = pulumi.Output.all(
-            *[
-                pulumi.Output.all(*db.secret_arns.get(region, ())).apply(
-                    lambda arns, db=db: {
-                        "name": db.name,
-                        "parameter": db.endpoint_parameter_name,
-                        "instances": {
-                            args.primary_region: db.primary_identifier,
-                            args.dr_region: db.replica_identifier,
-                        },
-                        "secrets": list(arns),
-                    }
-                )
-                for db in args.databases
-            ]
-        ).apply(lambda dbs: json.dumps({"databases": list(dbs)}, sort_keys=True))
+        config = pulumi.Output.all(*[self._function_database(db, region) for db in args.databases]).apply(
+            lambda dbs: json.dumps({"databases": list(dbs)}, sort_keys=True)
+        )
         return aws.lambda_.Function(
             prefix,
             name=function_name,
@@ -473,6 +478,18 @@ class RegionSwitchPlan(pulumi.ComponentResource):
             memory_size=LAMBDA_MEMORY_MB,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables={"WRITER_SWITCH_CONFIG": config}),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[log_group, policy])),
+        )
+
+    def _function_database(self, db: ReplicatedDatabase, region: str) -> pulumi.Output[dict[str, Any]]:
+        """One database in the function's WRITER_SWITCH_CONFIG (lambdas/writer_switch/handler.py)."""
+        instances = {self._args.primary_region: db.primary_identifier, self._args.dr_region: db.replica_identifier}
+        return pulumi.Output.all(*db.secret_arns.get(region, ())).apply(
+            lambda arns: {
+                "name": db.name,
+                "parameter": db.endpoint_parameter_name,
+                "instances": instances,
+                "secrets": list(arns),
+            }
         )
 
     def _function_policy(self, region: str, log_group_arn: pulumi.Output[str]) -> pulumi.Output[str]:
@@ -774,32 +791,35 @@ class _Spec:
 
 
 def _dns_switch(record_set: FailoverRecordSet, target: str) -> _Spec:
-    def config(par: bool) -> dict[str, Any]:
-        cls = (
-            rs.PlanWorkflowStepParallelConfigStepRoute53HealthCheckConfigArgs
-            if par
-            else rs.PlanWorkflowStepRoute53HealthCheckConfigArgs
-        )
-        record = (
-            rs.PlanWorkflowStepParallelConfigStepRoute53HealthCheckConfigRecordSetArgs
-            if par
-            else rs.PlanWorkflowStepRoute53HealthCheckConfigRecordSetArgs
-        )
-        return {
-            "route53_health_check_configs": [
-                cls(
-                    hosted_zone_id=record_set.zone_id,
-                    record_name=record_set.fqdn,
-                    # Map each record to its region explicitly: our set identifiers do not name regions, and Region
-                    # switch otherwise guesses from the identifier or the value.
-                    record_sets=[
-                        record(record_set_identifier=ident, region=region)
-                        for region, ident in sorted(record_set.set_identifiers.items())
-                    ],
-                    timeout_minutes=DNS_TIMEOUT_MINUTES,
-                )
-            ]
-        }
+    # Map each record to its region explicitly: our set identifiers do not name regions, and Region switch otherwise
+    # guesses the region from the identifier or the record's value.
+    pairs = sorted(record_set.set_identifiers.items())
+
+    def config(parallel: bool) -> dict[str, Any]:
+        block: Any
+        if parallel:
+            block = rs.PlanWorkflowStepParallelConfigStepRoute53HealthCheckConfigArgs(
+                hosted_zone_id=record_set.zone_id,
+                record_name=record_set.fqdn,
+                record_sets=[
+                    rs.PlanWorkflowStepParallelConfigStepRoute53HealthCheckConfigRecordSetArgs(
+                        record_set_identifier=ident, region=region
+                    )
+                    for region, ident in pairs
+                ],
+                timeout_minutes=DNS_TIMEOUT_MINUTES,
+            )
+        else:
+            block = rs.PlanWorkflowStepRoute53HealthCheckConfigArgs(
+                hosted_zone_id=record_set.zone_id,
+                record_name=record_set.fqdn,
+                record_sets=[
+                    rs.PlanWorkflowStepRoute53HealthCheckConfigRecordSetArgs(record_set_identifier=ident, region=region)
+                    for region, ident in pairs
+                ],
+                timeout_minutes=DNS_TIMEOUT_MINUTES,
+            )
+        return {"route53_health_check_configs": [block]}
 
     return _Spec(
         f"dns-{_label(record_set.fqdn)}", "Route53HealthCheck", f"Switch {record_set.fqdn} to {target}", config
