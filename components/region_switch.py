@@ -143,9 +143,9 @@ class RegionSwitchPlan(pulumi.ComponentResource):
         dr: aws.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("summit:region_switch:RegionSwitchPlan", name, None, opts)
         if not args.databases:
             raise ValueError("RegionSwitchPlan needs at least one replicated database to fail over")
+        super().__init__("summit:region_switch:RegionSwitchPlan", name, None, opts)
         self._args = args
         self._primary = primary
         in_primary = pulumi.ResourceOptions(parent=self, provider=primary)

@@ -94,7 +94,7 @@ def _rto(v: Values) -> tuple[int, str]:
     from ops.objectives import RTO, ObjectivesError, resolve
 
     try:
-        objectives = resolve(v.stack, {RTO: None})
+        objectives = resolve(v.stack, {RTO: None}, flag_hint=False)
     except ObjectivesError as err:
         raise v.fail(
             "dbReplicaEnabled", f"the Region switch plan takes its RTO from the policy config: {err}"
