@@ -646,6 +646,8 @@ def cmd_failover(args: argparse.Namespace, deps: Deps) -> int:
         return _print_failover_dry_run(args, failover, options, account, deps)
     if args.resume and not (Path(args.resume) / "evidence.json").is_file():
         raise UsageError(f"--resume {args.resume}: no evidence.json there")
+    if not args.resume:
+        failover.check_identity()  # a refused caller leaves no bundle behind
     try:
         evidence = failover.open(Path(args.evidence_dir), Path(args.resume) if args.resume else None)
     except (ValueError, FileExistsError) as err:

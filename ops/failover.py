@@ -135,6 +135,7 @@ class Failover:
         self.target = target_of(outputs, self.opts)
         self._steps: dict[str, str] = {}  # plan step name -> last status seen
         self._execution: dict[str, Any] = {}
+        self._identity: dict[str, Any] | None = None
 
     # --- read-only part (the dry-run runs it too) -------------------------------------------------------------
 
@@ -143,6 +144,9 @@ class Failover:
         return self.factory.client(SERVICE, self.target)
 
     def check_identity(self) -> dict[str, Any]:
+        """STS in the target region: the caller's account, and the plan's, must be the stack's (once per run)."""
+        if self._identity is not None:
+            return self._identity
         caller = self.factory.client("sts", self.target).get_caller_identity()
         match = PLAN_ARN.fullmatch(self.plan_arn)
         assert match is not None  # ops.outputs validated it
@@ -156,7 +160,8 @@ class Failover:
                 f"{self.o.source}: regionSwitchPlanArn is in account {match.group(1)}, but stack {self.stack} is "
                 f"awsAccountId {self.account} (Pulumi.{self.stack}.yaml)"
             )
-        return {"account": caller["Account"], "caller": caller.get("Arn"), "plan": self.plan_arn}
+        self._identity = {"account": caller["Account"], "caller": caller.get("Arn"), "plan": self.plan_arn}
+        return self._identity
 
     def read_plan(self) -> dict[str, Any]:
         found = self.arc.get_plan_in_region(arn=self.plan_arn)["plan"]
