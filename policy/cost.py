@@ -662,17 +662,18 @@ def _price_lambda(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     memory_gb = _number(props, "memorySize", 128) / 1024
     per_request = ctx.price("lambda.requestsMillion", region)
     per_gb_second = ctx.price(f"lambda.gbSecond.{arch}", region)
+    rate = f"{per_gb_second:.10f}".rstrip("0")  # not 1.33334e-05
     invocations = ctx.assumption("lambdaInvocationsPerMonth", names, required=False)
     if not invocations:
         return 0.0, (
-            f"${_fmt(per_request)} per million requests + ${_fmt(per_gb_second)} per GB-second ({arch}); no "
+            f"${_fmt(per_request)} per million requests + ${rate} per GB-second ({arch}); no "
             "lambdaInvocationsPerMonth assumption — invoked only when a Region switch plan runs"
         )
     seconds = ctx.assumption("lambdaAverageSeconds", names, required=False) or _number(props, "timeout", 3)
     compute = invocations * seconds * memory_gb * per_gb_second
     requests = invocations / 1e6 * per_request
     return compute + requests, (
-        f"{_fmt(invocations)} invocations × {_fmt(seconds)} s × {_fmt(memory_gb)} GB × ${_fmt(per_gb_second)} "
+        f"{_fmt(invocations)} invocations × {_fmt(seconds)} s × {_fmt(memory_gb)} GB × ${rate} "
         f"({arch}) + {_fmt(invocations / 1e6)} M requests × ${_fmt(per_request)} = {_money(compute + requests)}"
     )
 
