@@ -722,6 +722,10 @@ def _print_failover_dry_run(
         )
     for check in state["healthChecks"]:
         print(f"plan health check {check['record']} [{check['region']}]: {check['status']}", file=deps.stdout)
+    evaluation = state["evaluation"]
+    print(f"plan evaluation: {evaluation['state']} (at {evaluation['at'] or 'never'})", file=deps.stdout)
+    for warning in evaluation["warnings"]:
+        print(f"  warning: {warning}", file=deps.stdout)
     _print_plan("failover", args, steps, notes, deps)
     return 0
 

@@ -81,8 +81,12 @@ def plan(o: StackOutputs, opts: FailoverOptions, account: str) -> list[PlannedSt
         ),
         PlannedStep(
             "state",
-            "Read the current state: executions in flight, the plan's Route53 health checks",
-            (f"{arc}.list_plan_executions(planArn={arn})", f"{arc}.list_route53_health_checks_in_region(arn={arn})"),
+            "Read the current state: executions in flight, the plan's Route53 health checks, evaluation warnings",
+            (
+                f"{arc}.list_plan_executions(planArn={arn})",
+                f"{arc}.list_route53_health_checks_in_region(arn={arn})",
+                f"{arc}.get_plan_evaluation_status(planArn={arn})",
+            ),
         ),
         PlannedStep(
             "start",
@@ -184,7 +188,18 @@ class Failover:
     def read_state(self) -> dict[str, Any]:
         executions = self.arc.list_plan_executions(planArn=self.plan_arn, maxResults=20).get("items", [])
         checks = self.arc.list_route53_health_checks_in_region(arn=self.plan_arn).get("healthChecks", [])
+        # Region switch re-evaluates the plan regularly (permissions, resources, capacity): show what it warns about.
+        evaluation = self.arc.get_plan_evaluation_status(planArn=self.plan_arn)
         return {
+            "evaluation": {
+                "state": evaluation.get("evaluationState", "unknown"),
+                "at": iso(evaluation.get("lastEvaluationTime")),
+                "warnings": [
+                    f"{w.get('stepName') or (w.get('workflow') or {}).get('action') or 'plan'}: {w['warningMessage']}"
+                    for w in evaluation.get("warnings", [])
+                    if w.get("warningStatus") == "active"
+                ],
+            },
             "inFlight": [
                 {
                     "executionId": e["executionId"],

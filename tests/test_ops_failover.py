@@ -150,7 +150,9 @@ def identity(factory: StubFactory, account: str = STAGE_ACCOUNT) -> None:
     )
 
 
-def plan_and_state(factory: StubFactory, in_flight: list[dict[str, Any]] | None = None) -> None:
+def plan_and_state(
+    factory: StubFactory, in_flight: list[dict[str, Any]] | None = None, warnings: list[dict[str, Any]] | None = None
+) -> None:
     arc = factory.stub("arc-region-switch")
     arc.add_response("get_plan_in_region", {"plan": PLAN}, {"arn": PLAN_ARN})
     arc.add_response("list_plan_executions", {"items": in_flight or []}, {"planArn": PLAN_ARN, "maxResults": 20})
@@ -169,6 +171,16 @@ def plan_and_state(factory: StubFactory, in_flight: list[dict[str, Any]] | None 
             ]
         },
         {"arn": PLAN_ARN},
+    )
+    arc.add_response(
+        "get_plan_evaluation_status",
+        {
+            "planArn": PLAN_ARN,
+            "evaluationState": "actionRequired" if warnings else "passed",
+            "lastEvaluationTime": T0 - timedelta(minutes=20),
+            "warnings": warnings or [],
+        },
+        {"planArn": PLAN_ARN},
     )
 
 
@@ -217,6 +229,19 @@ def test_dry_run_prints_the_workflow_and_the_state_and_starts_nothing():
                  f"gateway-origin.stage.summit.example.com [{PRIMARY}]: healthy", "dry-run"):  # fmt: skip
         assert text in out, text
     factory.assert_all_used()  # and no start_plan_execution was scripted: a call would have failed the Stubber
+
+
+def test_dry_run_shows_the_plan_evaluations_active_warnings():
+    factory = StubFactory()
+    identity(factory)
+    warning = {"version": "3", "stepName": "repoint-writer", "warningStatus": "active",
+               "warningUpdatedTime": T0, "warningMessage": "Lambda function not found in us-west-2"}  # fmt: skip
+    resolved = {**warning, "warningStatus": "resolved", "warningMessage": "old"}
+    plan_and_state(factory, warnings=[warning, resolved])
+    code, out, _ = run(factory)
+    assert code == 0
+    assert "plan evaluation: actionRequired" in out
+    assert "warning: repoint-writer: Lambda function not found in us-west-2" in out and "old" not in out
 
 
 def test_credentials_of_another_account_are_refused_before_anything_else(tmp_path):
