@@ -8,10 +8,18 @@ from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoo
 from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
 from components.costs import CostVisibility, CostVisibilityArgs
-from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs
+from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs, replica_identifier
 from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, OriginSecret, WafPolicy
-from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
+from components.failover import Endpoint, FailoverDns, FailoverDnsArgs, set_identifier
 from components.k8s_common import OidcProvider
+from components.region_switch import (
+    EksScaling,
+    FailoverRecordSet,
+    RegionSwitchPlan,
+    RegionSwitchPlanArgs,
+    ReplicatedDatabase,
+    ReportBucket,
+)
 from components.storage import AccessLogBucket, AccessLogBucketArgs, ReplicatedBucket, ReplicatedBucketArgs
 from components.synthetics import SyntheticProbes, SyntheticProbesArgs, gateway_targets
 from policy.cron import period_seconds
@@ -127,6 +135,86 @@ buckets: dict[str, ReplicatedBucket] = {
 }
 # --- traffic failover and edge ---
 edge = config.edge
+# --- region failover plan (ARC Region switch): wherever the DR replica exists ---
+switch = config.region_switch
+region_switch: RegionSwitchPlan | None = None
+if database.replica is not None:
+    # Execution reports are failover evidence: the audit-log bucket's DR copy (COMPLIANCE object lock, in the region
+    # that executes a failover) when the stack has one, else the backups bucket's DR copy.
+    report_pair = buckets.get("audit-logs") or buckets["backups"]
+    region_switch = RegionSwitchPlan(
+        "region-switch",
+        RegionSwitchPlanArgs(
+            plan_name=switch.plan_name,
+            account_id=core.aws_account_id,
+            primary_region=core.primary_region,
+            dr_region=core.dr_region,
+            rto_minutes=switch.rto_minutes,
+            databases=(
+                ReplicatedDatabase(
+                    name="db",
+                    primary_identifier=f"{core.service}-{core.environment}-db",
+                    primary_arn=database.primary.arn,
+                    replica_identifier=replica_identifier(f"{core.service}-{core.environment}-db"),
+                    replica_arn=database.replica.arn,
+                    endpoint_parameter_name=f"/{core.service}/{core.environment}/database/writer-endpoint",
+                    # The credentials secret and its DR-region replica: the function re-points the copy in the
+                    # region it runs in (promoting the replica secret first when its primary region is gone).
+                    secret_arns={core.primary_region: [database.secret_arn], core.dr_region: [database.dr_secret_arn]},
+                    kms_key_arns=(database.primary_key.arn, database.replica_key.arn),
+                ),
+            ),
+            record_sets=tuple(
+                FailoverRecordSet(
+                    zone_id=core.hosted_zone_id,
+                    fqdn=edge.failover_fqdn(host, core.domain),
+                    set_identifiers={
+                        core.primary_region: set_identifier(host, "primary"),
+                        core.dr_region: set_identifier(host, "secondary"),
+                    },
+                )
+                for host in edge.failover_hosts
+            ),
+            report_bucket=ReportBucket(
+                name=report_pair.replica.bucket,
+                arn=report_pair.replica.arn,
+                kms_key_arn=report_pair.replica_key.arn,
+                region=core.dr_region,
+            ),
+            log_retention_days=data_tier.db_log_retention_days,  # the writer switch belongs to the data tier
+            approver_role_arn=switch.approver_role_arn,
+            approval_timeout_minutes=switch.approval_timeout_minutes,
+            eks=(
+                EksScaling(
+                    cluster_names={
+                        core.primary_region: core.eks_cluster_name,
+                        core.dr_region: switch.dr_eks_cluster_name,
+                    },
+                    deployments=tuple((d.namespace, d.name) for d in switch.eks_deployments),
+                )
+                if switch.dr_eks_cluster_name
+                else None
+            ),
+            # The DR-region canaries' alarms join here (application health) once they exist.
+            application_health_alarm_arns=(),
+            trigger_alarm_arn=switch.trigger_alarm_arn if switch.auto_activate else None,
+            secret_kms_key_arns={
+                core.primary_region: [database.primary_key.arn],
+                core.dr_region: [database.replica_key.arn],
+            },
+        ),
+        primary=providers.primary,
+        dr=providers.dr,
+    )
+gate_checks = region_switch.primary_region_checks() if region_switch is not None and switch.dns_gate else None
+
+
+def primary_gates(checks: pulumi.Output[dict[str, str]]) -> dict[str, pulumi.Output[str | None]]:
+    """host -> the plan's primary-region health check of that host's failover record (None until allocated)."""
+    fqdns = {host: edge.failover_fqdn(host, core.domain) for host in edge.failover_hosts}
+    return {host: checks.apply(lambda ids, fqdn=fqdn: ids.get(fqdn)) for host, fqdn in fqdns.items()}
+
+
 # HealthCheckStatus alarms live in us-east-1 and can only notify a topic there: the operations topic when the
 # primary region is us-east-1, otherwise a us-east-1 twin with the same recipients.
 health_alarm_topic = (
@@ -148,6 +236,7 @@ failover = FailoverDns(
         request_interval_seconds=edge.health_check_interval_seconds,
         failure_threshold=edge.health_check_failure_threshold,
         ttl_seconds=edge.dns_ttl_seconds,
+        primary_gates=primary_gates(gate_checks) if gate_checks is not None else {},
     ),
     provider=providers.global_,
 )
@@ -278,6 +367,7 @@ pulumi.export("budgetName", budget.budget.name)
 pulumi.export("budgetAlertTopicArn", budget.topic.arn)
 pulumi.export("gatewayUrl", f"https://{edge.public_fqdn('gateway', core.domain)}")
 pulumi.export("failover", failover.outputs())
+pulumi.export("regionSwitchPlanArn", region_switch.plan.arn if region_switch else None)
 pulumi.export("wafRegionalAclArn", edge_protection.regional_acls["primary"].arn)
 pulumi.export("wafDrRegionalAclArn", edge_protection.regional_acls["dr"].arn)
 pulumi.export("wafCloudfrontAclArn", edge_protection.cloudfront_acl.arn if edge_protection.cloudfront_acl else None)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -32,6 +33,10 @@ class FailoverDnsArgs:
     request_interval_seconds: int = 30
     failure_threshold: int = 3
     ttl_seconds: int = 60  # only for non-alias records; alias TTLs are Route53's
+    # host -> the Region switch plan's Route53 health check for the primary region (None while not allocated yet).
+    # Given for a host, its PRIMARY record is gated by a CALCULATED check: healthy only while BOTH the endpoint check
+    # and the plan's check are healthy (see FailoverDns).
+    primary_gates: Mapping[str, pulumi.Input[str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,8 @@ class HostFailover:
     """The pieces of one host's failover the DR drill needs."""
 
     fqdn: pulumi.Output[str]
-    health_checks: dict[str, aws.route53.HealthCheck]  # role → check
+    health_checks: dict[str, aws.route53.HealthCheck]  # role → endpoint check
+    gate: aws.route53.HealthCheck | None  # the PRIMARY record's CALCULATED check when the plan gates it
     records: dict[str, aws.route53.Record]
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
 
@@ -51,6 +57,19 @@ class FailoverDns(pulumi.ComponentResource):
 
     Everything here uses the us-east-1 provider: Route53's API lives there, and so do the HealthCheckStatus
     metrics the alarms read (they exist in no other region).
+
+    With a Region switch plan (`primary_gates`), a failover record can carry only one health check, yet two things
+    must be able to move traffic: the endpoint check (a dead primary ALB fails over on its own, within interval ×
+    threshold, even when nobody runs the plan) and the plan's Route53HealthCheck step (an executed plan moves traffic
+    even while the primary still answers its health path — a gray failure, a practice run). The Route53 health
+    check execution block creates one health check per record and region and flips them when the plan runs; the
+    records must reference them. So the PRIMARY record is gated by a CALCULATED check over both children with
+    threshold 2 (AND): either child unhealthy makes the record unhealthy and Route53 answers the SECONDARY. The
+    SECONDARY record stays on its endpoint check alone: ANDing it with the plan's DR-region check (unhealthy while
+    the primary is active) would leave both records unhealthy on an endpoint failure, and Route53 then answers the
+    PRIMARY — no automatic failover. A failback execution flips the primary-region check back to healthy, and
+    traffic returns once the primary endpoint is healthy too. The HealthCheckStatus alarms stay on the endpoint
+    checks: they report the endpoint, not the plan.
     """
 
     hosts: dict[str, HostFailover]
@@ -72,6 +91,7 @@ class FailoverDns(pulumi.ComponentResource):
             checks: dict[str, aws.route53.HealthCheck] = {}
             records: dict[str, aws.route53.Record] = {}
             alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
+            gates: dict[str, aws.route53.HealthCheck] = {}
             for role, endpoint in endpoints.items():
                 prefix = f"{name}-{host}-{role}"
                 # Probe the region's own ALB, never the failover name: a check that followed the failover
@@ -89,13 +109,27 @@ class FailoverDns(pulumi.ComponentResource):
                     tags={"Name": f"{fqdn} {role}", "failover-role": role, "service-host": host},
                     opts=child,
                 )
+                record_check = checks[role]
+                if role == "primary" and host in args.primary_gates:
+                    children = pulumi.Output.all(checks[role].id, args.primary_gates[host]).apply(
+                        lambda ids: [i for i in ids if i]  # a plan check not allocated yet: the endpoint alone
+                    )
+                    gates[role] = record_check = aws.route53.HealthCheck(
+                        f"{prefix}-gate",
+                        type="CALCULATED",
+                        child_healthchecks=children,
+                        # AND of the children (HealthThreshold 0–256, ChildHealthChecks ≤ 256: Route53 API model).
+                        child_health_threshold=children.apply(len),
+                        tags={"Name": f"{fqdn} {role} gate", "failover-role": role, "service-host": host},
+                        opts=child,
+                    )
                 records[role] = aws.route53.Record(
                     f"{prefix}-record",
                     zone_id=args.zone_id,
                     name=fqdn,
-                    set_identifier=f"{host}-{role}",
+                    set_identifier=set_identifier(host, role),
                     failover_routing_policies=[aws.route53.RecordFailoverRoutingPolicyArgs(type=role.upper())],
-                    health_check_id=checks[role].id,
+                    health_check_id=record_check.id,
                     type="A" if endpoint.zone_id else "CNAME",
                     aliases=_alias(endpoint),
                     ttl=None if endpoint.zone_id else args.ttl_seconds,
@@ -124,7 +158,11 @@ class FailoverDns(pulumi.ComponentResource):
                     opts=child,
                 )
             self.hosts[host] = HostFailover(
-                fqdn=records["primary"].fqdn, health_checks=checks, records=records, alarms=alarms
+                fqdn=records["primary"].fqdn,
+                health_checks=checks,
+                gate=gates.get("primary"),
+                records=records,
+                alarms=alarms,
             )
 
         self.register_outputs({"hosts": self.outputs()})
@@ -141,6 +179,11 @@ class FailoverDns(pulumi.ComponentResource):
             }
             for host, f in self.hosts.items()
         }
+
+
+def set_identifier(host: str, role: str) -> str:
+    """SetIdentifier of a host's failover record for `role` (primary/secondary); the Region switch plan names it."""
+    return f"{host}-{role}"
 
 
 def _alias(endpoint: Endpoint) -> list[aws.route53.RecordAliasArgs] | None:

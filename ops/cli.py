@@ -1,4 +1,4 @@
-"""`python -m ops verify|drill|failback|lab` — see `python -m ops COMMAND --help`.
+"""`python -m ops verify|drill|failback|failover|lab` — see `python -m ops COMMAND --help`.
 
 Exit codes (ops/README.md, "Errors"): 0 ok; 1 a check failed, an objective was missed or the drill/failback stopped;
 2 usage or input error (arguments, the outputs file, the policy config, the evidence directory, production without
@@ -41,6 +41,8 @@ from ops.errors import (
 )
 from ops.failback import Failback, FailbackOptions, database_return_plan
 from ops.failback import plan as failback_plan
+from ops.failover import ACTIONS, MODES, Failover, FailoverOptions
+from ops.failover import plan as failover_plan
 from ops.objectives import RPO, RTO, Objectives, ObjectivesError, resolve
 from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
 from ops.outputs import StackOutputs, load
@@ -279,6 +281,61 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--replica-timeout", type=_positive, default=7200.0, help="replica → available (default 7200)")
     f.add_argument("--health-timeout", type=_positive, default=300.0, help="health check → Healthy (default 300)")
 
+    fo = sub.add_parser(
+        "failover",
+        help="run the stack's ARC Region switch plan for a real outage (dry-run unless --execute)",
+        description="Check the caller's account and the stack, print the Region switch plan's workflow and the "
+        "current state (executions in flight, the plan's Route53 health checks), all from the target region's data "
+        "plane. With --execute, start the execution (ungraceful by default: a lost region cannot take part) and "
+        "follow it step by step until it completes, fails or pauses; the evidence bundle is the drill's format.",
+    )
+    _stack_args(fo)
+    fo.add_argument("--execute", action="store_true", help="start (or resume following) the execution")
+    fo.add_argument(
+        "--confirm-production", metavar="STACK", help="required as `--confirm-production prod` to execute in prod"
+    )
+    fo.add_argument(
+        "--evidence-dir", default="evidence", metavar="DIR", help="bundles go to DIR/<stack>-failover-<UTC time>/"
+    )
+    fo.add_argument(
+        "--resume", metavar="DIR", help="follow the execution of an earlier run again (its bundle directory)"
+    )
+    fo.add_argument(
+        "--action",
+        choices=ACTIONS,
+        default="activate",
+        help="activate: fail over to --region (default); deactivate: re-protect after leaving --region (once back)",
+    )
+    fo.add_argument(
+        "--region", metavar="REGION", help="the region to activate or deactivate (default: dbReplicaRegion)"
+    )
+    fo.add_argument(
+        "--mode",
+        choices=MODES,
+        default="ungraceful",
+        help="ungraceful (default): for a lost region; graceful: both regions healthy (a planned switch)",
+    )
+    fo.add_argument("--comment", default="started by python -m ops failover", help="recorded with the execution")
+    fo.add_argument("--poll-interval", type=_positive, default=15.0, help="seconds between polls (default 15)")
+    fo.add_argument(
+        "--timeout",
+        type=_positive,
+        default=1800.0,
+        help="stop following after this many seconds (default 1800, twice the RTO); the execution goes on in AWS",
+    )
+    fo.add_argument(
+        "--rto-seconds",
+        type=_positive,
+        default=None,
+        help="RTO objective the execution is judged against (default: rtoSeconds of the recovery-budget policy)",
+    )
+    fo.add_argument(
+        "--policy-config",
+        metavar="FILE",
+        type=Path,
+        help="policy pack config holding the recovery-budget objectives (default policy/config/STACK.json)",
+    )
+
     lab = sub.add_parser(
         "lab",
         help="real PostgreSQL primary + streaming replica failover on loopback",
@@ -310,7 +367,7 @@ def _factory(args: argparse.Namespace, deps: Deps) -> ClientFactory:
 
 
 def _objectives(args: argparse.Namespace, *keys: str) -> Objectives:
-    flags = {RTO: getattr(args, "rto_seconds", None), RPO: args.rpo_seconds}
+    flags = {RTO: getattr(args, "rto_seconds", None), RPO: getattr(args, "rpo_seconds", None)}
     try:
         return resolve(args.stack, {key: flags[key] for key in keys}, config_file=args.policy_config)
     except ObjectivesError as err:
@@ -596,6 +653,137 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
+def _stack_account(stack: str) -> str:
+    """awsAccountId from the stack's own file: identity is checked against it, never against labels."""
+    from settings import ConfigError, load_raw
+
+    try:
+        account = load_raw(stack).values.get("awsAccountId")
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
+    if not isinstance(account, str):
+        raise UsageError(f"Pulumi.{stack}.yaml: summit-resilience:awsAccountId is not set")
+    return account
+
+
+def cmd_failover(args: argparse.Namespace, deps: Deps) -> int:
+    outputs = _outputs(args)
+    if outputs.region_switch_plan_arn is None:
+        raise UsageError(f"{args.outputs}: regionSwitchPlanArn is missing (exported when the stack deploys its plan)")
+    account = _stack_account(args.stack)
+    objectives = _objectives(args, RTO)
+    options = FailoverOptions(
+        action=args.action,
+        target_region=args.region,
+        mode=args.mode,
+        poll_interval=args.poll_interval,
+        timeout=args.timeout,
+        comment=args.comment,
+        rto_seconds=objectives.seconds[RTO],
+        objective_sources=dict(objectives.sources),
+    )
+    if args.execute:
+        require_confirmation(args.stack, outputs, args.confirm_production)
+    elif args.resume:
+        raise UsageError("--resume follows an executed failover: add --execute")
+    failover = Failover(
+        args.stack,
+        outputs,
+        account,
+        _factory(args, deps),
+        deps.clock,
+        options,
+        confirm_production=args.confirm_production,
+        progress=_progress(deps),
+    )
+    if not args.execute:
+        return _print_failover_dry_run(args, failover, options, account, deps)
+    if args.resume and not (Path(args.resume) / "evidence.json").is_file():
+        raise UsageError(f"--resume {args.resume}: no evidence.json there")
+    if not args.resume:
+        failover.check_identity()  # a refused caller leaves no bundle behind
+    try:
+        evidence = failover.open(Path(args.evidence_dir), Path(args.resume) if args.resume else None)
+    except (ValueError, FileExistsError) as err:
+        raise UsageError(f"evidence: {err}") from err
+    ok, evidence = failover.run(evidence)
+    if args.format == "json":
+        _json({"stack": args.stack, "ok": ok, "evidence": str(evidence.directory), **evidence.data}, deps.stdout)
+    else:
+        measured = evidence.data["measured"]
+        rows = [
+            (s["name"].removeprefix("plan:"), s["status"], _duration(s), s.get("error") or "")
+            for s in evidence.data["steps"]
+            if s["name"].startswith("plan:")
+        ]
+        _table(
+            f"failover {args.stack}: {measured.get('executionState') or 'not started'} "
+            f"({'OK' if ok else 'NOT DONE'}) — evidence in {evidence.directory}",
+            ("plan step", "status", "duration", "error"),
+            rows,
+            deps.stdout,
+        )
+        if measured.get("rtoSeconds") is not None:
+            print(
+                f"execution took {measured['rtoSeconds']:.0f} s; objective {objectives.describe(RTO)}", file=deps.stdout
+            )
+        for line in evidence.data["nextSteps"]:
+            print(f"- {line}", file=deps.stdout)
+    return 0 if ok else 1
+
+
+def _duration(step: dict[str, Any]) -> str:
+    from ops.clock import parse_iso
+    from ops.evidence import seconds_between
+
+    seconds = seconds_between(parse_iso(step.get("startedAt")), parse_iso(step.get("endedAt")))
+    return "" if seconds is None else f"{seconds:.0f} s"
+
+
+def _print_failover_dry_run(
+    args: argparse.Namespace, failover: Failover, options: FailoverOptions, account: str, deps: Deps
+) -> int:
+    info = failover.inspect()
+    steps = failover_plan(failover.o, options, account)
+    notes = [
+        f"Caller {info['identity']['caller']} in account {account} (Pulumi.{args.stack}.yaml awsAccountId).",
+        f"Objective: RTO {options.rto_seconds:g} s from {options.objective_sources.get(RTO, '--rto-seconds')}.",
+    ]
+    if args.format == "json":
+        _json(
+            {"stack": args.stack, "mode": "dry-run", "kind": "failover", **info, "steps": [s.to_json() for s in steps]},
+            deps.stdout,
+        )
+        return 0
+    plan_info, state = info["plan"], info["state"]
+    _table(
+        f"plan {plan_info['name']} (version {plan_info['version']}, RTO {plan_info['rtoMinutes']} min): "
+        f"{options.action} {failover.target}",
+        ("#", "step", "execution block", "runs with"),
+        [(str(i), s["name"], s["type"], s.get("parallel", "")) for i, s in enumerate(plan_info["steps"], 1)],
+        deps.stdout,
+    )
+    in_flight = state["inFlight"]
+    print(
+        "executions in flight: "
+        + ("; ".join(f"{e['executionId']} {e['action']} {e['region']} {e['state']}" for e in in_flight) or "none"),
+        file=deps.stdout,
+    )
+    last = state["last"]
+    if last:
+        print(
+            f"last execution: {last['executionId']} {last['action']} {last['region']} {last['state']}", file=deps.stdout
+        )
+    for check in state["healthChecks"]:
+        print(f"plan health check {check['record']} [{check['region']}]: {check['status']}", file=deps.stdout)
+    evaluation = state["evaluation"]
+    print(f"plan evaluation: {evaluation['state']} (at {evaluation['at'] or 'never'})", file=deps.stdout)
+    for warning in evaluation["warnings"]:
+        print(f"  warning: {warning}", file=deps.stdout)
+    _print_plan("failover", args, steps, notes, deps)
+    return 0
+
+
 def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
     from ops.lab import LabOptions, run_lab
 
@@ -628,7 +816,13 @@ def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
-COMMANDS = {"verify": cmd_verify, "drill": cmd_drill, "failback": cmd_failback, "lab": cmd_lab}
+COMMANDS = {
+    "verify": cmd_verify,
+    "drill": cmd_drill,
+    "failback": cmd_failback,
+    "failover": cmd_failover,
+    "lab": cmd_lab,
+}
 
 
 def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:

@@ -70,10 +70,12 @@ def resolve(
     flags: dict[str, float | None],
     *,
     config_file: Path | None = None,
+    flag_hint: bool = True,
 ) -> Objectives:
     """Objectives for `flags`' keys (rtoSeconds, rpoSeconds): the flag when given, else the stack's policy config.
 
-    The file is read only when some objective has no flag; a missing or malformed file is an ObjectivesError.
+    The file is read only when some objective has no flag; a missing or malformed file is an ObjectivesError
+    (naming the flags that would replace it, unless `flag_hint` is off: the program has no flags).
     """
     seconds = {key: float(value) for key, value in flags.items() if value is not None}
     sources = {key: FLAGS[key] for key in seconds}
@@ -88,7 +90,8 @@ def resolve(
         props, in_file = recovery_properties(path)
     except ConfigError as err:
         given = " and ".join(FLAGS[key] for key in flags)
-        raise ObjectivesError(f"{err} (the {POLICY} policy there holds the objectives; or pass {given})") from None
+        hint = f"; or pass {given}" if flag_hint else ""
+        raise ObjectivesError(f"{err} (the {POLICY} policy there holds the objectives{hint})") from None
     database = next(e for e in recovery.recovery_budget([], props)["rpo"] if e["dataClass"] == "database")
     by_class = props.get("rpoSecondsByClass") or {}
     from_policy: dict[str, tuple[Any, str]] = {

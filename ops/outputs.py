@@ -31,6 +31,10 @@ _SSM_NAME = re.compile(r"/?[A-Za-z0-9_.\-/]{1,1011}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _FQDN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _URL = re.compile(r"https://[a-z0-9.-]+(?::\d+)?(?:/\S*)?")
+# PlanArn pattern of the arc-region-switch model: global (no region), plan/NAME:SUFFIX.
+PLAN_ARN = re.compile(
+    r"arn:aws[a-zA-Z-]*:arc-region-switch::([0-9]{12}):plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})"
+)
 PURPOSES = ("backups", "audit-logs", "data", "archive")
 DB_KEYS = (
     "dbPrimaryIdentifier",
@@ -109,6 +113,7 @@ class StackOutputs:
     gateway_url: str | None
     failover: tuple[FailoverHost, ...]
     velero: Velero | None
+    region_switch_plan_arn: str | None = None  # the ARC Region switch plan (python -m ops failover)
 
     @property
     def gateway_host(self) -> FailoverHost | None:
@@ -293,6 +298,12 @@ def parse(data: Any, source: str = "outputs") -> StackOutputs:
         gateway_url=gateway_url,
         failover=failover,
         velero=velero,
+        region_switch_plan_arn=r.get(
+            "regionSwitchPlanArn",
+            PLAN_ARN,
+            "an ARC Region switch plan ARN (arn:aws:arc-region-switch::ACCOUNT:plan/NAME:ID)",
+            optional=True,
+        ),
     )
 
 

@@ -25,7 +25,9 @@ or {ACL name|scope REGIONAL/CLOUDFRONT|region|"default": millions} — e.g. 0 fo
 (split evenly over the non-alias records), `route53HealthCheckEndpoint` ("aws" | "non-aws", default
 "non-aws" unless the endpoint is an AWS hostname), `rdsDailyChangeGb` (default 5 % of allocated storage),
 `cloudwatchLogsGbPerMonth` (GB or {log group name|"default": GB}), `sqsRequestsMillionsPerMonth`,
-`snsPublishesMillionsPerMonth` (number or {name|"default": number}).
+`snsPublishesMillionsPerMonth` (number or {name|"default": number}), `lambdaInvocationsPerMonth` and
+`lambdaAverageSeconds` ({function name|"default": number}; without them a function is priced at $0 with its rates,
+e.g. the writer-switch function that only a Region switch execution invokes).
 """
 
 from __future__ import annotations
@@ -684,6 +686,31 @@ def _price_log_group(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     )
 
 
+def _price_lambda(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
+    """Requests plus GB-seconds (architecture rate) at the assumed volume; no volume assumption → $0 with the rates."""
+    props, region = r["props"], _region(r)
+    name = _plain(props.get("name"))
+    names = [n for n in (name, r["name"]) if isinstance(n, str) and not is_unknown(n)]
+    arch = (_get(props, "architectures", ["x86_64"]) or ["x86_64"])[0]
+    memory_gb = _number(props, "memorySize", 128) / 1024
+    per_request = ctx.price("lambda.requestsMillion", region)
+    per_gb_second = ctx.price(f"lambda.gbSecond.{arch}", region)
+    rate = f"{per_gb_second:.10f}".rstrip("0")  # not 1.33334e-05
+    invocations = ctx.assumption("lambdaInvocationsPerMonth", names, required=False)
+    if not invocations:
+        return 0.0, (
+            f"${_fmt(per_request)} per million requests + ${rate} per GB-second ({arch}); no "
+            "lambdaInvocationsPerMonth assumption — invoked only when a Region switch plan runs"
+        )
+    seconds = ctx.assumption("lambdaAverageSeconds", names, required=False) or _number(props, "timeout", 3)
+    compute = invocations * seconds * memory_gb * per_gb_second
+    requests = invocations / 1e6 * per_request
+    return compute + requests, (
+        f"{_fmt(invocations)} invocations × {_fmt(seconds)} s × {_fmt(memory_gb)} GB × ${rate} "
+        f"({arch}) + {_fmt(invocations / 1e6)} M requests × ${_fmt(per_request)} = {_money(compute + requests)}"
+    )
+
+
 def _price_parameter(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     tier = str(_get(r["props"], "tier", "Standard"))
     if tier.lower() == "advanced":
@@ -716,6 +743,8 @@ PRICERS: dict[str, Pricer] = {
     ),
     "aws:sns/topic:Topic": _usage_based("snsPublishesMillionsPerMonth", lambda p: "sns.publishesMillion", "publishes"),
     "aws:ssm/parameter:Parameter": _price_parameter,
+    "aws:lambda/function:Function": _price_lambda,
+    "aws:arcregionswitch/plan:Plan": _fixed("arcregionswitch.planMonth", "ARC Region switch plan"),
 }
 
 

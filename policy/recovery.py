@@ -1,14 +1,22 @@
 """The recovery budget: how long a regional failover takes (RTO) and how much data it can lose (RPO), read off
 the resource properties of a stack, term by term, and compared with the stack's objectives.
 
-RTO = detection + DNS + database promotion + application reconnect:
+RTO, when the stack has an ARC Region switch plan, is the sum of the steps of the plan's failover workflow (the
+`activate` workflow of the DR region) plus what happens around it, one term per step kind, each with its basis:
 - detection: the PRIMARY failover record's health check, requestInterval × failureThreshold (AWS defaults
-  30 s × 3 when unset); a CloudWatch-alarm health check takes its alarm's period × evaluationPeriods. With
-  several services (gateway, wallet, …) the slowest one counts: the region is back when all are.
-- DNS: resolvers keep the old answer until it expires — 60 s for alias records (Route53 answers aliases with
-  a 60 s TTL), else the record's TTL.
-- promotion and reconnect: `objectives["dbPromotionSeconds"]` and `objectives["appReconnectSeconds"]`,
-  measured by the drill and configured per stack.
+  30 s × 3 when unset); a CloudWatch-alarm health check takes its alarm's period × evaluationPeriods; a CALCULATED
+  check fails when enough of its children fail (the fastest children in the stack decide). With several services
+  (gateway, wallet, …) the slowest one counts: the region is back when all are.
+- approval: the ManualApproval step's timeoutMinutes — the longest the plan waits for a person (0 without one).
+- dbPromotion: the `dbPromotionSeconds` estimate (drill-measured, per stack), bounded by the RdsPromoteReadReplica
+  step's timeoutMinutes (the plan gives up then).
+- endpointSwitch: the CustomActionLambda step's timeoutMinutes (re-pointing the writer endpoint).
+- drCapacity: the EKSResourceScaling step's timeoutMinutes, when the plan scales DR workloads.
+- dns: resolvers keep the old answer until it expires — 60 s for alias records (Route53 answers aliases with
+  a 60 s TTL), else the record's TTL — after the plan's Route53HealthCheck step or the health check moved it.
+- appReconnect: `objectives["appReconnectSeconds"]`, the application's allowance to reconnect to the new writer.
+Steps in a Parallel block overlap: a block counts with its slowest member. Without a plan the terms are detection,
+dns, dbPromotion (the estimate) and appReconnect.
 
 RPO per data class:
 - `database`: the threshold of the `ReplicaLag` CloudWatch alarm on the cross-region replica (lag beyond it
@@ -48,6 +56,22 @@ BUCKET = "aws:s3/bucket:Bucket"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 VELERO_SCHEDULE = "kubernetes:velero.io/v1:Schedule"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+PLAN = "aws:arcregionswitch/plan:Plan"
+# Execution block type -> the RTO term it adds (kinds absent here do not sit on the failover's clock).
+STEP_TERMS = {
+    "ManualApproval": "approval",
+    "RdsPromoteReadReplica": "dbPromotion",
+    "CustomActionLambda": "endpointSwitch",
+    "EKSResourceScaling": "drCapacity",
+}
+STEP_CONFIGS = {
+    "ManualApproval": "executionApprovalConfigs",
+    "RdsPromoteReadReplica": "rdsPromoteReadReplicaConfigs",
+    "CustomActionLambda": "customActionLambdaConfigs",
+    "EKSResourceScaling": "eksResourceScalingConfigs",
+    "Route53HealthCheck": "route53HealthCheckConfigs",
+    "RdsCreateCrossRegionReplica": "rdsCreateCrossRegionReadReplicaConfigs",
+}
 
 _UNKNOWN_STRINGS = frozenset(
     {
@@ -180,11 +204,36 @@ def _health_check_for(record: Mapping[str, Any], checks: list[Mapping[str, Any]]
     return None
 
 
-def _detection(check: Mapping[str, Any], alarms: list[Mapping[str, Any]]) -> tuple[float | None, str]:
+def _calculated(
+    check: Mapping[str, Any], checks: list[Mapping[str, Any]], alarms: list[Mapping[str, Any]]
+) -> tuple[float | None, str]:
+    """A CALCULATED check goes unhealthy once fewer than childHealthThreshold children are healthy, i.e. when
+    (children − threshold + 1) of them have failed: the that-many fastest detecting children in the stack decide.
+    Children outside the stack (a Region switch plan's checks) are flipped by the plan, not by a failure."""
+    p, name = _props(check), _label(check)
+    children = _v(p.get("childHealthchecks"))
+    threshold = _num(p.get("childHealthThreshold"))
+    if not isinstance(children, list) or threshold is None:
+        return None, f"health check {name} is CALCULATED with children or threshold not known until deploy"
+    needed = len(children) - int(threshold) + 1
+    found = [(c, _detection(c, alarms, checks)) for c in checks if c.get("id") in children and c is not check]
+    known = sorted((d for d in found if d[1][0] is not None), key=lambda d: d[1][0] or 0)
+    if needed < 1 or len(known) < needed:
+        return None, (
+            f"health check {name} is CALCULATED: {needed} of its {len(children)} children must fail, "
+            f"{len(known)} of them detect failures in this stack"
+        )
+    _, (seconds, basis) = known[needed - 1]
+    return seconds, f"health check {name} (CALCULATED, {int(threshold)} of {len(children)} healthy) ← {basis}"
+
+
+def _detection(
+    check: Mapping[str, Any], alarms: list[Mapping[str, Any]], checks: list[Mapping[str, Any]] | None = None
+) -> tuple[float | None, str]:
     p, name = _props(check), _label(check)
     kind = str(_v(p.get("type")) or "HTTP").upper()
     if kind == "CALCULATED":
-        return None, f"health check {name} is CALCULATED: detection depends on its children (not modelled)"
+        return _calculated(check, checks or [], alarms)
     if kind == "CLOUDWATCH_METRIC":
         alarm_name = _v(p.get("cloudwatchAlarmName"))
         alarm = next((a for a in alarms if alarm_name and _v(_props(a).get("name")) == alarm_name), None)
@@ -240,7 +289,7 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
                 host = _v(_props(rec).get("name")) or _label(rec)
                 found.append((None, f"PRIMARY record {host} has no health check in this stack"))
             else:
-                found.append(_detection(check, alarms))
+                found.append(_detection(check, alarms, checks))
         missing = [basis for s, basis in found if s is None]
         if missing:
             terms.append({"name": "detection", "seconds": None, "basis": "; ".join(missing)})
@@ -256,26 +305,18 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
             s, basis = max(dns, key=lambda d: d[0] or 0)
             terms.append({"name": "dns", "seconds": _secs(s or 0), "basis": basis})
 
-    instances = by.get(RDS, [])
-    replicas = [r for r in instances if _props(r).get("replicateSourceDb")]
-    promotion = _num(objectives.get("dbPromotionSeconds"))
-    if not instances:
-        terms.append(
-            {"name": "dbPromotion", "seconds": 0, "basis": "no RDS instance in this stack: nothing to promote"}
-        )
-    elif not replicas:
-        terms.append({"name": "dbPromotion", "seconds": None, "basis": "no cross-region replica to promote"})
-    elif promotion is None:
-        terms.append({"name": "dbPromotion", "seconds": None, "basis": "objectives.dbPromotionSeconds not set"})
+    plan = failover_workflow(by.get(PLAN, []))
+    if plan is None:
+        terms.append(_promotion_estimate(by, objectives))
     else:
-        names = ", ".join(_label(r) for r in replicas)
-        terms.append(
-            {
-                "name": "dbPromotion",
-                "seconds": _secs(promotion),
-                "basis": f"promote replica {names}: configured estimate (dbPromotionSeconds)",
+        dns_term = terms.pop() if terms and terms[-1]["name"] == "dns" else None
+        terms += _plan_terms(plan, by, objectives)
+        if dns_term is not None:
+            dns_term = {
+                **dns_term,
+                "basis": f"after the plan's Route53HealthCheck step or the health check: {dns_term['basis']}",
             }
-        )
+            terms.append(dns_term)
     reconnect = _num(objectives.get("appReconnectSeconds"))
     terms.append(
         {"name": "appReconnect", "seconds": None, "basis": "objectives.appReconnectSeconds not set"}
@@ -296,6 +337,126 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
         "objectiveSeconds": None if objective is None else _secs(objective),
         "ok": ok,
     }
+
+
+def _promotion_estimate(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any]) -> dict[str, Any]:
+    """Without a plan: promoting the replica takes the configured estimate."""
+    instances = by.get(RDS, [])
+    replicas = [r for r in instances if _props(r).get("replicateSourceDb")]
+    promotion = _num(objectives.get("dbPromotionSeconds"))
+    if not instances:
+        return {"name": "dbPromotion", "seconds": 0, "basis": "no RDS instance in this stack: nothing to promote"}
+    if not replicas:
+        return {"name": "dbPromotion", "seconds": None, "basis": "no cross-region replica to promote"}
+    if promotion is None:
+        return {"name": "dbPromotion", "seconds": None, "basis": "objectives.dbPromotionSeconds not set"}
+    names = ", ".join(_label(r) for r in replicas)
+    return {
+        "name": "dbPromotion",
+        "seconds": _secs(promotion),
+        "basis": f"promote replica {names}: configured estimate (dbPromotionSeconds)",
+    }
+
+
+def plan_workflows(plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    flows = _v(_props(plan).get("workflows"))
+    return [w for w in flows if isinstance(w, Mapping)] if isinstance(flows, list) else []
+
+
+def failover_workflow(plans: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
+    """(plan, its failover workflow): the `activate` workflow of a region other than the plan's primary region."""
+    for plan in plans:
+        primary = _v(_props(plan).get("primaryRegion"))
+        for flow in plan_workflows(plan):
+            if _v(flow.get("workflowTargetAction")) == "activate" and _v(flow.get("workflowTargetRegion")) != primary:
+                return plan, flow
+    return None
+
+
+def _stage_steps(step: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The blocks of one stage: a Parallel block's members (they overlap), else the step itself."""
+    if _v(step.get("executionBlockType")) != "Parallel":
+        return [step]
+    members: list[Mapping[str, Any]] = []
+    for cfg in _v(step.get("parallelConfigs")) or []:
+        if isinstance(cfg, Mapping):
+            members += [m for m in _v(cfg.get("steps")) or [] if isinstance(m, Mapping)]
+    return members
+
+
+def workflow_blocks(flow: Mapping[str, Any]) -> list[list[Mapping[str, Any]]]:
+    """The workflow's stages in order, each a list of the execution blocks that run together."""
+    return [_stage_steps(s) for s in _v(flow.get("steps")) or [] if isinstance(s, Mapping)]
+
+
+def step_config(step: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The (first) configuration block of a step, by its execution block type."""
+    key = STEP_CONFIGS.get(str(_v(step.get("executionBlockType"))))
+    configs = _v(step.get(key)) if key else None
+    return configs[0] if isinstance(configs, list) and configs and isinstance(configs[0], Mapping) else {}
+
+
+def _plan_terms(
+    found: tuple[Mapping[str, Any], Mapping[str, Any]],
+    by: Mapping[str, list[Mapping[str, Any]]],
+    objectives: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    plan, flow = found
+    region = _v(flow.get("workflowTargetRegion"))
+    where = f"plan {_label(plan)} activate {region}"
+    seconds: dict[str, float | None] = {}
+    bases: dict[str, list[str]] = {}
+    for stage in workflow_blocks(flow):
+        longest: dict[str, tuple[float | None, str]] = {}
+        for step in stage:
+            kind = str(_v(step.get("executionBlockType")))
+            term = STEP_TERMS.get(kind)
+            if term is None:
+                continue
+            timeout = _num(step_config(step).get("timeoutMinutes"))
+            name = _v(step.get("name")) or kind
+            if term == "dbPromotion":
+                estimate = _num(objectives.get("dbPromotionSeconds"))
+                if estimate is None:
+                    value: float | None = None
+                    basis = f"{kind} step {name}: objectives.dbPromotionSeconds not set"
+                else:
+                    value = estimate if timeout is None else min(estimate, timeout * 60)
+                    bound = "no timeout" if timeout is None else f"timeout {_secs(timeout)} min"
+                    basis = f"{kind} step {name} ({bound}): dbPromotionSeconds estimate"
+            elif timeout is None:
+                value, basis = None, f"{kind} step {name} has no timeoutMinutes: unbounded"
+            else:
+                value, basis = timeout * 60, f"{kind} step {name}: timeout {_secs(timeout)} min"
+            prior = longest.get(term)
+            if prior is None or (prior[0] is not None and (value is None or value > prior[0])):
+                longest[term] = (value, basis)
+        for term, (value, basis) in longest.items():
+            total = seconds.get(term, 0.0)
+            seconds[term] = None if value is None or total is None else total + value
+            bases.setdefault(term, []).append(basis)
+    terms = []
+    for term, absent in (
+        ("approval", "no ManualApproval step: the plan starts without waiting for a person"),
+        ("dbPromotion", "promotes no replica"),
+        ("endpointSwitch", "no CustomActionLambda step re-points the writer endpoint"),
+        ("drCapacity", None),
+    ):
+        if term in seconds:
+            value = seconds[term]
+            terms.append(
+                {
+                    "name": term,
+                    "seconds": None if value is None else _secs(value),
+                    "basis": f"{where}: " + "; ".join(bases[term]),
+                }
+            )
+        elif term == "dbPromotion":
+            has_replica = any(_props(r).get("replicateSourceDb") for r in by.get(RDS, []))
+            terms.append({"name": term, "seconds": None if has_replica else 0, "basis": f"{where} {absent}"})
+        elif absent is not None:
+            terms.append({"name": term, "seconds": 0, "basis": f"{where}: {absent}"})
+    return terms
 
 
 # --- RPO ---------------------------------------------------------------------------------------------

@@ -166,6 +166,21 @@ OUTPUTS: dict[str, OutputBuilder] = {
         "associationArn": c.arn("eks", f"podidentityassociation/{c.physical}"),
         "associationId": f"a-{_hex(c.name, 17)}",
     },
+    # Region switch plans are global: arn:aws:arc-region-switch::ACCOUNT:plan/NAME:SUFFIX (the PlanArn pattern of the
+    # arc-region-switch model: the suffix is six lower-case letters or digits).
+    "aws:arcregionswitch/plan:Plan": lambda c: {
+        "arn": f"arn:aws:arc-region-switch::{c.account}:plan/{c.physical}:{_hex(c.name, 6)}",
+        "id": f"arn:aws:arc-region-switch::{c.account}:plan/{c.physical}:{_hex(c.name, 6)}",
+    },
+    "aws:lambda/function:Function": lambda c: {
+        "arn": c.arn("lambda", f"function:{c.physical}"),
+        "qualifiedArn": c.arn("lambda", f"function:{c.physical}:$LATEST"),
+        "invokeArn": (
+            f"arn:aws:apigateway:{c.region}:lambda:path/2015-03-31/functions/"
+            f"{c.arn('lambda', f'function:{c.physical}')}/invocations"
+        ),
+        "version": "$LATEST",
+    },
     "random:index/randomPassword:RandomPassword": lambda c: {
         "result": "preflight-" + _hex(c.name, int(c.inputs.get("length", 32)) - 10)
     },
@@ -240,6 +255,42 @@ INVOKES: dict[str, Invoke] = {
 }
 
 
+REGION_SWITCH_HEALTH_CHECKS = "aws:arcregionswitch/getRoute53HealthChecks:getRoute53HealthChecks"
+
+
+def _route53_steps(steps: Any) -> list[Mapping[str, Any]]:
+    out: list[Mapping[str, Any]] = []
+    for step in steps or []:
+        out += step.get("route53HealthCheckConfigs") or []
+        for parallel in step.get("parallelConfigs") or []:
+            out += _route53_steps(parallel.get("steps"))
+    return out
+
+
+def region_switch_health_checks(plan: Mapping[str, Any] | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    """What Region switch allocates for a plan: one Route53 health check per record name and plan region."""
+    checks = []
+    if plan is not None:
+        seen = set()
+        for workflow in plan.get("workflows") or []:
+            for cfg in _route53_steps(workflow.get("steps")):
+                for region in plan.get("regions") or []:
+                    key = (cfg["hostedZoneId"], cfg["recordName"], region)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    checks.append(
+                        {
+                            "healthCheckId": _uuid("region-switch:" + ":".join(key)),
+                            "hostedZoneId": cfg["hostedZoneId"],
+                            "recordName": cfg["recordName"],
+                            "region": region,
+                            "status": "healthy" if region == plan.get("primaryRegion") else "unhealthy",
+                        }
+                    )
+    return {"planArn": args.get("planArn"), "healthChecks": checks, "region": args.get("region") or DEFAULT_REGION}
+
+
 class UnknownInvokeError(Exception):
     pass
 
@@ -258,6 +309,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
         # resource when a provider's new_resource runs; the id travels inside every provider reference instead.
         self.provider_regions_by_id: dict[str, str] = {}
         self.current_urn = ""
+        # plan ARN -> its inputs: the Route53 health checks invoke answers from the plan's Route53HealthCheck steps
+        self.plans: dict[str, Mapping[str, Any]] = {}
 
     @classmethod
     def from_config(cls, config: Mapping[str, str], project: str) -> PlatformMocks:
@@ -299,11 +352,15 @@ class PlatformMocks(pulumi.runtime.Mocks):
             extra.update(builder(ctx))
         resource_id = str(extra.pop("id", physical))
         outputs = {**inputs, **extra}
+        if args.typ == "aws:arcregionswitch/plan:Plan":
+            self.plans[str(extra["arn"])] = inputs
         if args.typ.startswith("aws:") and "tags" in inputs:
             outputs.setdefault("tagsAll", inputs["tags"])
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        if args.token == REGION_SWITCH_HEALTH_CHECKS:
+            return region_switch_health_checks(self.plans.get(str(args.args.get("planArn"))), args.args)
         invoke = INVOKES.get(args.token)
         if invoke is None:
             raise UnknownInvokeError(

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from settings import cluster, core, data, edge, synthetics
+from settings import cluster, core, data, edge, region_switch, synthetics
 from settings.files import load_yaml
 from settings.loader import (
     PREFLIGHT_SECRET,
@@ -29,7 +29,7 @@ from settings.loader import (
 )
 from settings.schema import PROJECT, ConfigError, all_keys, clip, one_line, show
 
-SECTIONS = [core, data, edge, cluster, synthetics]
+SECTIONS = [core, data, region_switch, edge, cluster, synthetics]
 KEYS = all_keys([section.KEYS for section in SECTIONS])
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,6 +53,7 @@ class StackSettings:
     source: str
     core: core.CoreSettings
     data: data.DataTierSettings
+    region_switch: region_switch.RegionSwitchSettings
     edge: edge.EdgeSettings
     cluster: cluster.ClusterSettings
     synthetics: synthetics.SyntheticsSettings
@@ -64,6 +65,7 @@ def _build(values: Values) -> StackSettings:
         source=values.source,
         core=core.build(values),
         data=data.build(values),
+        region_switch=region_switch.build(values),
         edge=edge.build(values),
         cluster=cluster.build(values),
         synthetics=synthetics.build(values),

@@ -279,10 +279,28 @@ def test_log_groups_without_an_ingestion_assumption_are_unpriced():
 
 
 def test_unknown_types_go_to_unpriced():
-    cost = estimate([res("aws:lambda/function:Function", "fn")], {})
-    assert cost["unpriced"] == [{"urn": res("aws:lambda/function:Function", "fn")["urn"],
-                                 "type": "aws:lambda/function:Function",
-                                 "reason": "no price model for aws:lambda/function:Function"}]  # fmt: skip
+    cost = estimate([res("aws:sfn/stateMachine:StateMachine", "sm")], {})
+    assert cost["unpriced"] == [{"urn": res("aws:sfn/stateMachine:StateMachine", "sm")["urn"],
+                                 "type": "aws:sfn/stateMachine:StateMachine",
+                                 "reason": "no price model for aws:sfn/stateMachine:StateMachine"}]  # fmt: skip
+
+
+def test_a_region_switch_plan_bills_its_monthly_plan_fee():
+    cost = estimate([res("aws:arcregionswitch/plan:Plan", "plan")], {})
+    assert one(cost, "plan")["monthly"] == 70.0 and "Region switch plan" in one(cost, "plan")["basis"]
+
+
+def test_a_function_invoked_only_by_a_failover_is_zero_with_its_rates_shown():
+    fn = res("aws:lambda/function:Function", "writer", architectures=["arm64"], memorySize=128, timeout=60)
+    item = one(estimate([fn], {}), "writer")
+    assert item["monthly"] == 0 and "$0.0000133334 per GB-second (arm64)" in item["basis"]
+
+
+def test_a_function_with_an_invocation_assumption_bills_requests_and_gb_seconds():
+    fn = res("aws:lambda/function:Function", "worker", architectures=["arm64"], memorySize=1024, timeout=60)
+    cost = estimate([fn], {"lambdaInvocationsPerMonth": 2_000_000, "lambdaAverageSeconds": 0.5})
+    # 2 M × 0.5 s × 1 GB × $0.0000133334 = $13.33; 2 M requests × $0.20 = $0.40
+    assert one(cost, "worker")["monthly"] == pytest.approx(13.33 + 0.40, abs=0.01)
 
 
 def test_kubernetes_objects_are_unpriced_because_they_run_on_existing_nodes():

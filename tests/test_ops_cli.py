@@ -19,7 +19,7 @@ def _subparsers() -> dict[str, argparse.ArgumentParser]:
     return dict(action.choices)
 
 
-@pytest.mark.parametrize("command", ["verify", "drill", "failback", "lab"])
+@pytest.mark.parametrize("command", ["verify", "drill", "failback", "failover", "lab"])
 def test_every_option_has_help_text(command):
     sub = _subparsers()[command]
     undocumented = [a.option_strings for a in sub._actions if a.option_strings and not a.help]

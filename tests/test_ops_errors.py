@@ -80,7 +80,7 @@ def error_line(stderr: str) -> str:
         (
             ["restore"],
             "python -m ops: error: argument COMMAND: invalid choice: 'restore' (choose from 'verify', 'drill', "
-            "'failback', 'lab') (see python -m ops --help)",
+            "'failback', 'failover', 'lab') (see python -m ops --help)",
         ),
         (
             ["drill", "--stack", "stage"],

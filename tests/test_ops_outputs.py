@@ -26,6 +26,7 @@ def test_example_outputs_parse_into_the_contract():
     assert [b.purpose for b in o.buckets] == ["audit-logs", "backups"]
     assert o.gateway_host is not None and o.gateway_host.fqdn == "gateway.stage.summit.example.com"
     assert o.velero is not None and o.velero.schedule_name == "summit-stage-hourly"
+    assert o.region_switch_plan_arn == "arn:aws:arc-region-switch::321098765432:plan/summit-stage-failover:a1b2c3"
 
 
 @pytest.mark.parametrize(
@@ -48,6 +49,11 @@ def test_example_outputs_parse_into_the_contract():
             "buckets.backups.replicaRegion: expected a region other than the primary's",
         ),
         (lambda d: d.update(gatewayUrl="http://gateway"), "gatewayUrl: expected an https:// URL"),
+        (
+            # a regional ARN is not a Region switch plan: plans are global (no region in the ARN)
+            lambda d: d.update(regionSwitchPlanArn="arn:aws:arc-region-switch:us-east-1:321098765432:plan/p:abc123"),
+            "regionSwitchPlanArn: expected an ARC Region switch plan ARN",
+        ),
     ],
 )
 def test_malformed_outputs_name_the_key_in_one_line(change, message):

@@ -60,6 +60,9 @@ BROKEN = [
     ("stateful-resources-protected", "unprotected-key"),
     ("stateful-resources-protected", "audit-unlocked"),
     ("recovery-budget", "detection unbounded"),
+    ("failover-plan", "loose-plan"),
+    ("failover-plan", "same-region-replica"),
+    ("failover-plan", "api.example.com"),
 ]
 
 
@@ -112,6 +115,7 @@ COMPLIANT = [
     ("edge-hardening", "aws:cloudfront/distribution:Distribution"),
     ("stateful-resources-protected", "aws:kms/key:Key"),
     ("recovery-budget", "aws:route53/healthCheck:HealthCheck"),
+    ("failover-plan", "aws:arcregionswitch/plan:Plan"),
 ]
 
 
@@ -126,6 +130,28 @@ def test_every_policy_of_the_pack_has_a_compliant_and_a_violating_case(prod_pack
     names = set(prod_pack.config)
     assert {p for p, _ in COMPLIANT} == names
     assert {p for p, _ in BROKEN} | {"cost-budget-headroom"} == names  # headroom: see the near-budget test
+
+
+def test_the_loose_plan_is_reported_for_its_rto_and_for_what_it_leaves_uncovered(broken):
+    _, analysis = broken
+    messages = [v.message for v in analysis.violations if v.policy == "failover-plan"]
+    assert "plan loose-plan promises an RTO of 60 min, looser than the stack's objective of 900 s (15 min)." in messages
+    assert any(
+        m.startswith("cross-region replica same-region-replica is promoted by no RdsPromoteReadReplica")
+        for m in messages
+    )
+    assert any(
+        m.startswith("failover record set api.example.com is switched by no Route53HealthCheck") for m in messages
+    )
+
+
+@pytest.mark.parametrize("stack", ["dev", "stage", "prod"])
+def test_the_failover_plan_policy_judges_against_the_same_rto_as_the_recovery_budget(stack):
+    from policy.policies.dr_posture import OBJECTIVES_SCHEMA
+
+    doc = json.loads((PROJECT_DIR / f"policy/config/{stack}.json").read_text())
+    default = OBJECTIVES_SCHEMA["rtoSeconds"]["default"]
+    assert doc["failover-plan"].get("rtoSeconds", default) == doc["recovery-budget"].get("rtoSeconds", default)
 
 
 def test_estimate_just_under_the_budget_is_an_advisory_headroom_warning(prod_pack):

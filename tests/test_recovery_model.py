@@ -227,3 +227,145 @@ def test_an_empty_stack_reports_every_piece_missing():
     budget = recovery_budget([], OBJECTIVES)
     assert [e["dataClass"] for e in budget["rpo"]] == ["database", "s3", "cluster-state"]
     assert all(e["seconds"] is None and not e["ok"] for e in budget["rpo"])
+
+
+# --- RTO from a Region switch plan's steps -------------------------------------------------------------------
+
+
+def plan_step(name, kind, timeout=None, **config):
+    key = {"ManualApproval": "executionApprovalConfigs", "RdsPromoteReadReplica": "rdsPromoteReadReplicaConfigs",
+           "CustomActionLambda": "customActionLambdaConfigs", "EKSResourceScaling": "eksResourceScalingConfigs",
+           "Route53HealthCheck": "route53HealthCheckConfigs"}[kind]  # fmt: skip
+    block = {**config, **({"timeoutMinutes": timeout} if timeout is not None else {})}
+    return {"name": name, "executionBlockType": kind, key: [block]}
+
+
+def parallel(name, *steps):
+    return {"name": name, "executionBlockType": "Parallel", "parallelConfigs": [{"steps": list(steps)}]}
+
+
+def region_switch_plan(*steps, target="us-west-2"):
+    flows = [
+        {"workflowTargetAction": "activate", "workflowTargetRegion": target, "steps": list(steps)},
+        {
+            "workflowTargetAction": "activate",
+            "workflowTargetRegion": "us-east-1",
+            "steps": [plan_step("approve", "ManualApproval", 60)],
+        },
+    ]
+    props = {"primaryRegion": "us-east-1", "regions": ["us-east-1", "us-west-2"], "workflows": flows}
+    return res("aws:arcregionswitch/plan:Plan", "failover-plan", props)
+
+
+FAILOVER = (
+    plan_step("approve", "ManualApproval", 5),
+    plan_step("promote-db", "RdsPromoteReadReplica", 20),
+    plan_step("repoint-writer", "CustomActionLambda", 2),
+    plan_step("dns-gateway", "Route53HealthCheck", 5),
+)
+
+
+def test_with_a_plan_the_rto_terms_are_its_steps_in_order():
+    budget = recovery_budget([*stack(), region_switch_plan(*FAILOVER)], OBJECTIVES)
+    assert [(t["name"], t["seconds"]) for t in budget["rto"]["terms"]] == [
+        ("detection", 30),
+        ("approval", 300),
+        ("dbPromotion", 300),
+        ("endpointSwitch", 120),
+        ("dns", 60),
+        ("appReconnect", 60),
+    ]
+    assert budget["rto"]["totalSeconds"] == 870 and budget["rto"]["ok"] is True
+
+
+def test_each_plan_term_names_its_step_and_bound():
+    budget = recovery_budget([*stack(), region_switch_plan(*FAILOVER)], OBJECTIVES)
+    assert term(budget, "approval")["basis"] == (
+        "plan failover-plan activate us-west-2: ManualApproval step approve: timeout 5 min"
+    )
+    assert (
+        "RdsPromoteReadReplica step promote-db (timeout 20 min): dbPromotionSeconds estimate"
+        in term(budget, "dbPromotion")["basis"]
+    )
+    assert term(budget, "dns")["basis"].startswith("after the plan's Route53HealthCheck step")
+
+
+def test_the_failover_workflow_is_the_dr_regions_activation_not_the_failback():
+    budget = recovery_budget([*stack(), region_switch_plan(*FAILOVER)], OBJECTIVES)
+    assert term(budget, "approval")["seconds"] == 300  # the failback's 60-minute approval is not on this clock
+
+
+def test_a_promotion_step_with_a_shorter_timeout_bounds_the_estimate():
+    steps = (plan_step("promote-db", "RdsPromoteReadReplica", 2),)
+    assert term(recovery_budget([*stack(), region_switch_plan(*steps)], OBJECTIVES), "dbPromotion")["seconds"] == 120
+
+
+def test_a_plan_without_an_approval_step_waits_for_nobody():
+    steps = FAILOVER[1:]
+    approval = term(recovery_budget([*stack(), region_switch_plan(*steps)], OBJECTIVES), "approval")
+    assert approval["seconds"] == 0 and "no ManualApproval step" in approval["basis"]
+
+
+def test_parallel_steps_count_with_their_slowest_member_not_their_sum():
+    steps = (
+        parallel(
+            "promote",
+            plan_step("promote-a", "RdsPromoteReadReplica", 20),
+            plan_step("promote-b", "RdsPromoteReadReplica", 20),
+        ),
+        parallel(
+            "writers", plan_step("repoint-a", "CustomActionLambda", 2), plan_step("repoint-b", "CustomActionLambda", 3)
+        ),
+    )
+    budget = recovery_budget([*stack(), region_switch_plan(*steps)], OBJECTIVES)
+    assert (term(budget, "dbPromotion")["seconds"], term(budget, "endpointSwitch")["seconds"]) == (300, 180)
+
+
+def test_sequential_steps_of_one_kind_add_up():
+    steps = (plan_step("repoint-a", "CustomActionLambda", 2), plan_step("repoint-b", "CustomActionLambda", 3))
+    assert term(recovery_budget([*stack(), region_switch_plan(*steps)], OBJECTIVES), "endpointSwitch")["seconds"] == 300
+
+
+def test_a_step_without_a_timeout_is_unbounded_and_fails_the_budget():
+    steps = (plan_step("approve", "ManualApproval"), *FAILOVER[1:])
+    budget = recovery_budget([*stack(), region_switch_plan(*steps)], OBJECTIVES)
+    assert term(budget, "approval")["seconds"] is None and "unbounded" in term(budget, "approval")["basis"]
+    assert budget["rto"]["ok"] is False
+
+
+def test_dr_scaling_adds_its_own_term():
+    steps = (*FAILOVER[:3], plan_step("scale", "EKSResourceScaling", 10), FAILOVER[3])
+    assert term(recovery_budget([*stack(), region_switch_plan(*steps)], OBJECTIVES), "drCapacity")["seconds"] == 600
+
+
+def test_a_plan_that_promotes_nothing_leaves_promotion_missing_when_there_is_a_replica():
+    steps = (FAILOVER[0], FAILOVER[2])
+    promotion = term(recovery_budget([*stack(), region_switch_plan(*steps)], OBJECTIVES), "dbPromotion")
+    assert promotion["seconds"] is None and "promotes no replica" in promotion["basis"]
+
+
+def calculated(name, children, threshold, id_="hc-gate"):
+    return res("aws:route53/healthCheck:HealthCheck", name,
+               {"type": "CALCULATED", "childHealthchecks": children, "childHealthThreshold": threshold,
+                "tags": {"failover-role": "primary", "service-host": "gateway"}}, id_)  # fmt: skip
+
+
+def test_a_gated_record_detects_as_fast_as_its_endpoint_check():
+    # AND of the endpoint check and the plan's check (not in the stack: the plan flips it, it detects nothing)
+    resources = [
+        check("endpoint", interval=10, host="other", id_="hc-endpoint"),
+        calculated("gate", ["hc-endpoint", "plan-check"], 2),
+        record("gw-primary", "gateway.example.com", health_check_id="hc-gate"),
+    ]
+    detection = term(recovery_budget(resources, OBJECTIVES), "detection")
+    assert detection["seconds"] == 30
+    assert detection["basis"].startswith("health check gate (CALCULATED, 2 of 2 healthy) ← health check endpoint")
+
+
+def test_a_calculated_check_whose_deciding_children_are_outside_the_stack_is_missing():
+    resources = [
+        calculated("gate", ["plan-check-a", "plan-check-b"], 2),
+        record("gw-primary", "gateway.example.com", health_check_id="hc-gate"),
+    ]
+    detection = term(recovery_budget(resources, OBJECTIVES), "detection")
+    assert detection["seconds"] is None and "1 of its 2 children must fail, 0 of them detect" in detection["basis"]

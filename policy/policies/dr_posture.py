@@ -31,6 +31,7 @@ WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 KMS_KEY = "aws:kms/key:Key"
+PLAN = recovery.PLAN
 
 RTC_MINUTES = 15  # S3 Replication Time Control: 99.99% of objects within 15 minutes (the only value AWS accepts)
 
@@ -407,6 +408,129 @@ recovery_budget = stack_policy(
     "replica-lag alarm threshold, S3 RTC, Velero schedule period.",
 )
 
+
+def _replica_covered(replica: Any, plan: Any, deps: set[str]) -> bool | None:
+    """Does an `activate` workflow of the replica's region promote it? None when the plan's ARNs are unknown."""
+    props = unwrap(replica.props)
+    region = from_policy_resource(replica)["region"]
+    ident, arn = props.get("identifier"), props.get("arn")
+    unknown = False
+    for flow in recovery.plan_workflows({"props": unwrap(plan.props)}):
+        if flow.get("workflowTargetAction") != "activate" or flow.get("workflowTargetRegion") != region:
+            continue
+        for stage in recovery.workflow_blocks(flow):
+            for step in stage:
+                if step.get("executionBlockType") != "RdsPromoteReadReplica":
+                    continue
+                arns = recovery.step_config(step).get("dbInstanceArnMap")
+                value = arns.get(region) if isinstance(arns, dict) else arns
+                if value is UNKNOWN:
+                    unknown = True
+                elif isinstance(value, str) and (
+                    (isinstance(ident, str) and value.endswith(f":db:{ident}"))
+                    or (isinstance(arn, str) and value == arn)
+                ):
+                    return True
+    if unknown:
+        return True if replica.urn in deps else None
+    return False
+
+
+def _record_switched(zone: Any, name: str, plan: Any) -> bool | None:
+    """Does an `activate` workflow switch the failover record set zone/name? None when its inputs are unknown."""
+    unknown = False
+    for flow in recovery.plan_workflows({"props": unwrap(plan.props)}):
+        if flow.get("workflowTargetAction") != "activate":
+            continue
+        for stage in recovery.workflow_blocks(flow):
+            for step in stage:
+                if step.get("executionBlockType") != "Route53HealthCheck":
+                    continue
+                cfg = recovery.step_config(step)
+                z, n = cfg.get("hostedZoneId"), cfg.get("recordName")
+                if UNKNOWN in (z, n):
+                    unknown = True
+                elif z == zone and isinstance(n, str) and n.rstrip(".").lower() == name:
+                    return True
+    return None if unknown else False
+
+
+def _failover_plan(args: StackValidationArgs, report: Report, cfg: dict) -> None:
+    u = Unknowns()
+    _, replicas = _primaries_and_replicas(args)
+    record_sets: dict[tuple[Any, str], Any] = {}
+    for r in of_type(args, RECORD):
+        p = unwrap(r.props)
+        if p.get("failoverRoutingPolicies") and isinstance(p.get("name"), str):
+            record_sets.setdefault((p.get("zoneId"), p["name"].rstrip(".").lower()), r)
+    if not replicas and not record_sets:
+        return
+    plans = of_type(args, PLAN)
+    if not plans:
+        for r in replicas:
+            report(f"cross-region replica {r.name} is failed over by no ARC Region switch plan.", r.urn)
+        for (_, name), r in record_sets.items():
+            report(f"failover record set {name} is switched by no ARC Region switch plan.", r.urn)
+        return
+    objective = cfg["rtoSeconds"]
+    for plan in plans:
+        minutes = unwrap(plan.props).get("recoveryTimeObjectiveMinutes")
+        if minutes is UNKNOWN:
+            u.add(plan.urn, "recoveryTimeObjectiveMinutes")
+        elif not isinstance(minutes, (int, float)) or isinstance(minutes, bool):
+            report(f"plan {plan.name} sets no recoveryTimeObjectiveMinutes (objective {objective} s).", plan.urn)
+        elif minutes * 60 > objective:
+            report(
+                f"plan {plan.name} promises an RTO of {minutes:g} min, looser than the stack's objective of "
+                f"{objective} s ({objective / 60:g} min).",
+                plan.urn,
+            )
+    deps = {d.urn for plan in plans for d in (getattr(plan, "property_dependencies", {}) or {}).get("workflows", [])}
+    for r in replicas:
+        covered = [_replica_covered(r, plan, deps) for plan in plans]
+        if True in covered:
+            continue
+        if None in covered:
+            u.add(r.urn, "plan workflow DB instance ARNs")
+        else:
+            report(
+                f"cross-region replica {r.name} is promoted by no RdsPromoteReadReplica step of an activate workflow "
+                f"of its region in plan {', '.join(p.name for p in plans)}.",
+                r.urn,
+            )
+    for (zone, name), r in record_sets.items():
+        switched = [_record_switched(zone, name, plan) for plan in plans]
+        if True in switched:
+            continue
+        if None in switched:
+            u.add(r.urn, "plan Route53HealthCheck steps")
+        else:
+            report(
+                f"failover record set {name} is switched by no Route53HealthCheck step of an activate workflow in "
+                f"plan {', '.join(p.name for p in plans)}.",
+                r.urn,
+            )
+    u.finish()
+
+
+failover_plan = stack_policy(
+    name="failover-plan",
+    description="An ARC Region switch plan fails over every cross-region replica and every failover record set, with "
+    "an RTO objective no looser than the stack's.",
+    validate=_failover_plan,
+    config_schema=schema(
+        {
+            "rtoSeconds": {
+                **OBJECTIVES_SCHEMA["rtoSeconds"],
+                "description": "the stack's RTO objective: keep equal to recovery-budget.rtoSeconds",
+            }
+        }
+    ),
+    remediation="Create an aws.arcregionswitch.Plan (components/region_switch.py) whose activate workflow of the DR "
+    "region has an RdsPromoteReadReplica step per replica and a Route53HealthCheck step per failover record set, and "
+    "whose recovery_time_objective_minutes is at most the stack's RTO objective.",
+)
+
 POLICIES = [
     rds_cross_region_replica,
     rds_replica_source_credentials,
@@ -416,4 +540,5 @@ POLICIES = [
     gateway_waf,
     stateful_resources_protected,
     recovery_budget,
+    failover_plan,
 ]
