@@ -26,7 +26,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy $(PACKAGES) policy ops monitoring benchmarks
+	$(VENV)/bin/mypy $(PACKAGES) policy ops monitoring benchmarks lambdas
 
 pytest: setup
 	$(PY) -m pytest -n 2 -q

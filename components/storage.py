@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -21,6 +23,25 @@ ABORT_MULTIPART_DAYS = 7
 # S3 RTC replicates 99.99 % of objects within 15 minutes; the latency alarm fires when that promise breaks.
 RTC_MINUTES = 15
 REPLICATION_LATENCY_ALARM_SECONDS = RTC_MINUTES * 60
+# What an SSE-KMS bucket's writer needs on the bucket key: S3 asks KMS for a data key on the writer's behalf
+# (GenerateDataKey), and multipart uploads read it back (Decrypt).
+WRITER_KEY_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"]
+
+
+@dataclass(frozen=True)
+class BucketWriter:
+    """An AWS service that delivers objects (reports, logs) into both buckets of a pair under a key prefix.
+
+    The bucket policy admits `principal` for s3:PutObject on `<key_prefix>*` (plus `bucket_actions` on the bucket,
+    e.g. the ACL check CloudTrail makes), with `conditions`; each bucket's KMS key lets it encrypt through S3 in
+    that bucket only. A bucket has one policy, so every writer is declared here rather than in its own component.
+    """
+
+    sid: str  # statement id, e.g. "BackupAuditManagerReports"
+    principal: Mapping[str, pulumi.Input[str]]  # {"AWS": role ARN} or {"Service": "cloudtrail.amazonaws.com"}
+    key_prefix: str  # e.g. "backup-reports/"
+    conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    bucket_actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,6 +55,8 @@ class ReplicatedBucketArgs:
     alarm_topic_arn: pulumi.Input[str]  # replication metrics live in the source region: the primary topic
     object_lock_days: int | None = None  # COMPLIANCE default retention; set → Object Lock on both buckets
     production_like: bool = False  # stage/prod: protect=True on buckets and keys
+    writers: tuple[BucketWriter, ...] = ()  # services delivering into the buckets (needs account_id)
+    account_id: str = ""  # names the account root in the key policy written when there are writers
 
 
 @dataclass
@@ -69,6 +92,8 @@ class ReplicatedBucket(pulumi.ComponentResource):
         super().__init__("summit:storage:ReplicatedBucket", name, None, opts)
         if args.purpose not in TRANSITIONS:
             raise ValueError(f"unknown bucket purpose {args.purpose!r}; expected one of {', '.join(TRANSITIONS)}")
+        if args.writers and not args.account_id:
+            raise ValueError("ReplicatedBucketArgs.writers needs account_id (the key policy names the account root)")
         in_primary = pulumi.ResourceOptions(parent=self, provider=primary)
         in_dr = pulumi.ResourceOptions(parent=self, provider=dr)
 
@@ -172,6 +197,8 @@ class ReplicatedBucket(pulumi.ComponentResource):
             description=f"S3 {bucket_name}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            # Without writers the default key policy (the account's IAM policies decide) stays as it is.
+            policy=_writer_key_policy(args.account_id, bucket_name, args.writers) if args.writers else None,
             opts=stateful,
         )
         bucket = aws.s3.Bucket(
@@ -231,7 +258,8 @@ class ReplicatedBucket(pulumi.ComponentResource):
                             "Action": "s3:*",
                             "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
+                        },
+                        *(st for w in args.writers for st in _writer_statements(w, bucket.arn)),
                     ],
                 }
             ),
@@ -364,3 +392,60 @@ class ReplicatedBucket(pulumi.ComponentResource):
             opts=opts,
         )
         return role, policy
+
+
+def _writer_statements(writer: BucketWriter, bucket_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+    """Bucket-policy statements admitting one writer: PutObject under its prefix, and its bucket-level actions."""
+    put: dict[str, Any] = {
+        "Sid": writer.sid,
+        "Effect": "Allow",
+        "Principal": dict(writer.principal),
+        "Action": "s3:PutObject",
+        "Resource": pulumi.Output.concat(bucket_arn, "/", writer.key_prefix, "*"),
+    }
+    if writer.conditions:
+        put["Condition"] = {op: dict(values) for op, values in writer.conditions.items()}
+    statements = [put]
+    if writer.bucket_actions:
+        statements.append(
+            {
+                "Sid": f"{writer.sid}Bucket",
+                "Effect": "Allow",
+                "Principal": dict(writer.principal),
+                "Action": list(writer.bucket_actions),
+                "Resource": bucket_arn,
+            }
+        )
+    return statements
+
+
+def _writer_key_policy(account_id: str, bucket_name: str, writers: tuple[BucketWriter, ...]) -> pulumi.Output[str]:
+    """The default key policy (the account's IAM policies decide) plus, per writer, the data-key use S3 makes on its
+    behalf for this bucket only (encryption context: the bucket ARN with bucket keys, else the object ARN)."""
+    bucket_arn = f"arn:aws:s3:::{bucket_name}"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "EnableIamUserPermissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    statements += [
+        {
+            "Sid": f"{w.sid}ThroughS3",
+            "Effect": "Allow",
+            "Principal": dict(w.principal),
+            "Action": WRITER_KEY_ACTIONS,
+            "Resource": "*",
+            "Condition": {
+                "StringLike": {
+                    "kms:ViaService": "s3.*.amazonaws.com",
+                    "kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"],
+                }
+            },
+        }
+        for w in writers
+    ]
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})

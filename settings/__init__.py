@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from settings import cluster, core, data, edge, synthetics
+from settings import backup, cluster, core, data, edge, synthetics
 from settings.loader import (
     PREFLIGHT_SECRET,
     RawConfig,
@@ -27,7 +27,7 @@ from settings.loader import (
 )
 from settings.schema import PROJECT, ConfigError, all_keys
 
-SECTIONS = [core, data, edge, cluster, synthetics]
+SECTIONS = [core, data, backup, edge, cluster, synthetics]
 KEYS = all_keys([section.KEYS for section in SECTIONS])
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,6 +50,7 @@ class StackSettings:
     source: str
     core: core.CoreSettings
     data: data.DataTierSettings
+    backup: backup.BackupSettings
     edge: edge.EdgeSettings
     cluster: cluster.ClusterSettings
     synthetics: synthetics.SyntheticsSettings
@@ -61,6 +62,7 @@ def _build(values: Values) -> StackSettings:
         source=values.source,
         core=core.build(values),
         data=data.build(values),
+        backup=backup.build(values),
         edge=edge.build(values),
         cluster=cluster.build(values),
         synthetics=synthetics.build(values),

@@ -39,6 +39,10 @@ BROKEN = [
     ("rds-backup-retention", "weak-db"),
     ("rds-deletion-safeguards", "weak-db"),
     ("rds-backup-replication-retention", "short-backup-copy"),
+    ("aws-backup-plan", "weak-db"),
+    ("backup-vault-lock", "unlocked-vault"),
+    ("backup-vault-lock", "governance-vault"),
+    ("restore-testing-plan", "monthly-restore-test"),
     ("s3-versioning", "unversioned-bucket"),
     ("s3-noncurrent-expiration", "unbounded-bucket"),
     ("s3-audit-object-lock", "audit-unlocked"),
@@ -54,6 +58,7 @@ BROKEN = [
     ("gateway-waf", "counting-acl"),
     ("stateful-resources-protected", "unprotected-key"),
     ("stateful-resources-protected", "audit-unlocked"),
+    ("stateful-resources-protected", "unlocked-vault"),
     ("recovery-budget", "detection unbounded"),
 ]
 
@@ -74,6 +79,9 @@ COMPLIANT = [
         "rds-backup-replication-retention",
         "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
     ),
+    ("aws-backup-plan", "aws:backup/selection:Selection"),
+    ("backup-vault-lock", "aws:backup/vaultLockConfiguration:VaultLockConfiguration"),
+    ("restore-testing-plan", "aws:backup/restoreTestingSelection:RestoreTestingSelection"),
     ("s3-versioning", "aws:s3/bucketVersioning:BucketVersioning"),
     ("s3-noncurrent-expiration", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"),
     ("s3-audit-object-lock", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"),

@@ -31,6 +31,7 @@ WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 KMS_KEY = "aws:kms/key:Key"
+BACKUP_VAULT = "aws:backup/vault:Vault"
 
 RTC_MINUTES = 15  # S3 Replication Time Control: 99.99% of objects within 15 minutes (the only value AWS accepts)
 
@@ -253,7 +254,7 @@ def _protected(args: ResourceValidationArgs, report: Report) -> None:
         cls = tag(unwrap(args.props), "data-class")
         if cls is UNKNOWN or cls not in cfg["bucketDataClasses"]:
             return
-    elif t not in (RDS, KMS_KEY, "aws:rds/cluster:Cluster"):
+    elif t not in (RDS, KMS_KEY, BACKUP_VAULT, "aws:rds/cluster:Cluster"):
         return
     if not args.opts.protect:
         report(
@@ -274,7 +275,8 @@ _PROTECT_SCHEMA = schema(
 
 stateful_resources_protected = ResourceValidationPolicy(
     name="stateful-resources-protected",
-    description="Stateful resources (RDS, KMS keys, data buckets) are protect=True (dual-control delete).",
+    description="Stateful resources (RDS, KMS keys, backup vaults, data buckets) are protect=True (dual-control "
+    "delete).",
     validate=_protected,
     enforcement_level=MANDATORY,
     config_schema=_PROTECT_SCHEMA,
