@@ -254,7 +254,7 @@ def from_aws(expr: str) -> str:
         base, slash, step = item.partition("/")
         low, dash, high = base.partition("-")
         if base in ("*", "?"):
-            items.append(item)
+            items.append("*" + (slash + step if slash else ""))
             continue
         converted = _aws_weekday(low, expr) + (dash + _aws_weekday(high, expr) if dash else "")
         items.append(converted + (slash + step if slash else ""))

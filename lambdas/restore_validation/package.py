@@ -44,8 +44,9 @@ class PackagingError(RuntimeError):
     """The installed dependencies are not the pinned wheels; `str()` says which and what to do."""
 
 
-def pins(path: Path = REQUIREMENTS) -> dict[str, str]:
+def pins(path: Path | None = None) -> dict[str, str]:
     """{distribution: version} from requirements.txt (`name==version` lines)."""
+    path = path or REQUIREMENTS
     out = {}
     for line in path.read_text().splitlines():
         text = line.split("#", 1)[0].strip()
