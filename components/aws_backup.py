@@ -559,11 +559,11 @@ class DatabaseBackups(pulumi.ComponentResource):
                             "Resource": f"arn:aws:rds:{args.dr_region}:{args.account_id}:db:*",
                         },
                         {
-                            # An ARN names the secret, it is not one: a secret-marked policy would hide its diffs.
+                            # The database component marks the secret's ARN secret; this policy inherits that.
                             "Sid": "Credentials",
                             "Effect": "Allow",
                             "Action": "secretsmanager:GetSecretValue",
-                            "Resource": pulumi.Output.unsecret(pulumi.Output.from_input(test.secret_arn)),
+                            "Resource": test.secret_arn,
                         },
                         {
                             "Sid": "CredentialsKey",

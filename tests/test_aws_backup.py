@@ -222,7 +222,9 @@ def test_the_validator_is_told_the_plan_the_credentials_and_the_database(prod):
 
 
 def test_the_validator_may_read_only_the_database_secret_and_decrypt_only_through_secrets_manager(prod):
-    policy = json.loads(prod.one("aws:iam/rolePolicy:RolePolicy", "db-backup-validator-policy").inputs["policy"])
+    policy = json.loads(
+        reveal(prod.one("aws:iam/rolePolicy:RolePolicy", "db-backup-validator-policy").inputs["policy"])
+    )
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["Credentials"]["Resource"] == reveal(prod.outputs["dbSecretArn"])
     assert by_sid["CredentialsKey"]["Resource"] == prod.one(KEY, "db-key").outputs["arn"]

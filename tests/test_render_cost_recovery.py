@@ -25,7 +25,7 @@ def cost(budget=1000.0):
         res("aws:iam/role:Role", "role"),
         res("aws:iam/policy:Policy", "policy"),
         res("aws:sqs/queue:Queue", "queue"),
-        res("aws:lambda/function:Function", "fn"),
+        res("aws:sfn/stateMachine:StateMachine", "fn"),
         res("kubernetes:core/v1:Namespace", "ns-a", None),
         res("kubernetes:core/v1:Namespace", "ns-b", None),
     ]
@@ -57,7 +57,7 @@ def test_cost_table_folds_free_resources_and_keeps_explicit_zeroes_with_their_re
 def test_cost_table_lists_unpriced_items_with_their_reason():
     lines = _cost_lines(cost())
     assert "  Unpriced (3, not in the total):" in lines
-    assert "    - fn (aws:lambda/function:Function): no price model for aws:lambda/function:Function" in lines
+    assert "    - fn (aws:sfn/stateMachine:StateMachine): no price model for aws:sfn/stateMachine:StateMachine" in lines
     assert "    - 2 resources: runs on existing cluster nodes (see Kubecost) — ns-a, ns-b" in lines
 
 
