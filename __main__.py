@@ -5,6 +5,13 @@ import pulumi
 import settings
 from components.alerting import OperationsAlerts, OperationsAlertsArgs
 from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoolArgs
+from components.aws_backup import (
+    AuditArgs,
+    BackupReportsRole,
+    DatabaseBackups,
+    DatabaseBackupsArgs,
+    RestoreTestArgs,
+)
 from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
 from components.costs import CostVisibility, CostVisibilityArgs
@@ -114,6 +121,9 @@ access_logs = {
         (core.dr_region, "-dr", providers.dr),
     )
 }
+backups = config.backup
+# Backup Audit Manager delivers its reports into the audit-logs buckets as this role; their policies name it.
+backup_reports = BackupReportsRole("backup-reports", provider=providers.primary) if backups.enabled else None
 buckets: dict[str, ReplicatedBucket] = {
     purpose: ReplicatedBucket(
         f"bucket-{purpose}",
@@ -127,12 +137,64 @@ buckets: dict[str, ReplicatedBucket] = {
             access_log_buckets=(access_logs[core.primary_region].bucket_name, access_logs[core.dr_region].bucket_name),
             object_lock_days=data_tier.audit_log_object_lock_days if purpose == "audit-logs" else None,
             production_like=core.is_production_like,
+            writers=(backup_reports.writer(),) if backup_reports and purpose == "audit-logs" else (),
         ),
         primary=providers.primary,
         dr=providers.dr,
     )
     for purpose in data_tier.bucket_purposes
 }
+# AWS Backup beside the automated backups: locked snapshot vaults in both regions, weekly restore tests, audit.
+requirements = backups.requirements
+database_backups = (
+    DatabaseBackups(
+        "db-backup",
+        DatabaseBackupsArgs(
+            identifier=f"{core.service}-{core.environment}-db",
+            db_instance_arn=database.primary.arn,
+            schedule=backups.schedule,
+            retention_days=backups.retention_days,
+            vault_lock_mode=backups.vault_lock_mode,
+            vault_lock_grace_days=backups.vault_lock_grace_days,
+            account_id=core.aws_account_id,
+            primary_region=core.primary_region,
+            dr_region=core.dr_region,
+            production_like=core.is_production_like,
+            recovery_point_tags=core.cost_allocation_tags,
+            audit=AuditArgs(
+                min_retention_days=requirements.min_retention_days,
+                max_interval_hours=requirements.max_interval_hours,
+                cross_region_copy=requirements.cross_region_copy,
+                vault_lock_min_retention_days=requirements.vault_lock_min_retention_days,
+                report_bucket=buckets["audit-logs"].primary.bucket,
+                dr_report_bucket=buckets["audit-logs"].replica.bucket,
+                report_after=(buckets["audit-logs"],),
+            ),
+            restore_test=(
+                RestoreTestArgs(
+                    schedule=backups.restore_test_schedule,
+                    validation_window_hours=backups.restore_test_validation_window_hours,
+                    selection_window_days=backups.restore_selection_window_days,
+                    target_minutes=backups.restore_test_target_minutes,
+                    network=db_dr_network,
+                    # The DR-region copy of the credentials secret, under the DR key: the restore test runs there
+                    # and must not depend on the primary region.
+                    secret_arn=database.dr_secret_arn,
+                    secret_kms_key_arn=database.replica_key.arn,
+                    db_name=data_tier.db_name,
+                    alarm_topic_arn=operations_dr.topic.arn,
+                    log_retention_days=data_tier.db_log_retention_days,
+                )
+                if backups.restore_test_enabled
+                else None
+            ),
+        ),
+        primary=providers.primary,
+        dr=providers.dr,
+    )
+    if backups.enabled
+    else None
+)
 # --- traffic failover and edge ---
 edge = config.edge
 # --- region failover plan (ARC Region switch): wherever the DR replica exists ---
@@ -389,6 +451,23 @@ pulumi.export("dbKmsKeyArn", database.primary_key.arn)
 pulumi.export("dbReplicaKmsKeyArn", database.replica_key.arn)
 pulumi.export("dbEndpointParameterName", database.endpoint_parameters[0].name)
 pulumi.export("dbReplicaLagAlarmName", database.replica_lag_alarm.name if database.replica_lag_alarm else None)
+pulumi.export(
+    "awsBackup",
+    {
+        "primaryVaultName": database_backups.vaults["primary"].name,
+        "drVaultName": database_backups.vaults["dr"].name,
+        "planId": database_backups.plan.id,
+        "restoreTestingPlanName": (
+            database_backups.restore_testing_plan.name if database_backups.restore_testing_plan else None
+        ),
+        "validationFunctionName": (
+            database_backups.validation_function.name if database_backups.validation_function else None
+        ),
+        "frameworkArns": {side: f.arn for side, f in database_backups.frameworks.items()},
+    }
+    if database_backups
+    else None,
+)
 pulumi.export(
     "buckets",
     {

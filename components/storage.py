@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -30,6 +32,27 @@ ACCESS_LOG_PREFIX = "s3-access/"
 ACCESS_LOG_DATA_CLASS = "access-logs"
 
 
+# What an SSE-KMS bucket's writer needs on the bucket key: S3 asks KMS for a data key on the writer's behalf
+# (GenerateDataKey), and multipart uploads read it back (Decrypt).
+WRITER_KEY_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"]
+
+
+@dataclass(frozen=True)
+class BucketWriter:
+    """An AWS service that delivers objects (reports, logs) into both buckets of a pair under a key prefix.
+
+    The bucket policy admits `principal` for s3:PutObject on `<key_prefix>*` (plus `bucket_actions` on the bucket,
+    e.g. the ACL check CloudTrail makes), with `conditions`; each bucket's KMS key lets it encrypt through S3 in
+    that bucket only. A bucket has one policy, so every writer is declared here rather than in its own component.
+    """
+
+    sid: str  # statement id, e.g. "BackupAuditManagerReports"
+    principal: Mapping[str, pulumi.Input[str]]  # {"AWS": role ARN} or {"Service": "cloudtrail.amazonaws.com"}
+    key_prefix: str  # e.g. "backup-reports/"
+    conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    bucket_actions: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class ReplicatedBucketArgs:
     """What the caller decides. Everything else is a safe default."""
@@ -44,6 +67,7 @@ class ReplicatedBucketArgs:
     access_log_buckets: tuple[pulumi.Input[str], pulumi.Input[str]]
     object_lock_days: int | None = None  # COMPLIANCE default retention; set → Object Lock on both buckets
     production_like: bool = False  # stage/prod: protect=True on buckets and keys
+    writers: tuple[BucketWriter, ...] = ()  # services delivering into the buckets (reports, trails)
 
 
 @dataclass(frozen=True)
@@ -236,6 +260,8 @@ class ReplicatedBucket(pulumi.ComponentResource):
                     kms_policy.role_through_service(
                         replication.sid, replication.role.arn, "s3", bucket.region, replication.actions
                     ),
+                    # Services that deliver into this bucket (reports, trails): data keys through S3, here only.
+                    *_writer_key_statements(bucket_name, args.writers),
                 ]
             ),
             opts=stateful,
@@ -301,7 +327,8 @@ class ReplicatedBucket(pulumi.ComponentResource):
                             "Action": "s3:*",
                             "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
+                        },
+                        *(st for w in args.writers for st in _writer_statements(w, bucket.arn)),
                     ],
                 }
             ),
@@ -422,6 +449,53 @@ class ReplicatedBucket(pulumi.ComponentResource):
             opts=opts,
         )
         return policy
+
+
+def _writer_statements(writer: BucketWriter, bucket_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+    """Bucket-policy statements admitting one writer: PutObject under its prefix, and its bucket-level actions."""
+    put: dict[str, Any] = {
+        "Sid": writer.sid,
+        "Effect": "Allow",
+        "Principal": dict(writer.principal),
+        "Action": "s3:PutObject",
+        "Resource": pulumi.Output.concat(bucket_arn, "/", writer.key_prefix, "*"),
+    }
+    if writer.conditions:
+        put["Condition"] = {op: dict(values) for op, values in writer.conditions.items()}
+    statements = [put]
+    if writer.bucket_actions:
+        statements.append(
+            {
+                "Sid": f"{writer.sid}Bucket",
+                "Effect": "Allow",
+                "Principal": dict(writer.principal),
+                "Action": list(writer.bucket_actions),
+                "Resource": bucket_arn,
+            }
+        )
+    return statements
+
+
+def _writer_key_statements(bucket_name: str, writers: tuple[BucketWriter, ...]) -> list[dict[str, Any]]:
+    """Per writer, the data-key use S3 makes on its behalf for this bucket only (encryption context: the bucket ARN
+    with bucket keys, else the object ARN)."""
+    bucket_arn = f"arn:aws:s3:::{bucket_name}"
+    return [
+        {
+            "Sid": f"{w.sid}ThroughS3",
+            "Effect": "Allow",
+            "Principal": dict(w.principal),
+            "Action": WRITER_KEY_ACTIONS,
+            "Resource": "*",
+            "Condition": {
+                "StringLike": {
+                    "kms:ViaService": "s3.*.amazonaws.com",
+                    "kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"],
+                }
+            },
+        }
+        for w in writers
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""Code that runs in AWS Lambda, packaged by the components that deploy it (one directory per function)."""
+"""Code this stack deploys as AWS Lambda functions, one package per function."""

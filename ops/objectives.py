@@ -51,18 +51,27 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def recovery_properties(path: Path) -> tuple[dict[str, Any], set[str]]:
-    """The recovery-budget policy's properties from one policy config file, with schema defaults filled in and
-    validated as preflight does, and the names of those the file sets itself. Raises settings.ConfigError."""
-    from policy.policies.dr_posture import recovery_budget
-    from preflight.analysis import load_policy_config, policy_entry, policy_properties
+def policy_properties(path: Path, policy: str) -> tuple[dict[str, Any], set[str]]:
+    """One policy's properties from a policy config file, with the policy's schema defaults filled in and validated
+    as preflight does, and the names of those the file sets itself. Raises settings.ConfigError.
+
+    The program reads the AWS Backup requirements through this too (settings/backup.py): the Audit Manager
+    framework encodes exactly the numbers the policy pack enforces."""
+    from policy.policies import ALL
+    from preflight.analysis import load_policy_config, policy_entry
+    from preflight.analysis import policy_properties as validated
 
     shown = _shown(path)
-    schema = recovery_budget.config_schema
+    schema = next(p for p in ALL if p.name == policy).config_schema
     assert schema is not None
-    entry = policy_entry(load_policy_config(path, shown), POLICY, shown)
-    filled = policy_properties(POLICY, entry, schema.properties, list(schema.required or []), shown)
+    entry = policy_entry(load_policy_config(path, shown), policy, shown)
+    filled = validated(policy, entry, schema.properties, list(schema.required or []), shown)
     return filled, set(entry) - {"enforcementLevel"}
+
+
+def recovery_properties(path: Path) -> tuple[dict[str, Any], set[str]]:
+    """The recovery-budget policy's properties from one policy config file (see `policy_properties`)."""
+    return policy_properties(path, POLICY)
 
 
 def resolve(

@@ -25,9 +25,11 @@ or {ACL name|scope REGIONAL/CLOUDFRONT|region|"default": millions} — e.g. 0 fo
 (split evenly over the non-alias records), `route53HealthCheckEndpoint` ("aws" | "non-aws", default
 "non-aws" unless the endpoint is an AWS hostname), `rdsDailyChangeGb` (default 5 % of allocated storage),
 `cloudwatchLogsGbPerMonth` (GB or {log group name|"default": GB}), `sqsRequestsMillionsPerMonth`,
-`snsPublishesMillionsPerMonth` (number or {name|"default": number}), `lambdaInvocationsPerMonth` and
-`lambdaAverageSeconds` ({function name|"default": number}; without them a function is priced at $0 with its rates,
-e.g. the writer-switch function that only a Region switch execution invokes).
+`snsPublishesMillionsPerMonth` (number or {name|"default": number}), `restoreTestHoursPerRun` (hours a restore-tested
+instance runs, default 1 h to restore plus the selection's validation window), `backupAuditEvaluationsPerMonth`
+(default: one evaluation per control per day), `lambdaInvocationsPerMonth` and `lambdaAverageSeconds` ({function
+name|"default": number}; without them a function is priced at $0 with its rates, e.g. the writer-switch function that
+only a Region switch execution invokes).
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ DAYS_PER_MONTH = 30
 VENDED_LOG_GROUP_PREFIXES = ("aws-waf-logs-", "/aws/vendedlogs/")
 # A log group with no retention keeps growing; price a year of accumulated storage to make that visible.
 UNBOUNDED_LOG_RETENTION_DAYS = 365
+# AWS Backup restore tests: restoring a snapshot takes about an hour before validation starts (restore testing
+# reports each job's duration; `restoreTestHoursPerRun` replaces this estimate with a measured one).
+RESTORE_TEST_RESTORE_HOURS = 1.0
+# Backup Audit Manager evaluates most controls once a day ("Occurs: automatically every 24 hours", Controls and
+# remediation); `backupAuditEvaluationsPerMonth` replaces this estimate.
+AUDIT_EVALUATIONS_PER_CONTROL_PER_MONTH = 31
 
 # pulumi_policy's unknown sentinels (strings on the wire) and preflight's rendering of unknowns.
 _UNKNOWN_STRINGS = frozenset(
@@ -115,6 +123,16 @@ FREE_TYPES: dict[str, str] = {
         "vended-log delivery bills as ingestion at its destination"
     ),
     "aws:cloudwatch/logDelivery:LogDelivery": "vended-log delivery bills as ingestion at its destination",
+    "aws:backup/selection:Selection": "selections are free; the recovery points bill on the vaults",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": "vault lock is free",
+    "aws:backup/vaultPolicy:VaultPolicy": "vault access policies are free",
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": (
+        "the restored instance and the test fee are priced on the restore testing plan"
+    ),
+    "aws:backup/reportPlan:ReportPlan": (
+        "Backup Audit Manager bills control evaluations (priced on the framework); reports bill as S3 storage"
+    ),
+    "aws:lambda/permission:Permission": "resource policies are free",
     "aws:acm/certificate:Certificate": "public ACM certificates are free",
     "aws:acm/certificateValidation:CertificateValidation": "validation is free",
     "aws:budgets/budget:Budget": "budgets without actions are free",
@@ -365,6 +383,153 @@ def _price_backup_replication(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]
         f" = {_money(transfer_cost)}"
     )
     return storage_cost + transfer_cost, basis
+
+
+# AWS Backup -----------------------------------------------------------------------------------------
+
+_VAULT_ARN_SUFFIX = ":backup-vault:"
+
+
+def _plan_instances(ctx: _Ctx, plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The database instances a backup plan's selections name (else the only primary in the stack)."""
+    ids = {str(v) for v in (plan.get("id"), plan["props"].get("name"), plan["name"]) if isinstance(v, str)}
+    refs = [
+        ref
+        for sel in ctx.by_type.get("aws:backup/selection:Selection", [])
+        if _plain(sel["props"].get("planId")) in ids
+        for ref in (_plain(sel["props"].get("resources")) or [])
+    ]
+    found = [src for src in (_source_of(ctx, ref) for ref in refs) if src is not None]
+    if not found and (only := _source_of(ctx, None)) is not None:
+        found = [only]
+    return list({id(src): src for src in found}.values())
+
+
+def _rule_days(rule: Mapping[str, Any], copy: Mapping[str, Any] | None = None) -> float:
+    """Days a rule's (or its copy's) recovery points are kept; a copy without a lifecycle keeps the source's."""
+    own = (copy or {}).get("lifecycle") or rule.get("lifecycle") or {}
+    days = _plain(own.get("deleteAfter")) if isinstance(own, Mapping) else None
+    if is_unknown(days):
+        raise Unpriced("backup lifecycle not known until deploy")
+    if days is None:
+        raise Unpriced("a backup rule without lifecycle.deleteAfter keeps recovery points forever")
+    return float(days)
+
+
+def _snapshot_gb(ctx: _Ctx, db: Mapping[str, Any], days: float) -> tuple[float, str]:
+    storage = _number(db["props"], "allocatedStorage")
+    daily, daily_basis = _daily_change_gb(ctx, storage, db["name"])
+    return storage + days * daily, f"{db['name']}: ({_fmt(storage)} GB + {_fmt(days)} d × {daily_basis})"
+
+
+def _price_backup_vault(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
+    """Snapshot storage in one vault: the full first snapshot plus the daily changes it keeps, per database, for
+    the rules that target it and the copies other regions send it."""
+    region, name = _region(r), _get(r["props"], "name", r["name"])
+    stored, parts = 0.0, []
+    for plan in ctx.by_type.get("aws:backup/plan:Plan", []):
+        rules = _get(plan["props"], "rules", [])
+        for rule in rules if isinstance(rules, list) else []:
+            sources = []
+            if _plain(rule.get("targetVaultName")) == name:
+                sources.append((_rule_days(rule), "snapshots"))
+            for copy in rule.get("copyActions") or []:
+                dest = _plain(copy.get("destinationVaultArn"))
+                if is_unknown(dest):
+                    raise Unpriced("copy destination not known until deploy")
+                if isinstance(dest, str) and dest.endswith(f"{_VAULT_ARN_SUFFIX}{name}"):
+                    sources.append((_rule_days(rule, copy), f"copies from {plan.get('region')}"))
+            for days, what in sources:
+                for db in _plan_instances(ctx, plan):
+                    gb, basis = _snapshot_gb(ctx, db, days)
+                    stored += gb
+                    parts.append(f"{what} of {basis}")
+    rate = ctx.price("backup.rdsSnapshotGbMonth", region)
+    if not parts:
+        return 0.0, f"no backup rule or copy stores into {name} (${_fmt(rate)} per GB-month when one does)"
+    cost = stored * rate
+    return cost, f"{'; '.join(parts)} = {_fmt(round(stored, 1))} GB in {region} × ${_fmt(rate)} = {_money(cost)}"
+
+
+def _price_backup_plan(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
+    """Cross-region copies: each day's changed blocks leave the plan's region (copies are incremental)."""
+    region = _region(r)
+    rules = _get(r["props"], "rules", [])
+    gb, parts = 0.0, []
+    for rule in rules if isinstance(rules, list) else []:
+        for copy in rule.get("copyActions") or []:
+            dest = _plain(copy.get("destinationVaultArn"))
+            if is_unknown(dest):
+                raise Unpriced("copy destination not known until deploy")
+            dest_region = str(dest).split(":")[3] if isinstance(dest, str) and dest.count(":") >= 4 else None
+            if dest_region == region:
+                continue
+            for db in _plan_instances(ctx, r):
+                daily, daily_basis = _daily_change_gb(ctx, _number(db["props"], "allocatedStorage"), db["name"])
+                gb += daily * DAYS_PER_MONTH
+                parts.append(f"{db['name']} {daily_basis} × {DAYS_PER_MONTH} d to {dest_region}")
+    if not parts:
+        return 0.0, "no cross-region copy (scheduling is free; recovery points bill on the vaults)"
+    rate = ctx.price("transfer.interRegionGb", region)
+    cost = gb * rate
+    return cost, (
+        f"cross-region copy transfer {'; '.join(parts)} = {_fmt(gb)} GB/month × ${_fmt(rate)} = {_money(cost)}"
+        " (the first full copy is a one-off)"
+    )
+
+
+def _price_restore_testing_plan(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
+    """Each run restores the database, keeps it for validation, then AWS Backup deletes it: the job fee plus the
+    restored instance's hours (single-AZ, the source's class) and its storage for those hours."""
+    from policy.cron import CronError, aws_period_seconds
+
+    region = _region(r)
+    schedule = _get(r["props"], "scheduleExpression")
+    try:
+        runs = DAYS_PER_MONTH * 86400 / aws_period_seconds(str(schedule))
+    except CronError as e:
+        raise Unpriced(f"scheduleExpression: {e}") from None
+    db = _source_of(ctx, None)
+    if db is None:
+        raise Unpriced("cannot tell which database it restores (not exactly one primary instance)")
+    windows = [
+        _number(sel["props"], "validationWindowHours", 0)
+        for sel in ctx.by_type.get("aws:backup/restoreTestingSelection:RestoreTestingSelection", [])
+    ]
+    hours = ctx.assumption("restoreTestHoursPerRun", [r["name"]], required=False)
+    hours_basis = "restoreTestHoursPerRun"
+    if hours is None:
+        hours = RESTORE_TEST_RESTORE_HOURS + max(windows, default=0)
+        hours_basis = f"{_fmt(RESTORE_TEST_RESTORE_HOURS)} h restore + {_fmt(max(windows, default=0))} h window"
+    cls = _get(db["props"], "instanceClass")
+    engine = str(_get(db["props"], "engine", "postgres"))
+    engine = "postgres" if engine.startswith("postgres") else engine
+    instance = ctx.price(f"rds.instanceHour.{engine}.{cls}", region) * hours
+    storage_gb = _number(db["props"], "allocatedStorage")
+    stype = str(_get(db["props"], "storageType") or "gp2")
+    storage = storage_gb * ctx.price(f"rds.storageGbMonth.{stype}", region) * hours / ctx.hours
+    fee = ctx.price("backup.restoreTestJob", region)
+    per_run = instance + storage + fee
+    cost = runs * per_run
+    return cost, (
+        f"{_fmt(round(runs, 2))} runs/month × (test job ${_fmt(fee)} + {cls} {_fmt(hours)} h ({hours_basis}) "
+        f"{_money(instance)} + {_fmt(storage_gb)} GB {stype} for those hours {_money(storage)}) = {_money(cost)}"
+    )
+
+
+def _price_backup_framework(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
+    region = _region(r)
+    controls = _get(r["props"], "controls", [])
+    n = len(controls) if isinstance(controls, list) else 0
+    evaluations = ctx.assumption("backupAuditEvaluationsPerMonth", [r["name"]], required=False)
+    basis = "backupAuditEvaluationsPerMonth"
+    if evaluations is None:
+        evaluations = n * AUDIT_EVALUATIONS_PER_CONTROL_PER_MONTH
+        basis = f"{n} controls × {AUDIT_EVALUATIONS_PER_CONTROL_PER_MONTH} daily evaluations"
+    rate = ctx.price("backup.auditControlEvaluation", region)
+    ctx.partly_unpriced(r, "AWS Config recording of the AWS Backup resource types (account prerequisite) not modelled")
+    cost = evaluations * rate
+    return cost, f"{_fmt(evaluations)} control evaluations ({basis}) × ${_fmt(rate)} = {_money(cost)}"
 
 
 # S3 -------------------------------------------------------------------------------------------------
@@ -700,7 +865,7 @@ def _price_lambda(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     if not invocations:
         return 0.0, (
             f"${_fmt(per_request)} per million requests + ${rate} per GB-second ({arch}); no "
-            "lambdaInvocationsPerMonth assumption — invoked only when a Region switch plan runs"
+            "lambdaInvocationsPerMonth assumption — event-driven (a Region switch execution, a restore test)"
         )
     seconds = ctx.assumption("lambdaAverageSeconds", names, required=False) or _number(props, "timeout", 3)
     compute = invocations * seconds * memory_gb * per_gb_second
@@ -745,6 +910,10 @@ PRICERS: dict[str, Pricer] = {
     "aws:ssm/parameter:Parameter": _price_parameter,
     "aws:lambda/function:Function": _price_lambda,
     "aws:arcregionswitch/plan:Plan": _fixed("arcregionswitch.planMonth", "ARC Region switch plan"),
+    "aws:backup/vault:Vault": _price_backup_vault,
+    "aws:backup/plan:Plan": _price_backup_plan,
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": _price_restore_testing_plan,
+    "aws:backup/framework:Framework": _price_backup_framework,
 }
 
 

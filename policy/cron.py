@@ -12,6 +12,11 @@ Karpenter (NodePool disruption-budget `schedule`) both use, so a schedule accept
   pass `every=False` there.
 Not supported (rejected, as by the Go parser): L, W, #, H, TZ= prefixes, six-field (seconds) specs.
 Times are UTC. The policy pack imports only policy/, so this module lives here and everyone else imports it.
+
+AWS services that take a schedule (AWS Backup plans, restore testing plans) want AWS's own six-field form,
+`cron(minute hour day-of-month month day-of-week year)`: days of the week are 1–7 from Sunday, and one of the two
+day fields must be `?`. Config keeps the five-field form above; `to_aws` writes the AWS form and `from_aws` reads it
+back (the policy pack judges the AWS form on the resources), so both sides share these semantics.
 """
 
 from __future__ import annotations
@@ -59,6 +64,9 @@ _UNIT_SECONDS = {
     "h": Fraction(3600),
 }
 _DIGITS = re.compile(r"[0-9]+")
+_DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# cron(m h dom mon dow year): AWS's schedule expression (EventBridge/AWS Backup "cron expressions" reference).
+_AWS_CRON = re.compile(r"\s*cron\(\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*\)\s*")
 # Eight years from 2024-01-01: leap days and rare day-of-month/day-of-week combinations repeat at least once.
 _SIM_START = dt.date(2024, 1, 1)
 _SIM_DAYS = 8 * 366
@@ -194,3 +202,67 @@ def validate(expr: str, *, every: bool = True) -> str:
     """`expr` unchanged when it is a valid schedule that runs repeatedly; CronError (one line) otherwise."""
     period_seconds(expr, every=every)
     return expr
+
+
+def _restricted(text: str, field: int, expr: str) -> bool:
+    name, lo, hi, names = _FIELDS[field]
+    return not _field(text, name, lo, hi, names, expr)[1]
+
+
+def to_aws(expr: str) -> str:
+    """`expr` (five fields or @hourly…@yearly, UTC) as an AWS cron expression, e.g. "0 5 * * sun" →
+    "cron(0 5 ? * SUN *)". Days of the week are written by name (AWS numbers them 1–7 from Sunday, cron 0–6) and
+    the unrestricted day field becomes `?`. CronError for @every and for a schedule that restricts both day fields
+    ("the 1st or any Monday"): AWS requires one of them to be `?`, so it has no AWS form."""
+    text = expr.strip() if isinstance(expr, str) else expr
+    schedule = parse(text, every=False)
+    validate(text, every=False)
+    fields = DESCRIPTORS.get(text, text).split()
+    if schedule.day_either:
+        raise CronError(f"{expr!r} restricts both day-of-month and day-of-week; AWS cron needs one of them to be ?")
+    minute, hour, dom, month, dow = fields
+    if _restricted(dow, 4, expr):
+        dom, dow = "?", ",".join(_DAY_NAMES[d] for d in sorted(schedule.weekdays))
+    else:
+        dom, dow = ("*" if dom == "?" else dom), "?"
+    if _restricted(month, 3, expr):
+        month = ",".join(str(m) for m in sorted(schedule.months))
+    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+
+
+def _aws_weekday(token: str, expr: str) -> str:
+    if not _DIGITS.fullmatch(token):
+        return token  # a name (or *), the same in both forms
+    if not 1 <= int(token) <= 7:
+        raise CronError(f"AWS day-of-week {token} is outside 1–7 in {expr!r}")
+    return str(int(token) - 1)
+
+
+def from_aws(expr: str) -> str:
+    """The five-field schedule an AWS cron expression runs on ("cron(0 5 ? * SUN *)" → "0 5 * * SUN"), for
+    `period_seconds`. CronError for what AWS accepts but this parser does not: L, W, # and a restricted year."""
+    m = _AWS_CRON.fullmatch(expr) if isinstance(expr, str) else None
+    if not m:
+        raise CronError(f"expected an AWS cron expression such as cron(0 5 ? * * *), got {expr!r}")
+    minute, hour, dom, month, dow, year = m.groups()
+    if year not in ("*", "?"):
+        raise CronError(f"a restricted year field is not supported in {expr!r}")
+    if any(c in dom for c in "LW#") or "#" in dow or re.search(r"(^|[,/-])\d*L($|[,/-])", dow):
+        raise CronError(f"L, W and # are not supported in {expr!r}")
+    items = []
+    for item in dow.split(","):
+        base, slash, step = item.partition("/")
+        low, dash, high = base.partition("-")
+        if base in ("*", "?"):
+            items.append("*" + (slash + step if slash else ""))
+            continue
+        converted = _aws_weekday(low, expr) + (dash + _aws_weekday(high, expr) if dash else "")
+        items.append(converted + (slash + step if slash else ""))
+    standard = " ".join((minute, hour, "*" if dom == "?" else dom, month, ",".join(items)))
+    parse(standard, every=False)
+    return standard
+
+
+def aws_period_seconds(expr: str) -> int:
+    """The longest interval between two runs of an AWS cron expression, in seconds (see `period_seconds`)."""
+    return period_seconds(from_aws(expr), every=False)

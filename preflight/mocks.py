@@ -57,6 +57,9 @@ def _physical_name(typ: str, name: str, inputs: Mapping[str, Any]) -> str:
 
 OutputBuilder = Callable[[Ctx], dict[str, Any]]
 
+# Role names AWS gives the service-linked roles the program creates.
+SERVICE_LINKED_ROLES = {"reports.backup.amazonaws.com": "AWSServiceRoleForBackupReports"}
+
 OUTPUTS: dict[str, OutputBuilder] = {
     "aws:sns/topic:Topic": lambda c: {"arn": c.arn("sns", c.physical), "name": c.physical},
     "aws:sns/topicSubscription:TopicSubscription": lambda c: {
@@ -78,6 +81,15 @@ OUTPUTS: dict[str, OutputBuilder] = {
         "uniqueId": "AROA" + _hex(c.name, 17).upper(),
     },
     "aws:iam/policy:Policy": lambda c: {"arn": c.arn("iam", f"policy/{c.physical}", region=False), "name": c.physical},
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": lambda c: {
+        "arn": c.arn(
+            "iam",
+            f"role/aws-service-role/{c.inputs.get('awsServiceName')}/"
+            f"{SERVICE_LINKED_ROLES.get(str(c.inputs.get('awsServiceName')), 'AWSServiceRoleForPreflight')}",
+            region=False,
+        ),
+        "name": SERVICE_LINKED_ROLES.get(str(c.inputs.get("awsServiceName")), "AWSServiceRoleForPreflight"),
+    },
     "aws:iam/instanceProfile:InstanceProfile": lambda c: {
         "arn": c.arn("iam", f"instance-profile/{c.physical}", region=False),
         "name": c.physical,
@@ -108,6 +120,25 @@ OUTPUTS: dict[str, OutputBuilder] = {
     "aws:rds/parameterGroup:ParameterGroup": lambda c: {"arn": c.arn("rds", f"pg:{c.physical}")},
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": lambda c: {
         "id": c.arn("rds", f"auto-backup:ab-{_hex(c.name, 26)}"),
+    },
+    "aws:backup/vault:Vault": lambda c: {"arn": c.arn("backup", f"backup-vault:{c.physical}"), "recoveryPoints": 0},
+    "aws:backup/plan:Plan": lambda c: {
+        "arn": c.arn("backup", f"backup-plan:{_uuid(c.name)}"),
+        "id": _uuid(c.name),
+        "version": _hex(c.name, 32),
+    },
+    "aws:backup/selection:Selection": lambda c: {"id": _uuid(c.name)},
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": lambda c: {
+        "arn": c.arn("backup", f"restore-testing-plan:{c.physical}-{_uuid(c.name)}")
+    },
+    "aws:backup/framework:Framework": lambda c: {"arn": c.arn("backup", f"framework:{c.physical}-{_uuid(c.name)}")},
+    "aws:backup/reportPlan:ReportPlan": lambda c: {"arn": c.arn("backup", f"report-plan:{c.physical}-{_uuid(c.name)}")},
+    "aws:lambda/function:Function": lambda c: {
+        "arn": c.arn("lambda", f"function:{c.physical}"),
+        "qualifiedArn": c.arn("lambda", f"function:{c.physical}:$LATEST"),
+        "invokeArn": f"arn:aws:apigateway:{c.region}:lambda:path/2015-03-31/functions/"
+        f"{c.arn('lambda', f'function:{c.physical}')}/invocations",
+        "version": "$LATEST",
     },
     "aws:ec2/securityGroup:SecurityGroup": lambda c: {
         "arn": c.arn("ec2", f"security-group/sg-{_hex(c.name, 17)}"),
@@ -171,15 +202,6 @@ OUTPUTS: dict[str, OutputBuilder] = {
     "aws:arcregionswitch/plan:Plan": lambda c: {
         "arn": f"arn:aws:arc-region-switch::{c.account}:plan/{c.physical}:{_hex(c.name, 6)}",
         "id": f"arn:aws:arc-region-switch::{c.account}:plan/{c.physical}:{_hex(c.name, 6)}",
-    },
-    "aws:lambda/function:Function": lambda c: {
-        "arn": c.arn("lambda", f"function:{c.physical}"),
-        "qualifiedArn": c.arn("lambda", f"function:{c.physical}:$LATEST"),
-        "invokeArn": (
-            f"arn:aws:apigateway:{c.region}:lambda:path/2015-03-31/functions/"
-            f"{c.arn('lambda', f'function:{c.physical}')}/invocations"
-        ),
-        "version": "$LATEST",
     },
     "random:index/randomPassword:RandomPassword": lambda c: {
         "result": "preflight-" + _hex(c.name, int(c.inputs.get("length", 32)) - 10)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from settings import cluster, core, data, edge, region_switch, synthetics
+from settings import backup, cluster, core, data, edge, region_switch, synthetics
 from settings.files import load_yaml
 from settings.loader import (
     PREFLIGHT_SECRET,
@@ -29,7 +29,7 @@ from settings.loader import (
 )
 from settings.schema import PROJECT, ConfigError, all_keys, clip, one_line, show
 
-SECTIONS = [core, data, region_switch, edge, cluster, synthetics]
+SECTIONS = [core, data, backup, region_switch, edge, cluster, synthetics]
 KEYS = all_keys([section.KEYS for section in SECTIONS])
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +54,7 @@ class StackSettings:
     core: core.CoreSettings
     data: data.DataTierSettings
     region_switch: region_switch.RegionSwitchSettings
+    backup: backup.BackupSettings
     edge: edge.EdgeSettings
     cluster: cluster.ClusterSettings
     synthetics: synthetics.SyntheticsSettings
@@ -66,6 +67,7 @@ def _build(values: Values) -> StackSettings:
         core=core.build(values),
         data=data.build(values),
         region_switch=region_switch.build(values),
+        backup=backup.build(values),
         edge=edge.build(values),
         cluster=cluster.build(values),
         synthetics=synthetics.build(values),

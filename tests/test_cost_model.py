@@ -324,6 +324,87 @@ def test_values_unknown_at_preview_are_unpriced_not_a_crash(unknown):
                                                       "region not known until deploy"}  # fmt: skip
 
 
+# --- AWS Backup -------------------------------------------------------------------------------------------------
+
+DR_VAULT_ARN = "arn:aws:backup:us-west-2:123456789012:backup-vault:v-west"
+
+
+def backup_stack(copy_days=14):
+    """A 100 GB database, its snapshot plan (35 days) copying to a DR vault (`copy_days`), both vaults."""
+    plan = {**res("aws:backup/plan:Plan", "plan", props={"name": "plan"}, rules=[{
+        "ruleName": "daily", "targetVaultName": "v-east", "schedule": "cron(0 5 * * ? *)",
+        "lifecycle": {"deleteAfter": 35},
+        "copyActions": [{"destinationVaultArn": DR_VAULT_ARN, "lifecycle": {"deleteAfter": copy_days}}]}]),
+        "id": "plan-id"}  # fmt: skip
+    return [
+        db(identifier="summit-db", backupRetentionPeriod=7),
+        res("aws:backup/vault:Vault", "vault-east", props={"name": "v-east"}),
+        res("aws:backup/vault:Vault", "vault-west", "us-west-2", props={"name": "v-west"}),
+        plan,
+        res(
+            "aws:backup/selection:Selection",
+            "sel",
+            planId="plan-id",
+            resources=["arn:aws:rds:us-east-1:123456789012:db:summit-db"],
+        ),
+    ]
+
+
+def test_a_vault_bills_the_full_snapshot_plus_the_daily_changes_it_keeps():
+    cost = estimate(backup_stack(), {"rdsDailyChangeGb": 5})
+    # (100 GB + 35 days × 5 GB) × $0.095 in the vault's region
+    assert one(cost, "vault-east")["monthly"] == pytest.approx(275 * 0.095, abs=0.005)
+    assert "275 GB in us-east-1" in one(cost, "vault-east")["basis"]
+
+
+def test_the_dr_vault_bills_the_copies_it_receives_for_the_copys_own_retention():
+    cost = estimate(backup_stack(copy_days=14), {"rdsDailyChangeGb": 5})
+    assert one(cost, "vault-west")["monthly"] == pytest.approx((100 + 14 * 5) * 0.095, abs=0.005)
+    assert one(cost, "vault-west")["basis"].startswith("copies from us-east-1 of db: ")
+
+
+def test_the_plan_bills_each_days_changes_sent_to_the_other_region():
+    cost = estimate(backup_stack(), {"rdsDailyChangeGb": 5})
+    assert one(cost, "plan")["monthly"] == pytest.approx(5 * 30 * 0.02)  # incremental copies, $0.02/GB
+
+
+def test_a_vault_nothing_stores_into_is_free_with_its_rate_in_the_basis():
+    cost = estimate([res("aws:backup/vault:Vault", "idle", props={"name": "idle"})], {})
+    assert one(cost, "idle")["monthly"] == 0 and "$0.095 per GB-month" in one(cost, "idle")["basis"]
+
+
+def test_a_restore_test_bills_the_job_and_the_restored_instance_for_restore_plus_validation_window():
+    plan = res("aws:backup/restoreTestingPlan:RestoreTestingPlan", "rt", "us-west-2",
+               scheduleExpression="cron(0 6 ? * SUN *)")  # fmt: skip
+    selection = res("aws:backup/restoreTestingSelection:RestoreTestingSelection", "rts", "us-west-2",
+                    validationWindowHours=2)  # fmt: skip
+    cost = estimate([db(backupRetentionPeriod=7), plan, selection], {})
+    hours = 1 + 2  # restore, then the validation window at most
+    per_run = 1.5 + hours * 0.225 + 100 * 0.115 * hours / 730
+    assert one(cost, "rt")["monthly"] == pytest.approx(30 / 7 * per_run, abs=0.005)
+    assert one(cost, "rts")["monthly"] == 0
+    measured = estimate([db(backupRetentionPeriod=7), plan, selection], {"restoreTestHoursPerRun": 1.5})
+    assert one(measured, "rt")["monthly"] < one(cost, "rt")["monthly"]
+
+
+def test_the_audit_framework_bills_daily_control_evaluations_and_names_aws_config_as_unmodelled():
+    controls = [{"name": f"C{i}"} for i in range(8)]
+    cost = estimate([res("aws:backup/framework:Framework", "fw", controls=controls)], {})
+    assert one(cost, "fw")["monthly"] == pytest.approx(8 * 31 * 0.00125, abs=0.005)
+    assert [u["reason"] for u in cost["unpriced"]] == [
+        "AWS Config recording of the AWS Backup resource types (account prerequisite) not modelled"
+    ]
+
+
+def test_a_lambda_is_free_without_an_invocation_assumption_and_priced_by_duration_with_one():
+    fn = res("aws:lambda/function:Function", "fn", props={"name": "validator"}, timeout=300, memorySize=256,
+             architectures=["arm64"])  # fmt: skip
+    assert one(estimate([fn], {}), "fn")["monthly"] == 0
+    priced = estimate([fn], {"lambdaInvocationsPerMonth": {"validator": 1000}})
+    # 1000 × 300 s × 0.25 GB × $0.0000133334 + 1000 requests × $0.20 per million
+    assert one(priced, "fn")["monthly"] == pytest.approx(1000 * 300 * 0.25 * 0.0000133334 + 0.0002, abs=0.005)
+
+
 def test_total_is_the_sum_of_the_items():
     cost = estimate([db(), res("aws:kms/key:Key", "k"), res("aws:route53/zone:Zone", "z")], {})
     assert cost["total"] == pytest.approx(sum(i["monthly"] for i in cost["items"]), abs=0.005)
@@ -355,7 +436,8 @@ ASSUMPTIONS = {
 ALWAYS_BILLED = {
     RDS, "aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:route53/healthCheck:HealthCheck", "aws:wafv2/webAcl:WebAcl",
     "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:secretsmanager/secret:Secret",
-    "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "aws:backup/vault:Vault", "aws:backup/plan:Plan",
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan", "aws:backup/framework:Framework",
 }  # fmt: skip
 
 

@@ -155,3 +155,64 @@ def test_parse_exposes_the_matching_values():
 def test_descriptors_expand_to_their_five_field_equivalents():
     for descriptor, fields in cron.DESCRIPTORS.items():
         assert period_seconds(descriptor) == period_seconds(fields)
+
+
+# --- AWS cron (AWS Backup plans and restore testing plans) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "aws"),
+    [
+        ("0 5 * * *", "cron(0 5 * * ? *)"),  # day-of-week unrestricted: it becomes ?
+        ("0 6 * * sun", "cron(0 6 ? * SUN *)"),  # day-of-week restricted: day-of-month becomes ?, names not numbers
+        ("30 2 * * 1-5", "cron(30 2 ? * MON,TUE,WED,THU,FRI *)"),  # cron 1 is Monday; AWS 1 would be Sunday
+        ("0 0 1 jan,jul *", "cron(0 0 1 1,7 ? *)"),
+        ("0 */6 * * *", "cron(0 */6 * * ? *)"),
+        ("@weekly", "cron(0 0 ? * SUN *)"),
+        ("0 3 ? * *", "cron(0 3 * * ? *)"),
+    ],
+)
+def test_to_aws_writes_awss_six_field_form_that_runs_at_the_same_times(expr, aws):
+    assert cron.to_aws(expr) == aws
+    assert cron.aws_period_seconds(aws) == period_seconds(expr)
+
+
+@pytest.mark.parametrize(
+    ("expr", "reason"),
+    [
+        ("0 0 1 * mon", "restricts both day-of-month and day-of-week"),
+        ("@every 6h", "@every is not supported here"),
+        ("0 0 30 2 *", "never runs"),
+    ],
+)
+def test_schedules_aws_cannot_run_have_no_aws_form(expr, reason):
+    with pytest.raises(CronError, match=reason):
+        cron.to_aws(expr)
+
+
+@pytest.mark.parametrize(
+    ("aws", "standard"),
+    [
+        ("cron(0 5 ? * 1 *)", "0 5 * * 0"),  # AWS numbers days 1–7 from Sunday
+        ("cron(0 5 ? * 2-6 *)", "0 5 * * 1-5"),
+        ("cron(0 12 ? * MON,FRI *)", "0 12 * * MON,FRI"),
+        ("cron(15 10 * * ? *)", "15 10 * * *"),
+    ],
+)
+def test_from_aws_reads_an_aws_expression_back_into_five_fields(aws, standard):
+    assert cron.from_aws(aws) == standard
+
+
+@pytest.mark.parametrize(
+    ("aws", "reason"),
+    [
+        ("rate(1 day)", "expected an AWS cron expression"),
+        ("cron(0 5 * * ? 2030)", "restricted year"),
+        ("cron(0 5 L * ? *)", "L, W and # are not supported"),
+        ("cron(0 5 ? * 6#3 *)", "L, W and # are not supported"),
+        ("cron(0 5 ? * 8 *)", "AWS day-of-week 8 is outside 1–7"),
+    ],
+)
+def test_aws_expressions_this_parser_cannot_judge_are_one_line_cron_errors(aws, reason):
+    with pytest.raises(CronError, match=reason):
+        cron.aws_period_seconds(aws)

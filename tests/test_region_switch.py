@@ -22,6 +22,13 @@ from tests.harness import run_component, run_stack
 
 PLAN = "aws:arcregionswitch/plan:Plan"
 FUNCTION = "aws:lambda/function:Function"
+
+
+def writers(run):
+    """The plan's writer-switch functions (the stack has other functions, e.g. the restore-test validator)."""
+    return [f for f in run.all(FUNCTION) if f.name.startswith("region-switch-writer")]
+
+
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 CHECK = "aws:route53/healthCheck:HealthCheck"
 RECORD = "aws:route53/record:Record"
@@ -115,7 +122,7 @@ def test_promotion_maps_each_region_to_its_own_instance(prod):
 
 def test_the_writer_switch_runs_in_the_activated_region_with_a_function_in_each_region(prod):
     _, _, config = next(b for b in blocks(workflow(prod, "activate", "us-west-2")) if b[1] == "CustomActionLambda")
-    functions = {f.region: f.outputs["arn"] for f in prod.all(FUNCTION)}
+    functions = {f.region: f.outputs["arn"] for f in writers(prod)}
     assert config["regionToRun"] == "activatingRegion"
     assert sorted(x["arn"] for x in config["lambdas"]) == sorted(functions.values())
     assert set(functions) == {"us-east-1", "us-west-2"}
@@ -191,7 +198,7 @@ def test_each_execution_permission_names_only_this_stacks_resources(prod):
         "arn:aws:rds:us-west-2:432109876543:db:summit-prod-db-dr",
     ]
     assert sids["Route53HealthCheck"]["Resource"] == ["arn:aws:route53:::hostedzone/Z0PROD4EXAMPLE3C"]
-    assert sorted(sids["CustomActionLambda"]["Resource"]) == sorted(f.outputs["arn"] for f in prod.all(FUNCTION))
+    assert sorted(sids["CustomActionLambda"]["Resource"]) == sorted(f.outputs["arn"] for f in writers(prod))
     assert sids["ExecutionReports"]["Resource"].endswith("-us-west-2-432109876543/region-switch/*")
     assert all(s["Resource"] != "*" for s in sids.values())  # without alarms nothing needs a wildcard
 
@@ -270,7 +277,7 @@ def test_without_the_dns_gate_the_records_keep_their_endpoint_checks(prod):
 
 
 def test_the_writer_switch_function_is_packaged_from_the_repository_handler_only(prod):
-    fn = next(f for f in prod.all(FUNCTION) if f.region == "us-west-2")
+    fn = next(f for f in writers(prod) if f.region == "us-west-2")
     assert (fn.inputs["runtime"], fn.inputs["architectures"], fn.inputs["handler"]) == (
         "python3.13",
         ["arm64"],
@@ -283,7 +290,7 @@ def test_the_writer_switch_function_is_packaged_from_the_repository_handler_only
 
 
 def test_the_function_config_names_the_parameter_and_both_regions_instances(prod):
-    fn = next(f for f in prod.all(FUNCTION) if f.region == "us-west-2")
+    fn = next(f for f in writers(prod) if f.region == "us-west-2")
     config = json.loads(plain(fn.inputs["environment"]["variables"]["WRITER_SWITCH_CONFIG"]))
     assert config["databases"][0]["parameter"] == "/summit/prod/database/writer-endpoint"
     assert config["databases"][0]["instances"] == {"us-east-1": "summit-prod-db", "us-west-2": "summit-prod-db-dr"}
@@ -298,7 +305,7 @@ def test_the_function_may_write_only_its_own_regions_parameter(prod):
 
 
 def test_the_function_log_group_keeps_logs_as_long_as_the_data_tier_and_exists_first(prod):
-    fn = next(f for f in prod.all(FUNCTION) if f.region == "us-west-2")
+    fn = next(f for f in writers(prod) if f.region == "us-west-2")
     logs = next(
         r for r in prod.all("aws:cloudwatch/logGroup:LogGroup") if r.name == "region-switch-writer-us-west-2-logs"
     )

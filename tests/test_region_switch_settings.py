@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -96,7 +97,8 @@ def test_the_rto_is_the_recovery_budget_objective_in_whole_minutes():
 
 def _policy_config(tmp_path, monkeypatch, budget):
     path = tmp_path / "stage.json"
-    path.write_text(json.dumps({"recovery-budget": {"enforcementLevel": "mandatory", **budget}}))
+    stage = json.loads(Path("policy/config/stage.json").read_text())  # the other policies' settings stay
+    path.write_text(json.dumps({**stage, "recovery-budget": {"enforcementLevel": "mandatory", **budget}}))
     monkeypatch.setattr(ops.objectives, "policy_config_path", lambda stack: path)
     return path
 
@@ -118,6 +120,5 @@ def test_a_missing_policy_config_is_one_line_naming_it(tmp_path, monkeypatch):
     assert "nope.json" in message
 
 
-def test_without_a_replica_there_is_no_plan_and_no_policy_config_is_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(ops.objectives, "policy_config_path", lambda stack: tmp_path / "nope.json")
+def test_without_a_replica_there_is_no_plan(tmp_path, monkeypatch):
     assert stack_settings("dev", {"dbReplicaEnabled": False}).region_switch.enabled is False

@@ -139,18 +139,24 @@ def test_the_tier_of_a_stack_name(stack, tier):
 
 
 def _as_stack(stack: str, overrides: dict[str, str]) -> RawConfig:
-    # A stack without a policy/config/<stack>.json of its own runs no Region switch plan here (the plan's RTO
-    # comes from that file): the identity rules are what these tests are about.
-    raw = stack_raw("dev", {"dbReplicaEnabled": False, **overrides})
+    raw = stack_raw("dev", overrides)
     return RawConfig(f"Pulumi.{stack}.yaml", raw.values, raw.secret_keys)
 
 
-def test_a_stack_with_another_name_is_prod_until_its_file_overrides_it():
+@pytest.fixture
+def dev_policy_config(monkeypatch):
+    """Every stack needs policy/config/<stack>.json (objectives, backup requirements): lend the new names dev's."""
+    import ops.objectives
+
+    monkeypatch.setattr(ops.objectives, "policy_config_path", lambda stack: Path("policy/config/dev.json"))
+
+
+def test_a_stack_with_another_name_is_prod_until_its_file_overrides_it(dev_policy_config):
     with pytest.raises(ConfigError) as e:
         settings.from_raw(_as_stack("qa", {}), "qa")
     assert str(e.value).startswith(f'Pulumi.qa.yaml: {KEY}:environment: stack "qa" is a prod stack, got "dev";')
     assert settings.from_raw(_as_stack("qa", {"environmentOverride": "dev"}), "qa").core.environment == "dev"
 
 
-def test_a_dev_prefixed_stack_is_dev_without_an_override():
+def test_a_dev_prefixed_stack_is_dev_without_an_override(dev_policy_config):
     assert settings.from_raw(_as_stack("dev-alice", {}), "dev-alice").core.environment_overridden is False

@@ -5,11 +5,18 @@ import json
 import pytest
 
 from components.alerting import OperationsAlerts, OperationsAlertsArgs
-from components.storage import AccessLogBucket, AccessLogBucketArgs, ReplicatedBucket, ReplicatedBucketArgs
+from components.storage import (
+    AccessLogBucket,
+    AccessLogBucketArgs,
+    BucketWriter,
+    ReplicatedBucket,
+    ReplicatedBucketArgs,
+)
 from preflight.engine import ProgramError
 from tests.harness import run_component, run_stack
 
 BUCKET = "aws:s3/bucket:Bucket"
+KEY = "aws:kms/key:Key"
 PURPOSES = ["backups", "audit-logs", "data", "archive"]
 
 
@@ -289,7 +296,8 @@ def test_nothing_is_protected_in_dev(dev):
 
 
 def test_only_the_configured_purposes_get_buckets():
-    run = run_component(build, "stage", overrides={"bucketPurposes": ["backups", "data"]})
+    # Without AWS Backup (dev only), audit-logs is optional too: no reports go there.
+    run = run_component(build, "dev", overrides={"bucketPurposes": ["backups", "data"], "awsBackupEnabled": False})
     assert sorted(b.name for b in run.all(BUCKET)) == [
         "backups-primary",
         "backups-replica",
@@ -420,6 +428,80 @@ def test_bucket_logging_waits_for_the_log_buckets_policy(prod):
     policy = of(prod, "aws:s3/bucketPolicy:BucketPolicy", prod.one(BUCKET, "logs-primary"))
     logging = of(prod, LOGGING, prod.one(BUCKET, "data-primary"))
     assert policy.urn in logging.property_dependencies["targetBucket"]
+
+
+# --- writers: services delivering into a bucket pair (Backup Audit Manager reports, CloudTrail logs) ---
+
+REPORTS_ROLE = (
+    "arn:aws:iam::432109876543:role/aws-service-role/reports.backup.amazonaws.com/AWSServiceRoleForBackupReports"
+)
+WRITERS = (
+    BucketWriter(
+        sid="Reports",
+        principal={"AWS": REPORTS_ROLE},
+        key_prefix="backup-reports/",
+        conditions={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+    ),
+    BucketWriter(
+        sid="Trail",
+        principal={"Service": "cloudtrail.amazonaws.com"},
+        key_prefix="AWSLogs/",
+        bucket_actions=("s3:GetBucketAcl",),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def written():
+    def build_with_writers(s, p):
+        return ReplicatedBucket(
+            "audit",
+            ReplicatedBucketArgs(
+                "audit-logs",
+                "audit-east",
+                "audit-west",
+                30,
+                "arn:aws:sns:us-east-1:1:t",
+                account_id="432109876543",
+                access_log_buckets=("logs-east", "logs-west"),
+                object_lock_days=365,
+                writers=WRITERS,
+            ),
+            primary=p.primary,
+            dr=p.dr,
+        )
+
+    return run_component(build_with_writers, "prod")
+
+
+@pytest.mark.parametrize("side", ["primary", "replica"])
+def test_writers_may_put_objects_under_their_prefix_in_both_buckets(written, side):
+    bucket = written.one(BUCKET, f"audit-{side}")
+    statements = {st["Sid"]: st for st in json.loads(of(written, "aws:s3/bucketPolicy:BucketPolicy", bucket)
+                                                     .inputs["policy"])["Statement"]}  # fmt: skip
+    assert statements["Reports"] == {
+        "Sid": "Reports",
+        "Effect": "Allow",
+        "Principal": {"AWS": REPORTS_ROLE},
+        "Action": "s3:PutObject",
+        "Resource": f"{bucket.outputs['arn']}/backup-reports/*",
+        "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+    }
+    assert statements["TrailBucket"] == {"Sid": "TrailBucket", "Effect": "Allow",
+                                         "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                         "Action": ["s3:GetBucketAcl"], "Resource": bucket.outputs["arn"]}  # fmt: skip
+    assert statements["DenyInsecureTransport"]["Effect"] == "Deny"  # still denies plain HTTP to everyone
+
+
+@pytest.mark.parametrize(("side", "name"), [("primary", "audit-east"), ("replica", "audit-west")])
+def test_writers_may_use_each_buckets_key_through_s3_for_that_bucket_only(written, side, name):
+    statements = {
+        st["Sid"]: st for st in json.loads(written.one(KEY, f"audit-{side}-key").inputs["policy"])["Statement"]
+    }
+    assert statements["ReportsThroughS3"]["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert statements["ReportsThroughS3"]["Condition"] == {"StringLike": {
+        "kms:ViaService": "s3.*.amazonaws.com",
+        "kms:EncryptionContext:aws:s3:arn": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]}}  # fmt: skip
 
 
 # --- the whole program: the `buckets` contract ---

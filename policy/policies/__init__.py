@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policy.policies import budgets, dr_posture, edge, retention, tags
+from policy.policies import aws_backup, budgets, dr_posture, edge, retention, tags
 
-ALL: list[Policy] = [*retention.POLICIES, *budgets.POLICIES, *tags.POLICIES, *dr_posture.POLICIES, *edge.POLICIES]
+ALL: list[Policy] = [
+    *retention.POLICIES,
+    *aws_backup.POLICIES,
+    *budgets.POLICIES,
+    *tags.POLICIES,
+    *dr_posture.POLICIES,
+    *edge.POLICIES,
+]

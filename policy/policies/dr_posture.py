@@ -32,6 +32,7 @@ WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 KMS_KEY = "aws:kms/key:Key"
 PLAN = recovery.PLAN
+BACKUP_VAULT = "aws:backup/vault:Vault"
 
 RTC_MINUTES = 15  # S3 Replication Time Control: 99.99% of objects within 15 minutes (the only value AWS accepts)
 
@@ -328,7 +329,7 @@ def _protected(args: ResourceValidationArgs, report: Report) -> None:
         cls = tag(unwrap(args.props), "data-class")
         if cls is UNKNOWN or cls not in cfg["bucketDataClasses"]:
             return
-    elif t not in (RDS, KMS_KEY, "aws:rds/cluster:Cluster"):
+    elif t not in (RDS, KMS_KEY, BACKUP_VAULT, "aws:rds/cluster:Cluster"):
         return
     if not args.opts.protect:
         report(
@@ -349,7 +350,8 @@ _PROTECT_SCHEMA = schema(
 
 stateful_resources_protected = ResourceValidationPolicy(
     name="stateful-resources-protected",
-    description="Stateful resources (RDS, KMS keys, data buckets) are protect=True (dual-control delete).",
+    description="Stateful resources (RDS, KMS keys, backup vaults, data buckets) are protect=True (dual-control "
+    "delete).",
     validate=_protected,
     enforcement_level=MANDATORY,
     config_schema=_PROTECT_SCHEMA,
