@@ -8,6 +8,7 @@ hostile input can force is what the bound is about (benchmarks/reject_bench.py r
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -167,3 +168,26 @@ def test_every_malformed_policy_config_is_refused_within_a_second(tmp_path):
         if seconds > REJECT_BUDGET_S:
             slow[name] = round(seconds, 2)
     assert slow == {}
+
+
+# --- the README states the contract it covers ----------------------------------------------------------------------
+
+
+def _readme_paragraph(starting_with: str) -> str:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    return readme[readme.index(starting_with) :].split("\n\n", 1)[0]
+
+
+def test_the_readme_ops_section_names_every_exit_code_ops_returns_and_links_its_contract():
+    import ops.errors
+
+    paragraph = _readme_paragraph("`ops/` is the boto3 tooling")
+    codes = sorted(v for k, v in vars(ops.errors).items() if k.startswith("EXIT_") and k != "EXIT_SIGNAL_BASE")
+    assert [c for c in codes if not re.search(rf"(exit |, ){c} ", paragraph)] == []
+    assert "130/143 interrupted" in paragraph and "(ops/README.md#errors)" in paragraph
+
+
+def test_the_readme_error_contract_covers_preflight_and_ops():
+    paragraph = _readme_paragraph("**Error contract (")
+    for covered in ("**one line**", "**exit 2**", "**nothing created**", "ops/README.md#errors", "exit 3"):
+        assert covered in paragraph
