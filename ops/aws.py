@@ -193,7 +193,10 @@ def _shared_session() -> boto3.session.Session:
     """One session per process: it caches the loaded service models, which makes each new client cheap."""
     global _SESSION
     if _SESSION is None:
-        _SESSION = boto3.session.Session()
+        try:
+            _SESSION = boto3.session.Session()
+        except BotoCoreError as err:  # an AWS_PROFILE naming no profile is refused here, before any client exists
+            raise _setup_problem(err, "the AWS session") from err
     return _SESSION
 
 

@@ -66,6 +66,10 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         {"acmCertificateArn": CERT.replace(ACCOUNT, "111122223333")},
         f"acmCertificateArn: must be in awsAccountId {ACCOUNT}, got account 111122223333",
     ),
+    "primary-alb-in-the-dr-region": (
+        {"primaryAlbArn": PRIMARY_ALB.replace("us-east-1", "us-west-2")},
+        "primaryAlbArn: must be an ALB in primaryRegion us-east-1, got one in us-west-2",
+    ),
     "dr-alb-in-the-primary-region": (
         {"drAlbArn": DR_ALB.replace("us-west-2", "us-east-1")},
         "drAlbArn: must be an ALB in drRegion us-west-2, got one in us-east-1",

@@ -5,13 +5,17 @@ endpoints, moto's IAM enforcement, the operating system's own refusal to create 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -166,6 +170,18 @@ def test_partial_credentials_say_which_variable_is_missing(bare_aws_env, monkeyp
     )
 
 
+def test_a_profile_that_does_not_exist_is_one_line_exit_3_not_a_bug(bare_aws_env, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "summit-no-such-profile")
+
+    code, out, err = cli([*VERIFY, "--endpoint-url", f"http://127.0.0.1:{closed_port()}"])
+
+    assert (code, out) == (3, "")
+    assert only_line(err) == (
+        "ops verify: The config profile (summit-no-such-profile) could not be found — set AWS_PROFILE to a profile "
+        "in ~/.aws/config (or AWS_CONFIG_FILE)"
+    )
+
+
 def test_unreachable_endpoint_names_the_call_and_the_endpoint(moto_endpoint):
     port = closed_port()
     code, out, err = cli([*VERIFY, "--endpoint-url", f"http://127.0.0.1:{port}", "--max-attempts", "1"])
@@ -186,6 +202,40 @@ def test_connect_timeout_is_reported_as_a_timeout(moto_endpoint):
     assert only_line(err) == (
         f"ops verify: cannot reach AWS for rds DescribeDBInstances in us-east-1: connecting to "
         f"http://127.0.0.1:{port}/ timed out — {ENDPOINT_HINT}"
+    )
+
+
+@contextlib.contextmanager
+def silent_endpoint() -> Iterator[int]:
+    """A loopback port that accepts connections and reads requests but never answers them."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the server socket is closed when the block ends
+            while True:
+                accepted.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(server.getsockname()[1])
+    finally:
+        server.close()
+        for conn in accepted:
+            conn.close()
+        thread.join(timeout=5)
+
+
+def test_an_endpoint_that_never_answers_is_a_read_timeout_naming_the_call(moto_endpoint):
+    with silent_endpoint() as port:
+        factory = ClientFactory(endpoint_url=f"http://127.0.0.1:{port}", read_timeout=0.5, max_attempts=1)
+        code, out, err = cli(VERIFY, factory=factory)
+
+    assert (code, out) == (3, "")
+    assert only_line(err) == (
+        f"ops verify: AWS did not answer rds DescribeDBInstances in us-east-1 in time (http://127.0.0.1:{port}/) — "
+        f"retry later; {ENDPOINT_HINT}"
     )
 
 

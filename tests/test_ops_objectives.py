@@ -107,6 +107,11 @@ def test_both_flags_need_no_policy_config(tmp_path):
         ('{"recovery-budget": {"rtoSeconds": 0}}', "recovery-budget: rtoSeconds: 0 is less than the minimum of 1"),
         ('{"recovery-budget": {"rto": 600}}', "recovery-budget: rto: unknown property"),
         ('{"recovery-budget": {"rpoSecondsByClass": {"database": null}}}', "rpoSecondsByClass.database is null"),
+        (
+            '{\n  "recovery-budget": {\n    "rpoSeconds": 60,\n    "rpoSeconds": 86400\n  }\n}\n',
+            'recovery-budget: key "rpoSeconds" set twice (lines 3 and 4); the last would silently win, keep one',
+        ),
+        ('{"recovery-budget": {"rpoSeconds": NaN}}', "recovery-budget.rpoSeconds: NaN is not a JSON number"),
     ],
 )
 def test_missing_or_malformed_policy_config_is_one_line_and_exit_2(tmp_path, content, message):

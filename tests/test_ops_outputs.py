@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 
+from ops.aws import ClientFactory
 from ops.cli import Deps, main
 from ops.outputs import OutputsError, load, parse
 from tests.ops_support import FIXTURE
@@ -106,6 +108,24 @@ def test_drill_needs_the_failover_outputs(tmp_path):
 EXPORT = "pulumi stack output --json --show-secrets"
 
 
+class RecordingFactory(ClientFactory):
+    """A client factory that notes every (service, region) a command asks for: input errors must ask for none."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: list[tuple[str, str]] = []
+
+    def client(self, service: str, region: str) -> Any:
+        self.made.append((service, region))
+        return super().client(service, region)
+
+
+def test_the_recording_factory_notes_the_clients_a_command_asks_for():
+    factory = RecordingFactory()
+    factory.client("rds", "us-west-2")
+    assert factory.made == [("rds", "us-west-2")]
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
@@ -134,15 +154,19 @@ EXPORT = "pulumi stack output --json --show-secrets"
     ],
     ids=["latin-1", "utf-16", "too-large", "duplicate-key", "nan", "infinity", "deep-nesting", "trailing-comma"],
 )
-def test_outputs_files_that_cannot_be_decoded_are_one_line_exit_2(tmp_path, content, problem):
+def test_outputs_files_that_cannot_be_decoded_are_one_line_exit_2_and_no_aws_client_is_made(tmp_path, content, problem):
     path = tmp_path / "outputs.json"
     path.write_bytes(content)
     err = io.StringIO()
+    factory = RecordingFactory()
 
-    code = main(["verify", "--stack", "stage", "--outputs", str(path)], Deps(stderr=err, stdout=io.StringIO()))
+    code = main(
+        ["verify", "--stack", "stage", "--outputs", str(path)], Deps(factory=factory, stderr=err, stdout=io.StringIO())
+    )
 
     assert code == 2
     assert err.getvalue() == f"ops verify: {path}: {problem.format(export=EXPORT)}\n"
+    assert factory.made == []
 
 
 def test_outputs_path_that_is_a_directory_or_missing_is_one_line_exit_2(tmp_path):
