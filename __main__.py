@@ -4,6 +4,7 @@ import pulumi
 
 import settings
 from components.alerting import OperationsAlerts, OperationsAlertsArgs
+from components.audit import AuditTrail, AuditTrailArgs, DataEventBucket, trail_arn
 from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoolArgs
 from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
@@ -76,6 +77,9 @@ database = ReplicatedPostgres(
     primary=providers.primary,
     dr=providers.dr,
 )
+# The audit trail delivers into the audit-logs bucket; its ARN is known up front so the bucket policy can name it.
+audit_trail_name = f"{core.service}-{core.environment}-audit"
+audit_trail_arn = trail_arn(core.primary_region, core.aws_account_id, audit_trail_name)
 buckets: dict[str, ReplicatedBucket] = {
     purpose: ReplicatedBucket(
         f"bucket-{purpose}",
@@ -88,12 +92,36 @@ buckets: dict[str, ReplicatedBucket] = {
             alarm_topic_arn=operations.topic.arn,
             object_lock_days=data_tier.audit_log_object_lock_days if purpose == "audit-logs" else None,
             production_like=core.is_production_like,
+            cloudtrail_trail_arn=audit_trail_arn if purpose == "audit-logs" else None,
         ),
         primary=providers.primary,
         dr=providers.dr,
     )
     for purpose in data_tier.bucket_purposes
 }
+audit_trail = (
+    AuditTrail(
+        "audit-trail",
+        AuditTrailArgs(
+            name=audit_trail_name,
+            account_id=core.aws_account_id,
+            region=core.primary_region,
+            bucket_name=buckets["audit-logs"].primary.bucket,
+            replication_role_name=buckets["audit-logs"].replication_role.name,
+            bucket_policy=buckets["audit-logs"].primary_policy,
+            # A multi-region trail records both sides of each chosen pair.
+            data_event_buckets=tuple(
+                DataEventBucket(purpose, arn)
+                for purpose in data_tier.audit_trail_data_event_buckets
+                for arn in (buckets[purpose].primary.arn, buckets[purpose].replica.arn)
+            ),
+            production_like=core.is_production_like,
+        ),
+        provider=providers.primary,
+    )
+    if "audit-logs" in buckets
+    else None
+)
 # --- traffic failover and edge ---
 edge = config.edge
 # HealthCheckStatus alarms live in us-east-1 and can only notify a topic there: the operations topic when the
@@ -272,6 +300,7 @@ pulumi.export(
         for purpose, b in buckets.items()
     },
 )
+pulumi.export("auditTrailArn", audit_trail.trail.arn if audit_trail else None)
 pulumi.export("syntheticsNamespace", synthetics.namespace.metadata.name)
 pulumi.export("probeTargets", {t.job: t.url for t in synthetics.targets})
 pulumi.export("veleroNamespace", cluster_backups.namespace_name)

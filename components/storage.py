@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -34,6 +36,41 @@ class ReplicatedBucketArgs:
     alarm_topic_arn: pulumi.Input[str]  # replication metrics live in the source region: the primary topic
     object_lock_days: int | None = None  # COMPLIANCE default retention; set → Object Lock on both buckets
     production_like: bool = False  # stage/prod: protect=True on buckets and keys
+    # audit-logs: the ARN of the CloudTrail trail allowed to deliver into the primary bucket (components/audit.py)
+    cloudtrail_trail_arn: str | None = None
+
+
+def cloudtrail_delivery(trail_arn: str | None) -> Callable[[pulumi.Output[str]], list[dict[str, Any]]] | None:
+    """The CloudTrail bucket-policy statements (CloudTrail User Guide, "Amazon S3 bucket policy for CloudTrail"):
+    the service may read the ACL and write under AWSLogs/<account>/ only for this trail (`aws:SourceArn`, which
+    also pins the account), never for another account's or another trail's logs (confused deputy)."""
+    if trail_arn is None:
+        return None
+    account = trail_arn.split(":")[4]
+    only_this_trail = {"aws:SourceArn": trail_arn}
+
+    def statements(bucket_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Sid": "CloudTrailAclCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:GetBucketAcl",
+                "Resource": bucket_arn,
+                "Condition": {"StringEquals": only_this_trail},
+            },
+            {
+                "Sid": "CloudTrailWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": pulumi.Output.concat(bucket_arn, f"/AWSLogs/{account}/*"),
+                # BucketOwnerEnforced accepts this ACL (and ignores it); CloudTrail always sends it.
+                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **only_this_trail}},
+            },
+        ]
+
+    return statements
 
 
 @dataclass
@@ -41,6 +78,7 @@ class _Side:
     bucket: aws.s3.Bucket
     key: aws.kms.Key
     versioning: aws.s3.BucketVersioning
+    policy: aws.s3.BucketPolicy
 
 
 class ReplicatedBucket(pulumi.ComponentResource):
@@ -56,6 +94,8 @@ class ReplicatedBucket(pulumi.ComponentResource):
     primary_key: aws.kms.Key
     replica_key: aws.kms.Key
     replication: aws.s3.BucketReplicationConfig
+    replication_role: aws.iam.Role
+    primary_policy: aws.s3.BucketPolicy
 
     def __init__(
         self,
@@ -72,12 +112,15 @@ class ReplicatedBucket(pulumi.ComponentResource):
         in_primary = pulumi.ResourceOptions(parent=self, provider=primary)
         in_dr = pulumi.ResourceOptions(parent=self, provider=dr)
 
-        src = self._side(f"{name}-primary", args.primary_bucket_name, args, in_primary)
+        trail_grants = cloudtrail_delivery(args.cloudtrail_trail_arn)
+        src = self._side(f"{name}-primary", args.primary_bucket_name, args, in_primary, trail_grants)
         dst = self._side(f"{name}-replica", args.replica_bucket_name, args, in_dr)
         self.primary, self.primary_key = src.bucket, src.key
+        self.primary_policy = src.policy  # a trail (audit-logs) must wait for it: CreateTrail checks the policy
         self.replica, self.replica_key = dst.bucket, dst.key
 
         role, role_policy = self._replication_role(name, src, dst, args, in_primary)
+        self.replication_role = role
         rule_id = "all-objects-to-dr"
         self.replication = aws.s3.BucketReplicationConfig(
             f"{name}-replication",
@@ -164,8 +207,17 @@ class ReplicatedBucket(pulumi.ComponentResource):
             }
         )
 
-    def _side(self, prefix: str, bucket_name: str, args: ReplicatedBucketArgs, opts: pulumi.ResourceOptions) -> _Side:
-        """One bucket with its key and every safety setting; the same for the primary and the replica."""
+    def _side(
+        self,
+        prefix: str,
+        bucket_name: str,
+        args: ReplicatedBucketArgs,
+        opts: pulumi.ResourceOptions,
+        grants: Callable[[pulumi.Output[str]], list[dict[str, Any]]] | None = None,
+    ) -> _Side:
+        """One bucket with its key and every safety setting; the same for the primary and the replica.
+
+        `grants(bucket_arn)` adds service statements to the bucket policy (CloudTrail delivery on audit-logs)."""
         stateful = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=args.production_like))
         key = aws.kms.Key(
             f"{prefix}-key",
@@ -217,7 +269,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
             opts=opts,
         )
-        aws.s3.BucketPolicy(
+        policy = aws.s3.BucketPolicy(
             f"{prefix}-tls-only",
             bucket=bucket.id,
             policy=pulumi.Output.json_dumps(
@@ -231,7 +283,8 @@ class ReplicatedBucket(pulumi.ComponentResource):
                             "Action": "s3:*",
                             "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
+                        },
+                        *(grants(bucket.arn) if grants else []),
                     ],
                 }
             ),
@@ -273,7 +326,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[versioning])),
             )
-        return _Side(bucket, key, versioning)
+        return _Side(bucket, key, versioning, policy)
 
     def _replication_role(
         self,

@@ -48,6 +48,8 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 RDS = "aws:rds/instance:Instance"
 BUCKET = "aws:s3/bucket:Bucket"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+TRAIL = "aws:cloudtrail/trail:Trail"
 VELERO_SCHEDULE = "kubernetes:velero.io/v1:Schedule"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -468,29 +470,64 @@ def _cluster_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[str, f
         if is_unknown(cron) or not isinstance(cron, str):
             return [("cluster-state", None, f"schedule {name}: cron not known until deploy", ())]
         try:
-            seconds = period_seconds(cron)
+            period = float(period_seconds(cron))
         except CronError as e:
             return [("cluster-state", None, f"schedule {name}: unknown period ({e})", ())]
-        periods.append((seconds, name, cron, namespaces))
+        periods.append((period, name, cron, namespaces))
     named = sorted({n for *_, namespaces in periods for n in namespaces if n != "*"})
     wildcard = [p for p in periods if "*" in p[3]]
     best: dict[str, tuple[float, str, str]] = {}
     for ns in named:
-        covering = [p for p in periods if ns in p[3]] + wildcard
-        seconds, name, cron, _ = min(covering, key=lambda p: p[0])
-        best[ns] = (seconds, name, cron)
+        fastest = min([p for p in periods if ns in p[3]] + wildcard, key=lambda p: p[0])
+        best[ns] = fastest[:3]
     if wildcard:
-        seconds, name, cron, _ = min(wildcard, key=lambda p: p[0])
-        best["*"] = (seconds, name, cron)
+        best["*"] = min(wildcard, key=lambda p: p[0])[:3]
     groups: dict[tuple[float, str, str], list[str]] = {}
     for ns, key in best.items():
         groups.setdefault(key, []).append(ns)
+    out: list[tuple[str, float | None, str, tuple[str, ...]]] = []
+    for (every, sched, expr), members in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
+        where = "every namespace" if members == ["*"] else f"namespace(s) {', '.join(members)}"
+        basis = f"Velero schedule {sched} {expr!r}: every {_human(every)} at most, for {where}"
+        out.append((f"cluster-state:{','.join(members)}", every, basis, tuple(members)))
+    return out
+
+
+def _audit_trails(by: Mapping[str, list[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """Where the audit trail lands and how well it is kept: the trail's scope, validation and key, and the
+    destination bucket's Object Lock and replication (reported, not scored: it is evidence, not recovery)."""
     out = []
-    for (seconds, name, cron), namespaces in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
-        shown = ",".join(namespaces)
-        where = "every namespace" if namespaces == ["*"] else f"namespace(s) {', '.join(namespaces)}"
-        basis = f"Velero schedule {name} {cron!r}: every {_human(seconds)} at most, for {where}"
-        out.append((f"cluster-state:{shown}", seconds, basis, tuple(namespaces)))
+    for t in by.get(TRAIL, []):
+        p = _props(t)
+        bucket_name = _v(p.get("s3BucketName"))
+        named = [b for b in by.get(BUCKET, []) if bucket_name in (_v(_props(b).get("bucket")), b.get("id"))]
+        bucket = named[0] if bucket_name and named else None
+        lock_days = None
+        if bucket is not None:
+            for cfg in by.get(OBJECT_LOCK, []):
+                ref = _v(_props(cfg).get("bucket"))
+                if ref in (bucket_name, bucket.get("id")) or str(cfg.get("name", "")).startswith(f"{_label(bucket)}-"):
+                    rule = _v(_props(cfg).get("rule")) or {}
+                    retention = rule.get("defaultRetention") if isinstance(rule, Mapping) else None
+                    if isinstance(retention, Mapping):
+                        days, years = _num(retention.get("days")), _num(retention.get("years"))
+                        lock_days = days if days is not None else (years * 365 if years is not None else None)
+        replicated = bucket is not None and any(
+            _v(_props(c).get("bucket")) in (bucket_name, bucket.get("id"))
+            or str(c.get("name", "")).startswith(_label(bucket).removesuffix("-primary"))
+            for c in by.get(REPLICATION, [])
+        )
+        out.append(
+            {
+                "trail": str(_v(p.get("name")) or _label(t)),
+                "bucket": bucket_name,
+                "multiRegion": _v(p.get("isMultiRegionTrail")) is True,
+                "logFileValidation": _v(p.get("enableLogFileValidation")) is True,
+                "kmsEncrypted": p.get("kmsKeyId") is not None,
+                "objectLockDays": None if lock_days is None else _secs(lock_days),
+                "replicated": replicated,
+            }
+        )
     return out
 
 
@@ -504,4 +541,5 @@ def recovery_budget(resources: Iterable[Mapping[str, Any]], objectives: Mapping[
     for cls, seconds, basis, namespaces in _cluster_rpo(by):
         entry = _rpo_entry(cls, seconds, basis, objectives)
         rpo.append({**entry, "namespaces": list(namespaces)} if namespaces else entry)
-    return {"rto": rto, "rpo": rpo, "ok": bool(rto["ok"] and all(e["ok"] for e in rpo))}
+    ok = bool(rto["ok"] and all(e["ok"] for e in rpo))
+    return {"rto": rto, "rpo": rpo, "auditTrails": _audit_trails(by), "ok": ok}

@@ -270,7 +270,8 @@ def test_nothing_is_protected_in_dev(dev):
 
 
 def test_only_the_configured_purposes_get_buckets():
-    run = run_component(build, "stage", overrides={"bucketPurposes": ["backups", "data"]})
+    overrides = {"bucketPurposes": ["backups", "data"], "auditTrailDataEventBuckets": []}  # no audit-logs: no trail
+    run = run_component(build, "stage", overrides=overrides)
     assert sorted(b.name for b in run.all(BUCKET)) == [
         "backups-primary",
         "backups-replica",

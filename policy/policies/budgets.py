@@ -39,6 +39,8 @@ ASSUMPTIONS_SCHEMA: dict[str, Any] = {
         "cloudwatchLogsGbPerMonth": _GB_OR_MAP,
         "sqsRequestsMillionsPerMonth": _GB_OR_MAP,
         "snsPublishesMillionsPerMonth": _GB_OR_MAP,
+        "cloudtrailDataEventsMillionsPerMonth": _NUMBER,
+        "cloudtrailAdditionalManagementEventsMillionsPerMonth": _NUMBER,
     },
     "additionalProperties": False,
     "default": {},
