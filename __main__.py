@@ -9,6 +9,7 @@ from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoo
 from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
 from components.costs import CostVisibility, CostVisibilityArgs
+from components.dashboards import DrDashboard, DrDashboardArgs
 from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs
 from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, WafPolicy
 from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
@@ -257,6 +258,31 @@ synthetics = SyntheticProbes(
     provider=providers.kubernetes,
 )
 
+# --- dashboards ---
+# In the DR region: the dashboard must outlive the primary region it watches.
+dr_dashboard = DrDashboard(
+    "dr-dashboard",
+    DrDashboardArgs(
+        name=f"{core.service}-{core.environment}-dr",
+        environment=core.environment,
+        primary_region=core.primary_region,
+        dr_region=core.dr_region,
+        replica_identifier=database.replica.identifier if database.replica else None,
+        replica_lag_alarm_seconds=data_tier.db_replica_lag_alarm_seconds,
+        health_check_ids={
+            host: {role: check.id for role, check in f.health_checks.items()} for host, f in failover.hosts.items()
+        },
+        buckets={
+            purpose: (b.primary.bucket, b.replica.bucket, b.replication_rule_id) for purpose, b in buckets.items()
+        },
+        monthly_budget_usd=core.monthly_budget_usd,
+        forecast_alert_percent=min(
+            (n.percent for n in core.budget_notifications if n.kind == "FORECASTED"), default=None
+        ),
+    ),
+    provider=providers.dr,
+)
+
 # --- stack outputs (ops/ reads these; README "Stack outputs" documents them) ---
 pulumi.export("environment", core.environment)
 pulumi.export("primaryRegion", core.primary_region)
@@ -300,6 +326,7 @@ pulumi.export(
         for purpose, b in buckets.items()
     },
 )
+pulumi.export("drDashboardName", dr_dashboard.dashboard.dashboard_name)
 pulumi.export("auditTrailArn", audit_trail.trail.arn if audit_trail else None)
 pulumi.export("syntheticsNamespace", synthetics.namespace.metadata.name)
 pulumi.export("probeTargets", {t.job: t.url for t in synthetics.targets})

@@ -96,6 +96,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
     replication: aws.s3.BucketReplicationConfig
     replication_role: aws.iam.Role
     primary_policy: aws.s3.BucketPolicy
+    replication_rule_id: str
 
     def __init__(
         self,
@@ -122,6 +123,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
         role, role_policy = self._replication_role(name, src, dst, args, in_primary)
         self.replication_role = role
         rule_id = "all-objects-to-dr"
+        self.replication_rule_id = rule_id  # the RuleId dimension of its replication metrics
         self.replication = aws.s3.BucketReplicationConfig(
             f"{name}-replication",
             bucket=src.bucket.id,
