@@ -9,7 +9,7 @@ from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoo
 from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
 from components.costs import CostVisibility, CostVisibilityArgs
-from components.dashboards import DrDashboard, DrDashboardArgs
+from components.dashboards import DrDashboard, DrDashboardArgs, GrafanaDashboard, GrafanaDashboardArgs
 from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs
 from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, WafPolicy
 from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
@@ -281,6 +281,11 @@ dr_dashboard = DrDashboard(
         ),
     ),
     provider=providers.dr,
+)
+grafana_dashboard = GrafanaDashboard(
+    "grafana-dashboard",
+    GrafanaDashboardArgs(environment=core.environment, namespace=config.synthetics.grafana_dashboard_namespace),
+    provider=providers.kubernetes,
 )
 
 # --- stack outputs (ops/ reads these; README "Stack outputs" documents them) ---

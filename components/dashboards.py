@@ -9,6 +9,9 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from monitoring.grafana import build_dashboard
 
 # The drill (ops/drill.py) publishes its measured objectives here, dimension Environment=<stack>; the widget
 # shows nothing until the first drill has run. Names fixed in docs/audit-and-dashboards.md.
@@ -237,3 +240,42 @@ class DrDashboard(pulumi.ComponentResource):
             f"{name}-dashboard", dashboard_name=args.name, dashboard_body=body, opts=here
         )
         self.register_outputs({"dashboardName": self.dashboard.dashboard_name})
+
+
+# kube-prometheus-stack's Grafana sidecar loads ConfigMaps carrying grafana.sidecar.dashboards.label=labelValue
+# (chart defaults: grafana_dashboard / "1"), from Grafana's own namespace unless searchNamespace says otherwise.
+SIDECAR_LABEL = {"grafana_dashboard": "1"}
+
+
+@dataclass(frozen=True)
+class GrafanaDashboardArgs:
+    environment: str
+    namespace: str  # where the Grafana sidecar looks (kube-prometheus-stack's namespace by default)
+
+
+class GrafanaDashboard(pulumi.ComponentResource):
+    """The in-cluster resilience dashboard (monitoring/grafana.py) as a ConfigMap the Grafana sidecar loads."""
+
+    config_map: k8s.core.v1.ConfigMap
+
+    def __init__(
+        self,
+        name: str,
+        args: GrafanaDashboardArgs,
+        *,
+        provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("summit:dashboards:GrafanaDashboard", name, None, opts)
+        model = build_dashboard(args.environment)
+        self.config_map = k8s.core.v1.ConfigMap(
+            f"{name}-configmap",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"summit-resilience-{args.environment}-dashboard",
+                namespace=args.namespace,
+                labels={**SIDECAR_LABEL, "app.kubernetes.io/part-of": "summit-resilience"},
+            ),
+            data={f"summit-resilience-{args.environment}.json": json.dumps(model, sort_keys=True)},
+            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+        )
+        self.register_outputs({"configMap": self.config_map.metadata.name})
