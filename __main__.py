@@ -4,6 +4,7 @@ import pulumi
 
 import settings
 from components.alerting import OperationsAlerts, OperationsAlertsArgs
+from components.audit import AuditTrail, AuditTrailArgs, DataEventBucket, trail_arn
 from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoolArgs
 from components.aws_backup import (
     AuditArgs,
@@ -15,6 +16,7 @@ from components.aws_backup import (
 from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
 from components.costs import CostVisibility, CostVisibilityArgs
+from components.dashboards import DrDashboard, DrDashboardArgs, GrafanaDashboard, GrafanaDashboardArgs
 from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs, replica_identifier
 from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, OriginSecret, WafPolicy
 from components.failover import Endpoint, FailoverDns, FailoverDnsArgs, set_identifier
@@ -124,6 +126,9 @@ access_logs = {
 backups = config.backup
 # Backup Audit Manager delivers its reports into the audit-logs buckets as this role; their policies name it.
 backup_reports = BackupReportsRole("backup-reports", provider=providers.primary) if backups.enabled else None
+# The audit trail delivers into the audit-logs bucket; its ARN is known up front so the bucket policy can name it.
+audit_trail_name = f"{core.service}-{core.environment}-audit"
+audit_trail_arn = trail_arn(core.primary_region, core.aws_account_id, audit_trail_name)
 buckets: dict[str, ReplicatedBucket] = {
     purpose: ReplicatedBucket(
         f"bucket-{purpose}",
@@ -138,6 +143,7 @@ buckets: dict[str, ReplicatedBucket] = {
             object_lock_days=data_tier.audit_log_object_lock_days if purpose == "audit-logs" else None,
             production_like=core.is_production_like,
             writers=(backup_reports.writer(),) if backup_reports and purpose == "audit-logs" else (),
+            cloudtrail_trail_arn=audit_trail_arn if purpose == "audit-logs" else None,
         ),
         primary=providers.primary,
         dr=providers.dr,
@@ -193,6 +199,29 @@ database_backups = (
         dr=providers.dr,
     )
     if backups.enabled
+    else None
+)
+audit_trail = (
+    AuditTrail(
+        "audit-trail",
+        AuditTrailArgs(
+            name=audit_trail_name,
+            account_id=core.aws_account_id,
+            region=core.primary_region,
+            bucket_name=buckets["audit-logs"].primary.bucket,
+            replication_role_name=buckets["audit-logs"].replication_role.name,
+            bucket_policy=buckets["audit-logs"].primary_policy,
+            # A multi-region trail records both sides of each chosen pair.
+            data_event_buckets=tuple(
+                DataEventBucket(purpose, arn)
+                for purpose in data_tier.audit_trail_data_event_buckets
+                for arn in (buckets[purpose].primary.arn, buckets[purpose].replica.arn)
+            ),
+            production_like=core.is_production_like,
+        ),
+        provider=providers.primary,
+    )
+    if "audit-logs" in buckets
     else None
 )
 # --- traffic failover and edge ---
@@ -420,6 +449,36 @@ synthetics = SyntheticProbes(
     provider=providers.kubernetes,
 )
 
+# --- dashboards ---
+# In the DR region: the dashboard must outlive the primary region it watches.
+dr_dashboard = DrDashboard(
+    "dr-dashboard",
+    DrDashboardArgs(
+        name=f"{core.service}-{core.environment}-dr",
+        environment=core.environment,
+        primary_region=core.primary_region,
+        dr_region=core.dr_region,
+        replica_identifier=database.replica.identifier if database.replica else None,
+        replica_lag_alarm_seconds=data_tier.db_replica_lag_alarm_seconds,
+        health_check_ids={
+            host: {role: check.id for role, check in f.health_checks.items()} for host, f in failover.hosts.items()
+        },
+        buckets={
+            purpose: (b.primary.bucket, b.replica.bucket, b.replication_rule_id) for purpose, b in buckets.items()
+        },
+        monthly_budget_usd=core.monthly_budget_usd,
+        forecast_alert_percent=min(
+            (n.percent for n in core.budget_notifications if n.kind == "FORECASTED"), default=None
+        ),
+    ),
+    provider=providers.dr,
+)
+grafana_dashboard = GrafanaDashboard(
+    "grafana-dashboard",
+    GrafanaDashboardArgs(environment=core.environment, namespace=config.synthetics.grafana_dashboard_namespace),
+    provider=providers.kubernetes,
+)
+
 # --- stack outputs (ops/ reads these; README "Stack outputs" documents them) ---
 pulumi.export("environment", core.environment)
 pulumi.export("primaryRegion", core.primary_region)
@@ -482,6 +541,8 @@ pulumi.export(
         for purpose, b in buckets.items()
     },
 )
+pulumi.export("drDashboardName", dr_dashboard.dashboard.dashboard_name)
+pulumi.export("auditTrailArn", audit_trail.trail.arn if audit_trail else None)
 pulumi.export("syntheticsNamespace", synthetics.namespace.metadata.name)
 pulumi.export("probeTargets", {t.job: t.url for t in synthetics.targets})
 pulumi.export("veleroNamespace", cluster_backups.namespace_name)

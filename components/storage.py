@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +68,8 @@ class ReplicatedBucketArgs:
     object_lock_days: int | None = None  # COMPLIANCE default retention; set → Object Lock on both buckets
     production_like: bool = False  # stage/prod: protect=True on buckets and keys
     writers: tuple[BucketWriter, ...] = ()  # services delivering into the buckets (reports, trails)
+    # audit-logs: the ARN of the CloudTrail trail allowed to deliver into the primary bucket (components/audit.py)
+    cloudtrail_trail_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,45 @@ class _RoleUse:
     actions: tuple[str, ...]
 
 
+def cloudtrail_delivery(trail_arn: str | None) -> Callable[[pulumi.Output[str]], list[dict[str, Any]]] | None:
+    """The CloudTrail bucket-policy statements (CloudTrail User Guide, "Amazon S3 bucket policy for CloudTrail"):
+    the service may read the ACL and write under AWSLogs/<account>/ only for this trail (`aws:SourceArn`, which
+    also pins the account), never for another account's or another trail's logs (confused deputy)."""
+    if trail_arn is None:
+        return None
+    account = trail_arn.split(":")[4]
+    only_this_trail = {"aws:SourceArn": trail_arn}
+
+    def statements(bucket_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Sid": "CloudTrailAclCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:GetBucketAcl",
+                "Resource": bucket_arn,
+                "Condition": {"StringEquals": only_this_trail},
+            },
+            {
+                "Sid": "CloudTrailWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": pulumi.Output.concat(bucket_arn, f"/AWSLogs/{account}/*"),
+                # BucketOwnerEnforced accepts this ACL (and ignores it); CloudTrail always sends it.
+                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **only_this_trail}},
+            },
+        ]
+
+    return statements
+
+
 @dataclass
 class _Side:
     bucket: aws.s3.Bucket
     key: aws.kms.Key
     versioning: aws.s3.BucketVersioning
+    policy: aws.s3.BucketPolicy
 
 
 class ReplicatedBucket(pulumi.ComponentResource):
@@ -100,6 +136,9 @@ class ReplicatedBucket(pulumi.ComponentResource):
     primary_key: aws.kms.Key
     replica_key: aws.kms.Key
     replication: aws.s3.BucketReplicationConfig
+    replication_role: aws.iam.Role
+    primary_policy: aws.s3.BucketPolicy
+    replication_rule_id: str
 
     def __init__(
         self,
@@ -134,16 +173,20 @@ class ReplicatedBucket(pulumi.ComponentResource):
         src = self._side(
             f"{name}-primary", args.primary_bucket_name, args.access_log_buckets[0], args, in_primary,
             _RoleUse(role, "ReplicationRoleReadsSourceObjects", ("kms:Decrypt",)),
+            cloudtrail_delivery(args.cloudtrail_trail_arn),
         )  # fmt: skip
         dst = self._side(
             f"{name}-replica", args.replica_bucket_name, args.access_log_buckets[1], args, in_dr,
             _RoleUse(role, "ReplicationRoleWritesReplicas", ("kms:Encrypt", "kms:GenerateDataKey")),
         )  # fmt: skip
         self.primary, self.primary_key = src.bucket, src.key
+        self.primary_policy = src.policy  # a trail (audit-logs) must wait for it: CreateTrail checks the policy
         self.replica, self.replica_key = dst.bucket, dst.key
 
         role_policy = self._replication_policy(name, role, src, dst, args, in_primary)
+        self.replication_role = role
         rule_id = "all-objects-to-dr"
+        self.replication_rule_id = rule_id  # the RuleId dimension of its replication metrics
         self.replication = aws.s3.BucketReplicationConfig(
             f"{name}-replication",
             bucket=src.bucket.id,
@@ -237,8 +280,11 @@ class ReplicatedBucket(pulumi.ComponentResource):
         args: ReplicatedBucketArgs,
         opts: pulumi.ResourceOptions,
         replication: _RoleUse,
+        grants: Callable[[pulumi.Output[str]], list[dict[str, Any]]] | None = None,
     ) -> _Side:
-        """One bucket with its key and every safety setting; the same for the primary and the replica."""
+        """One bucket with its key and every safety setting; the same for the primary and the replica.
+
+        `grants(bucket_arn)` adds service statements to the bucket policy (CloudTrail delivery on audit-logs)."""
         stateful = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=args.production_like))
         bucket = aws.s3.Bucket(
             prefix,
@@ -313,7 +359,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
             opts=opts,
         )
-        aws.s3.BucketPolicy(
+        policy = aws.s3.BucketPolicy(
             f"{prefix}-tls-only",
             bucket=bucket.id,
             policy=pulumi.Output.json_dumps(
@@ -329,6 +375,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                         },
                         *(st for w in args.writers for st in _writer_statements(w, bucket.arn)),
+                        *(grants(bucket.arn) if grants else []),
                     ],
                 }
             ),
@@ -370,7 +417,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[versioning])),
             )
-        return _Side(bucket, key, versioning)
+        return _Side(bucket, key, versioning, policy)
 
     def _replication_policy(
         self,

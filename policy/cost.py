@@ -29,7 +29,9 @@ or {ACL name|scope REGIONAL/CLOUDFRONT|region|"default": millions} — e.g. 0 fo
 instance runs, default 1 h to restore plus the selection's validation window), `backupAuditEvaluationsPerMonth`
 (default: one evaluation per control per day), `lambdaInvocationsPerMonth` and `lambdaAverageSeconds` ({function
 name|"default": number}; without them a function is priced at $0 with its rates, e.g. the writer-switch function that
-only a Region switch execution invokes).
+only a Region switch execution invokes), `cloudtrailDataEventsMillionsPerMonth` (S3 data events a trail with
+data-event selectors records; required then), `cloudtrailAdditionalManagementEventsMillionsPerMonth` (only when
+another trail already takes the account's free first copy of management events, e.g. an organization trail; default 0).
 """
 
 from __future__ import annotations
@@ -884,6 +886,35 @@ def _price_parameter(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     return 0.0, "free: standard-tier parameters are free"
 
 
+def _records_data_events(props: Mapping[str, Any]) -> bool:
+    """Whether a trail's selectors (advanced or basic) select any data events."""
+    for sel in _get(props, "advancedEventSelectors", []) or []:
+        for fs in (sel.get("fieldSelectors") or []) if isinstance(sel, Mapping) else []:
+            if isinstance(fs, Mapping) and fs.get("field") == "eventCategory" and "Data" in (fs.get("equals") or []):
+                return True
+    basic = _get(props, "eventSelectors", []) or []
+    return any(isinstance(sel, Mapping) and sel.get("dataResources") for sel in basic)
+
+
+def _price_trail(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
+    """CloudTrail: the first copy of management events is free; data events bill per event, every copy."""
+    props = r["props"]
+    extra = ctx.assumption("cloudtrailAdditionalManagementEventsMillionsPerMonth", required=False) or 0.0
+    cost, parts = 0.0, []
+    if extra:
+        rate = ctx.price("cloudtrail.extraManagementEventsMillion", _region(r))
+        cost += extra * rate
+        parts.append(f"{_fmt(extra)} M management events (additional copy) × ${_fmt(rate)}")
+    else:
+        parts.append("management events: first copy free")
+    if _records_data_events(props):
+        events = ctx.assumption("cloudtrailDataEventsMillionsPerMonth") or 0.0
+        rate = ctx.price("cloudtrail.dataEventsMillion", _region(r))
+        cost += events * rate
+        parts.append(f"{_fmt(events)} M data events (cloudtrailDataEventsMillionsPerMonth) × ${_fmt(rate)}")
+    return cost, " + ".join(parts) + f" = {_money(cost)} (log storage bills on the bucket)"
+
+
 PRICERS: dict[str, Pricer] = {
     "aws:rds/instance:Instance": _price_rds_instance,
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": _price_backup_replication,
@@ -900,6 +931,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _price_alarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": _fixed("cloudwatch.compositeAlarmMonth", "composite alarm"),
     "aws:cloudwatch/dashboard:Dashboard": _fixed("cloudwatch.dashboardMonth", "dashboard"),
+    "aws:cloudtrail/trail:Trail": _price_trail,
     "aws:cloudwatch/logGroup:LogGroup": _price_log_group,
     "aws:sqs/queue:Queue": _usage_based(
         "sqsRequestsMillionsPerMonth",

@@ -23,8 +23,10 @@ RPO per data class:
   pages someone, so it is the loss the stack accepts); unbounded without a replica or without the alarm.
 - `s3:<purpose>` (one per bucket data-class): 900 s when the bucket's replication uses Replication Time
   Control (S3's 15-minute SLA); unbounded when replication has no time bound or is missing.
-- `cluster-state`: the longest gap between runs of the Velero schedules (cron, policy/cron.py), i.e. 24 h for
-  a nightly one.
+- `cluster-state:<namespaces>`: per group of namespaces, the gap between runs of the most frequent Velero
+  schedule that backs them up (cron, policy/cron.py) — e.g. 1 h for the stateful namespaces the hourly
+  schedule snapshots, 24 h for those only the nightly one holds. `*` = every namespace no schedule names.
+  Each entry lists its `namespaces`; the objective is looked up by the full class, then `cluster-state`.
 
 Which objective applies to which class: the seeds' 5-minute RPO ("latest tx id vs. replica") is about the
 database. S3 cannot promise better than RTC's 15 minutes, and cluster state is declarative (rebuilt from git
@@ -54,6 +56,8 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 RDS = "aws:rds/instance:Instance"
 BUCKET = "aws:s3/bucket:Bucket"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+TRAIL = "aws:cloudtrail/trail:Trail"
 VELERO_SCHEDULE = "kubernetes:velero.io/v1:Schedule"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 PLAN = "aws:arcregionswitch/plan:Plan"
@@ -566,15 +570,29 @@ def _rtc_enabled(block: Any) -> bool:
     return isinstance(block, Mapping) and str(_v(block.get("status")) or "").lower() == "enabled"
 
 
-def _velero_schedules(by: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[str, Any, bool]]:
-    """(name, cron, paused) of every Velero schedule: Schedule CRs and the velero Helm release's values."""
-    out: list[tuple[str, Any, bool]] = []
+def _namespaces(template: Any) -> tuple[str, ...]:
+    """A backup template's includedNamespaces; Velero backs up every namespace when the list is empty or unset."""
+    included = _v(template.get("includedNamespaces")) if isinstance(template, Mapping) else None
+    names = tuple(str(n) for n in included or () if isinstance(n, str)) if isinstance(included, list) else ()
+    return names or ("*",)
+
+
+def _velero_schedules(by: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[str, Any, bool, tuple[str, ...]]]:
+    """(name, cron, paused, namespaces) of every Velero schedule: Schedule CRs and the Helm release's values."""
+    out: list[tuple[str, Any, bool, tuple[str, ...]]] = []
     for s in by.get(VELERO_SCHEDULE, []):
         spec = _props(s).get("spec")
         spec = spec if isinstance(spec, Mapping) else {}
         meta = _props(s).get("metadata")
         name = _v(meta.get("name")) if isinstance(meta, Mapping) else None
-        out.append((str(name or _label(s)), spec.get("schedule"), bool(_v(spec.get("paused")))))
+        out.append(
+            (
+                str(name or _label(s)),
+                spec.get("schedule"),
+                bool(_v(spec.get("paused"))),
+                _namespaces(spec.get("template")),
+            )
+        )
     for rel in by.get(HELM_RELEASE, []):
         chart = str(_v(_props(rel).get("chart")) or "")
         if not chart.rstrip("/").endswith("velero"):
@@ -588,27 +606,90 @@ def _velero_schedules(by: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[s
         schedules = values.get("schedules") if isinstance(values, Mapping) else None
         for key, sched in (schedules or {}).items() if isinstance(schedules, Mapping) else []:
             if isinstance(sched, Mapping):
-                out.append((f"{_label(rel)}/{key}", sched.get("schedule"), bool(_v(sched.get("paused")))))
+                out.append(
+                    (
+                        f"{_label(rel)}/{key}",
+                        sched.get("schedule"),
+                        bool(_v(sched.get("paused"))),
+                        _namespaces(sched.get("template")),
+                    )
+                )
     return out
 
 
-def _cluster_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> tuple[float | None, str]:
+def _cluster_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[str, float | None, str, tuple[str, ...]]]:
+    """Cluster-state RPO per group of namespaces: a namespace's RPO is the period of the most frequent schedule
+    that backs it up ("*" stands for every namespace no schedule names). One entry per (period, schedule), as
+    (dataClass, seconds, basis, namespaces); a single `cluster-state` entry when nothing can be computed."""
     schedules = _velero_schedules(by)
-    active = [(n, c) for n, c, paused in schedules if not paused]
+    active = [(n, c, ns) for n, c, paused, ns in schedules if not paused]
     if not active:
-        return None, "no active Velero schedule in this stack" + (" (all paused)" if schedules else "")
-    periods: list[tuple[float, str]] = []
-    for name, cron in active:
+        why = "no active Velero schedule in this stack" + (" (all paused)" if schedules else "")
+        return [("cluster-state", None, why, ())]
+    periods: list[tuple[float, str, str, tuple[str, ...]]] = []
+    for name, cron, namespaces in active:
         if is_unknown(cron) or not isinstance(cron, str):
-            return None, f"schedule {name}: cron not known until deploy"
+            return [("cluster-state", None, f"schedule {name}: cron not known until deploy", ())]
         try:
-            seconds = period_seconds(cron)
+            period = float(period_seconds(cron))
         except CronError as e:
-            return None, f"schedule {name}: unknown period ({e})"
-        periods.append((seconds, f"Velero schedule {name} {cron!r}: every {_human(seconds)} at most"))
-    worst = max(periods, key=lambda p: p[0])
-    more = f" (longest of {len(periods)} schedules)" if len(periods) > 1 else ""
-    return worst[0], worst[1] + more
+            return [("cluster-state", None, f"schedule {name}: unknown period ({e})", ())]
+        periods.append((period, name, cron, namespaces))
+    named = sorted({n for *_, namespaces in periods for n in namespaces if n != "*"})
+    wildcard = [p for p in periods if "*" in p[3]]
+    best: dict[str, tuple[float, str, str]] = {}
+    for ns in named:
+        fastest = min([p for p in periods if ns in p[3]] + wildcard, key=lambda p: p[0])
+        best[ns] = fastest[:3]
+    if wildcard:
+        best["*"] = min(wildcard, key=lambda p: p[0])[:3]
+    groups: dict[tuple[float, str, str], list[str]] = {}
+    for ns, key in best.items():
+        groups.setdefault(key, []).append(ns)
+    out: list[tuple[str, float | None, str, tuple[str, ...]]] = []
+    for (every, sched, expr), members in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
+        where = "every namespace" if members == ["*"] else f"namespace(s) {', '.join(members)}"
+        basis = f"Velero schedule {sched} {expr!r}: every {_human(every)} at most, for {where}"
+        out.append((f"cluster-state:{','.join(members)}", every, basis, tuple(members)))
+    return out
+
+
+def _audit_trails(by: Mapping[str, list[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """Where the audit trail lands and how well it is kept: the trail's scope, validation and key, and the
+    destination bucket's Object Lock and replication (reported, not scored: it is evidence, not recovery)."""
+    out = []
+    for t in by.get(TRAIL, []):
+        p = _props(t)
+        bucket_name = _v(p.get("s3BucketName"))
+        named = [b for b in by.get(BUCKET, []) if bucket_name in (_v(_props(b).get("bucket")), b.get("id"))]
+        bucket = named[0] if bucket_name and named else None
+        lock_days = None
+        if bucket is not None:
+            for cfg in by.get(OBJECT_LOCK, []):
+                ref = _v(_props(cfg).get("bucket"))
+                if ref in (bucket_name, bucket.get("id")) or str(cfg.get("name", "")).startswith(f"{_label(bucket)}-"):
+                    rule = _v(_props(cfg).get("rule")) or {}
+                    retention = rule.get("defaultRetention") if isinstance(rule, Mapping) else None
+                    if isinstance(retention, Mapping):
+                        days, years = _num(retention.get("days")), _num(retention.get("years"))
+                        lock_days = days if days is not None else (years * 365 if years is not None else None)
+        replicated = bucket is not None and any(
+            _v(_props(c).get("bucket")) in (bucket_name, bucket.get("id"))
+            or str(c.get("name", "")).startswith(_label(bucket).removesuffix("-primary"))
+            for c in by.get(REPLICATION, [])
+        )
+        out.append(
+            {
+                "trail": str(_v(p.get("name")) or _label(t)),
+                "bucket": bucket_name,
+                "multiRegion": _v(p.get("isMultiRegionTrail")) is True,
+                "logFileValidation": _v(p.get("enableLogFileValidation")) is True,
+                "kmsEncrypted": p.get("kmsKeyId") is not None,
+                "objectLockDays": None if lock_days is None else _secs(lock_days),
+                "replicated": replicated,
+            }
+        )
+    return out
 
 
 def recovery_budget(resources: Iterable[Mapping[str, Any]], objectives: Mapping[str, Any]) -> dict[str, Any]:
@@ -618,5 +699,8 @@ def recovery_budget(resources: Iterable[Mapping[str, Any]], objectives: Mapping[
     rto = _rto(by, objectives)
     rpo = [_rpo_entry("database", *_database_rpo(by), objectives)]
     rpo += [_rpo_entry(cls, s, basis, objectives) for cls, s, basis in _s3_rpo(by)]
-    rpo.append(_rpo_entry("cluster-state", *_cluster_rpo(by), objectives))
-    return {"rto": rto, "rpo": rpo, "ok": bool(rto["ok"] and all(e["ok"] for e in rpo))}
+    for cls, seconds, basis, namespaces in _cluster_rpo(by):
+        entry = _rpo_entry(cls, seconds, basis, objectives)
+        rpo.append({**entry, "namespaces": list(namespaces)} if namespaces else entry)
+    ok = bool(rto["ok"] and all(e["ok"] for e in rpo))
+    return {"rto": rto, "rpo": rpo, "auditTrails": _audit_trails(by), "ok": ok}

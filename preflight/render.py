@@ -201,4 +201,25 @@ def _recovery_lines(recovery: dict[str, Any]) -> list[str]:
                 f"    {e.get('dataClass', ''):<{wc}}  {_secs(e.get('seconds')):>{ws}}  {shown}  "
                 f"{_verdict(e.get('ok'))}  {e.get('basis', '')}"
             )
+    out += _audit_lines(recovery.get("auditTrails"))
+    return out
+
+
+def _audit_lines(trails: Any) -> list[str]:
+    """Where the audit trail is kept: the evidence a recovery (or an incident review) relies on."""
+    if trails is None:
+        return []
+    if not trails:
+        return ["  Audit trail: none in this stack (no CloudTrail trail delivers into an audit bucket)"]
+    out = []
+    for t in trails:
+        scope = [
+            "multi-region" if t.get("multiRegion") else "SINGLE-REGION",
+            "log file validation" if t.get("logFileValidation") else "NO log file validation",
+            "KMS" if t.get("kmsEncrypted") else "no KMS key",
+        ]
+        days = t.get("objectLockDays")
+        kept = [f"Object Lock {days:g} d" if isinstance(days, (int, float)) else "NO Object Lock"]
+        kept.append("replicated to the DR region" if t.get("replicated") else "NOT replicated")
+        out.append(f"  Audit trail {t.get('trail')} → s3://{t.get('bucket')} ({', '.join(scope)}; {', '.join(kept)})")
     return out

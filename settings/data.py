@@ -112,6 +112,7 @@ KEYS = [
     s.Key("bucketNoncurrentRetentionDays", s.integer(1, 3650)),
     s.Key("auditLogObjectLockDays", s.integer(1, 3650)),
     s.Key("accessLogRetentionDays", s.integer(1, 3650)),
+    s.Key("auditTrailDataEventBuckets", s.array(s.choice(*BUCKET_DATA_CLASS))),
 ]
 
 
@@ -136,6 +137,7 @@ class DataTierSettings:
     bucket_noncurrent_retention_days: int
     audit_log_object_lock_days: int
     access_log_retention_days: int  # S3 server access logs (both regions' log buckets) expire after this
+    audit_trail_data_event_buckets: tuple[str, ...]  # purposes whose S3 object-level calls the trail records
 
     @property
     def db_parameter_group_family(self) -> str:
@@ -170,6 +172,14 @@ def build(v: Values) -> DataTierSettings:
         raise v.fail("dbMaintenanceWindow", "must not overlap dbBackupWindow (RDS rejects overlapping windows)")
     if "backups" not in v["bucketPurposes"]:
         raise v.fail("bucketPurposes", "must include backups (Velero's backup location)")
+    data_event_buckets = v["auditTrailDataEventBuckets"]
+    if len(set(data_event_buckets)) != len(data_event_buckets):
+        raise v.fail("auditTrailDataEventBuckets", "lists a bucket purpose twice")
+    for purpose in data_event_buckets:
+        if purpose not in v["bucketPurposes"]:
+            raise v.fail("auditTrailDataEventBuckets", f"names {purpose}, which is not in bucketPurposes")
+    if data_event_buckets and "audit-logs" not in v["bucketPurposes"]:
+        raise v.fail("auditTrailDataEventBuckets", "needs the audit-logs bucket (bucketPurposes) to deliver into")
     return DataTierSettings(
         db_engine_version=v["dbEngineVersion"],
         db_name=v["dbName"],
@@ -190,4 +200,5 @@ def build(v: Values) -> DataTierSettings:
         bucket_noncurrent_retention_days=v["bucketNoncurrentRetentionDays"],
         audit_log_object_lock_days=v["auditLogObjectLockDays"],
         access_log_retention_days=v["accessLogRetentionDays"],
+        audit_trail_data_event_buckets=data_event_buckets,
     )

@@ -38,6 +38,7 @@ KEYS = [
     s.Key("syntheticsNamespace", s.dns_label()),
     s.Key("probeInterval", s.composite(lambda t: (interval_seconds(t), t)[1], 'a duration such as "30s" or "1m"')),
     s.Key("probeWalletEnabled", s.boolean()),
+    s.Key("grafanaDashboardNamespace", s.dns_label()),
     s.Key(
         "prometheusSelectorLabels",
         s.array(s.composite(_label, 'a Kubernetes label as "key=value", e.g. "release=kube-prometheus-stack"')),
@@ -51,6 +52,7 @@ class SyntheticsSettings:
     probe_interval: str  # Prometheus duration, e.g. "30s"
     probe_wallet_enabled: bool
     prometheus_selector_labels: tuple[tuple[str, str], ...]
+    grafana_dashboard_namespace: str  # where kube-prometheus-stack's Grafana sidecar looks for dashboards
 
     @property
     def selector_labels(self) -> dict[str, str]:
@@ -77,6 +79,7 @@ def build(v: Values) -> SyntheticsSettings:
         probe_interval=v["probeInterval"],
         probe_wallet_enabled=v["probeWalletEnabled"],
         prometheus_selector_labels=labels,
+        grafana_dashboard_namespace=v["grafanaDashboardNamespace"],
     )
 
 

@@ -158,7 +158,7 @@ def test_role_may_touch_only_the_bucket_prefix_its_key_and_ebs_snapshots(stage):
 
 
 def test_schedules_are_seed_001_and_valid_velero_v1_schedules(stage):
-    (schedule,) = stage.all(SCHEDULE)
+    schedule = next(s for s in stage.all(SCHEDULE) if s.inputs["metadata"]["name"] == "nightly")
     obj = rendered_object(schedule)
     validate_custom_resource(obj)
     assert obj["metadata"] == {"name": "nightly", "namespace": "velero"}
@@ -166,6 +166,15 @@ def test_schedules_are_seed_001_and_valid_velero_v1_schedules(stage):
     assert obj["spec"]["template"]["ttl"] == "720h"
     assert obj["spec"]["template"]["includedNamespaces"] == ["gateway", "intelgraph", "postgres"]
     assert obj["spec"]["template"]["storageLocation"] == "default"
+
+
+def test_an_hourly_schedule_snapshots_the_stateful_namespaces_beside_the_nightly_one(stage):
+    hourly = next(s for s in stage.all(SCHEDULE) if s.inputs["metadata"]["name"] == "hourly")
+    obj = rendered_object(hourly)
+    validate_custom_resource(obj)
+    assert obj["spec"]["schedule"] == "30 * * * *"
+    assert obj["spec"]["template"]["includedNamespaces"] == ["intelgraph", "postgres"]
+    assert obj["spec"]["template"]["snapshotMoveData"] is True
 
 
 def test_schedules_wait_for_the_release_that_installs_their_crd(stage):
@@ -197,7 +206,7 @@ def test_ebs_snapshot_class_is_labelled_for_velero_and_valid(stage):
 
 
 def test_a_misspelt_schedule_key_is_caught_by_the_strict_check(stage):
-    obj = rendered_object(stage.one(SCHEDULE))
+    obj = rendered_object(stage.all(SCHEDULE)[0])
     obj["spec"]["template"]["tll"] = obj["spec"]["template"].pop("ttl")
     with pytest.raises(SchemaMismatch, match=r"spec\.template\.tll: unknown key"):
         validate_custom_resource(obj)

@@ -11,8 +11,18 @@ STAGE_ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/5A1B2C3D4E5F60718293A4B5C6D7
 
 
 def test_default_schedule_is_seed_001_nightly_at_three_keeping_720_hours():
-    (schedule,) = stack_settings("stage").cluster.velero_schedules
-    assert schedule == BackupSchedule("nightly", "0 3 * * *", "720h", ("gateway", "intelgraph", "postgres"))
+    nightly, _ = stack_settings("stage").cluster.velero_schedules
+    assert nightly == BackupSchedule("nightly", "0 3 * * *", "720h", ("gateway", "intelgraph", "postgres"))
+
+
+def test_default_hourly_schedule_snapshots_the_stateful_namespaces_away_from_the_nightly_start():
+    _, hourly = stack_settings("stage").cluster.velero_schedules
+    assert hourly == BackupSchedule("hourly", "30 * * * *", "168h", ("intelgraph", "postgres"))
+
+
+def test_prod_keeps_hourly_points_as_long_as_its_policy_minimum():
+    _, hourly = stack_settings("prod").cluster.velero_schedules
+    assert (hourly.cron, hourly.ttl) == ("30 * * * *", "720h")
 
 
 def test_several_schedules_parse_in_order():

@@ -58,8 +58,9 @@ def replication(name, bucket_ref, rtc=True):
                {"bucket": bucket_ref, "rules": [{"status": "Enabled", "destination": dest}]})  # fmt: skip
 
 
-def schedule(cron, name="nightly"):
-    props = {"metadata": {"name": name}, "spec": {"schedule": cron, "template": {"ttl": "720h"}}}
+def schedule(cron, name="nightly", namespaces=("gateway", "intelgraph", "postgres")):
+    template = {"ttl": "720h", "includedNamespaces": list(namespaces)}
+    props = {"metadata": {"name": name}, "spec": {"schedule": cron, "template": template}}
     return res("kubernetes:velero.io/v1:Schedule", name, props)
 
 
@@ -182,24 +183,52 @@ def test_s3_rpo_is_unbounded_without_rtc_or_without_replication():
     assert rpo(budget, "s3:archive")["basis"] == "not replicated: unbounded"
 
 
+NIGHTLY_CLASS = "cluster-state:gateway,intelgraph,postgres"
+
+
 def test_cluster_state_rpo_is_the_velero_schedule_period_against_its_own_objective():
-    entry = rpo(recovery_budget(stack(), OBJECTIVES), "cluster-state")
+    entry = rpo(recovery_budget(stack(), OBJECTIVES), NIGHTLY_CLASS)
     assert (entry["seconds"], entry["objectiveSeconds"], entry["ok"]) == (86400, 86400, True)
     assert "'0 3 * * *'" in entry["basis"]
+    assert entry["namespaces"] == ["gateway", "intelgraph", "postgres"]
+
+
+def test_an_hourly_schedule_gives_its_namespaces_a_one_hour_rpo_and_the_rest_keep_the_nightly_one():
+    hourly = schedule("30 * * * *", name="hourly", namespaces=("intelgraph", "postgres"))
+    budget = recovery_budget([*stack(), hourly], OBJECTIVES)
+    stateful = rpo(budget, "cluster-state:intelgraph,postgres")
+    assert (stateful["seconds"], stateful["namespaces"]) == (3600, ["intelgraph", "postgres"])
+    assert "hourly '30 * * * *'" in stateful["basis"]
+    assert rpo(budget, "cluster-state:gateway")["seconds"] == 86400
+
+
+def test_a_wildcard_schedule_covers_every_namespace_no_faster_schedule_names():
+    hourly = schedule("30 * * * *", name="hourly", namespaces=("postgres",))
+    everything = schedule("0 3 * * *", name="nightly", namespaces=("*",))
+    resources = [r for r in stack() if r["name"] != "nightly"] + [hourly, everything]
+    budget = recovery_budget(resources, OBJECTIVES)
+    assert rpo(budget, "cluster-state:postgres")["seconds"] == 3600
+    assert rpo(budget, "cluster-state:*")["seconds"] == 86400
+    assert "every namespace" in rpo(budget, "cluster-state:*")["basis"]
 
 
 def test_per_class_objectives_override_the_defaults():
     objectives = {**OBJECTIVES, "rpoSecondsByClass": {"cluster-state": 3600, "s3": None}}
     budget = recovery_budget(stack(), objectives)
-    assert rpo(budget, "cluster-state")["ok"] is False
+    assert rpo(budget, NIGHTLY_CLASS)["ok"] is False
     assert rpo(budget, "s3:data")["ok"] is True and "no objective" in rpo(budget, "s3:data")["basis"]
+
+
+def test_an_objective_for_one_namespace_group_beats_the_cluster_state_one():
+    objectives = {**OBJECTIVES, "rpoSecondsByClass": {NIGHTLY_CLASS: 3600}}
+    assert rpo(recovery_budget(stack(), objectives), NIGHTLY_CLASS)["objectiveSeconds"] == 3600
 
 
 def test_velero_schedules_in_the_helm_release_values_count_too():
     release = res("kubernetes:helm.sh/v3:Release", "velero", {
         "chart": "velero", "values": {"schedules": {"hourly": {"schedule": "0 * * * *"}}}})  # fmt: skip
     resources = [r for r in stack() if r["type"] != "kubernetes:velero.io/v1:Schedule"] + [release]
-    assert rpo(recovery_budget(resources, OBJECTIVES), "cluster-state")["seconds"] == 3600
+    assert rpo(recovery_budget(resources, OBJECTIVES), "cluster-state:*")["seconds"] == 3600
 
 
 def test_an_unsupported_cron_is_an_unknown_period_not_a_crash():

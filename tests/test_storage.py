@@ -296,8 +296,9 @@ def test_nothing_is_protected_in_dev(dev):
 
 
 def test_only_the_configured_purposes_get_buckets():
-    # Without AWS Backup (dev only), audit-logs is optional too: no reports go there.
-    run = run_component(build, "dev", overrides={"bucketPurposes": ["backups", "data"], "awsBackupEnabled": False})
+    # Without AWS Backup (dev only), audit-logs is optional too: no reports, and no trail, go there.
+    overrides = {"bucketPurposes": ["backups", "data"], "awsBackupEnabled": False, "auditTrailDataEventBuckets": []}
+    run = run_component(build, "dev", overrides=overrides)
     assert sorted(b.name for b in run.all(BUCKET)) == [
         "backups-primary",
         "backups-replica",

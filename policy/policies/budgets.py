@@ -43,6 +43,8 @@ ASSUMPTIONS_SCHEMA: dict[str, Any] = {
         "restoreTestHoursPerRun": _GB_OR_MAP,
         "backupAuditEvaluationsPerMonth": _GB_OR_MAP,
         "lambdaInvocationsPerMonth": _GB_OR_MAP,
+        "cloudtrailDataEventsMillionsPerMonth": _NUMBER,
+        "cloudtrailAdditionalManagementEventsMillionsPerMonth": _NUMBER,
     },
     "additionalProperties": False,
     "default": {},
