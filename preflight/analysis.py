@@ -27,6 +27,8 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
 from policy import cost, recovery
+from policy.awsrules import MODEL_POLICY
+from policy.awsrules.modelcheck import summarize as summarize_aws_rules
 from preflight.engine import UNKNOWN, ProgramError, Resource, Run, SecretValue
 from settings import PROJECT, ConfigError
 
@@ -59,6 +61,7 @@ class Analysis:
     violations: list[Violation] = field(default_factory=list)
     cost: dict[str, Any] | None = None
     recovery: dict[str, Any] | None = None
+    aws_rules: dict[str, Any] | None = None  # what the aws-api-model check covered (counts; the pack reports findings)
 
     @property
     def mandatory_violations(self) -> list[Violation]:
@@ -245,6 +248,29 @@ def model_resources(run: Run) -> list[dict[str, Any]]:
     ]
 
 
+def aws_rule_resources(run: Run) -> list[dict[str, Any]]:
+    """The run's AWS resources with their provider's default tags, as policy/awsrules takes them."""
+    from policy.resources import UNKNOWN as MODEL_UNKNOWN
+    from policy.resources import default_tags
+
+    by_urn = {r.urn: r for r in run.resources}
+    out = []
+    for r in run.resources:
+        if not r.custom or r.is_provider or not r.type.startswith("aws:"):
+            continue
+        provider = by_urn.get(r.provider)
+        inherited = default_tags(_model_value(provider.inputs)) if provider is not None else {}
+        out.append(
+            {
+                "type": r.type,
+                "urn": r.urn,
+                "props": _model_value(r.inputs),
+                "defaultTags": None if inherited is MODEL_UNKNOWN else inherited,
+            }
+        )
+    return out
+
+
 def _budget_limit(resources: list[dict[str, Any]]) -> float | None:
     limits = []
     for r in resources:
@@ -397,12 +423,17 @@ class PolicySession:
                 (r, self._stub.Analyze.future(analyze_request(r, by_urn), timeout=ANALYZE_TIMEOUT_S))
                 for r in run.resources
             ]
-            stack_response = self._stub.AnalyzeStack(
+            stack_future = self._stub.AnalyzeStack.future(
                 analyzer_pb2.AnalyzeStackRequest(resources=[stack_resource(r, by_urn) for r in run.resources]),
                 timeout=ANALYZE_TIMEOUT_S,
             )
+            # The pack judges the inputs; the counts of what its aws-api-model check covered are computed here,
+            # while the pack works (the pack has no channel for them).
+            if self.config.get(MODEL_POLICY, ("disabled", {}))[0] != "disabled":
+                analysis.aws_rules = summarize_aws_rules(aws_rule_resources(run))
             for r, fut in pending:
                 analysis.violations += [self._violation(d, r.urn) for d in fut.result().diagnostics]
+            stack_response = stack_future.result()
         except grpc.RpcError as e:
             # A policy raised: the pack reports the exception text as the RPC's details.
             details = e.details() if hasattr(e, "details") else str(e)

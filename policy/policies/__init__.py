@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policy.policies import budgets, dr_posture, retention, tags
+from policy.policies import aws_rules, budgets, dr_posture, retention, tags
 
-ALL: list[Policy] = [*retention.POLICIES, *budgets.POLICIES, *tags.POLICIES, *dr_posture.POLICIES]
+ALL: list[Policy] = [
+    *retention.POLICIES,
+    *budgets.POLICIES,
+    *tags.POLICIES,
+    *aws_rules.POLICIES,
+    *dr_posture.POLICIES,
+]
