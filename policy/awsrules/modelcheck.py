@@ -357,7 +357,8 @@ class _Walk:
         if low is None and high is None:
             return
         self._constraint(loc, path, "size")
-        if (low is not None and n < low) or (high is not None and n > high):
+        # An empty list or map is not sent (the provider omits it), so only a non-empty one can be too short.
+        if (low is not None and 0 < n < low) or (high is not None and n > high):
             self._found(path, f"{n} entries", f"size {_bounds(low, high)}", loc, sensitive=False, as_text=True)
 
     def mismatch(self, key_path: str, expected: str, v: Any) -> None:
