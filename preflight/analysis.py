@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping
 from concurrent import futures
@@ -27,8 +28,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
 from policy import cost, recovery
-from policy.awsrules import MODEL_POLICY
-from policy.awsrules.modelcheck import summarize as summarize_aws_rules
+from policy.awsrules import MODEL_POLICY, TALLY_FILE_ENV, Tally
 from preflight.engine import UNKNOWN, ProgramError, Resource, Run, SecretValue
 from settings import PROJECT, ConfigError
 
@@ -305,6 +305,7 @@ class PolicySession:
         self.config: dict[str, tuple[str, dict[str, Any]]] = {}
         self.stderr: list[str] = []
         self.pack_name = ""
+        self.tally_file: Path | None = None
 
     @classmethod
     def start(
@@ -332,6 +333,11 @@ class PolicySession:
             "PULUMI_DRY_RUN": "true",
         }
         env.pop("PULUMI_CONFIG", None)
+        # The pack's aws-api-model policy hands its per-resource tallies over through this file (policy/awsrules).
+        fd, tally_path = tempfile.mkstemp(prefix="preflight-aws-rules-", suffix=".jsonl")
+        os.close(fd)
+        session.tally_file = Path(tally_path)
+        env[TALLY_FILE_ENV] = tally_path
         session.process = subprocess.Popen(
             [sys.executable, "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", str(pack)],
             cwd=pack,
@@ -418,22 +424,19 @@ class PolicySession:
         if not self.active:
             return analysis
         by_urn = {r.urn: r for r in run.resources}
+        if self.tally_file is not None:
+            self.tally_file.write_text("", encoding="utf-8")  # a session may analyze several runs
         try:
             pending = [
                 (r, self._stub.Analyze.future(analyze_request(r, by_urn), timeout=ANALYZE_TIMEOUT_S))
                 for r in run.resources
             ]
-            stack_future = self._stub.AnalyzeStack.future(
+            stack_response = self._stub.AnalyzeStack(
                 analyzer_pb2.AnalyzeStackRequest(resources=[stack_resource(r, by_urn) for r in run.resources]),
                 timeout=ANALYZE_TIMEOUT_S,
             )
-            # The pack judges the inputs; the counts of what its aws-api-model check covered are computed here,
-            # while the pack works (the pack has no channel for them).
-            if self.config.get(MODEL_POLICY, ("disabled", {}))[0] != "disabled":
-                analysis.aws_rules = summarize_aws_rules(aws_rule_resources(run))
             for r, fut in pending:
                 analysis.violations += [self._violation(d, r.urn) for d in fut.result().diagnostics]
-            stack_response = stack_future.result()
         except grpc.RpcError as e:
             # A policy raised: the pack reports the exception text as the RPC's details.
             details = e.details() if hasattr(e, "details") else str(e)
@@ -441,12 +444,26 @@ class PolicySession:
         analysis.violations += [self._violation(d, run.stack_urn) for d in stack_response.diagnostics]
         run.log.extend(self.engine.log)
 
+        if self.config.get(MODEL_POLICY, ("disabled", {}))[0] != "disabled":
+            analysis.aws_rules = self._aws_rules_summary()
         resources = model_resources(run)
         estimate = cost.estimate(resources, self.policy_config(COST_POLICY).get("assumptions", {}))
         limit = _budget_limit(resources)
         analysis.cost = {**estimate, "budget": limit, "ok": None if limit is None else estimate["total"] <= limit}
         analysis.recovery = recovery.recovery_budget(resources, self.policy_config(RECOVERY_POLICY))
         return analysis
+
+    def _aws_rules_summary(self) -> dict[str, Any] | None:
+        """What the pack's aws-api-model policy compared, summed over its per-resource tallies."""
+        if self.tally_file is None:
+            return None
+        tally, botocore, services = Tally(), "", set()
+        for line in self.tally_file.read_text(encoding="utf-8").splitlines():
+            doc = json.loads(line)
+            tally.add(Tally.from_json(doc))
+            botocore = doc["botocore"]
+            services.update(doc["services"])
+        return {"botocore": botocore or None, "services": sorted(services), **tally.as_dict()}
 
     @staticmethod
     def _violation(d: Any, default_urn: str) -> Violation:
@@ -470,3 +487,5 @@ class PolicySession:
                     stream.close()
         if self._engine_server is not None:
             self._engine_server.stop(None)
+        if self.tally_file is not None:
+            self.tally_file.unlink(missing_ok=True)

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from policy.awsrules import limits
-from policy.awsrules.modelcheck import check_all
+from policy.awsrules.modelcheck import check_all, summarize
 from policy.resources import region_of
 from preflight.analysis import _model_value, aws_rule_resources
 from preflight.cli import main
 from preflight.engine import Run
 from tests.harness import run_stack
+from tests.policy_harness import run_with_pack, start_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "aws_rules"
@@ -157,3 +158,14 @@ def test_the_packs_own_virtualenv_gets_botocore_and_regex_at_the_projects_pins()
     pack, root, constraints = (_pins(ROOT / f) for f in files)
     for package in ("botocore", "regex"):
         assert pack[package] == root[package] == constraints[package]
+
+
+def test_the_coverage_preflight_prints_is_what_the_pack_checked():
+    session = start_pack("prod")
+    try:
+        run, analysis = run_with_pack(session, "prod", FIXTURES / "issue_examples")
+        tally_file = session.tally_file
+    finally:
+        session.close()
+    assert analysis.aws_rules == summarize(aws_rule_resources(run))
+    assert tally_file is not None and not tally_file.exists()  # the hand-over file goes with the session

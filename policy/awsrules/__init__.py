@@ -14,5 +14,9 @@ from policy.awsrules.findings import Finding, Tally
 
 MODEL_POLICY = "aws-api-model"
 LIMITS_POLICY = "aws-service-limits"
+# When set (preflight sets it for the pack it starts), aws-api-model appends one JSON line per resource to this file:
+# that resource's Tally plus the botocore version and the services loaded. Preflight sums them into its coverage
+# report instead of loading the models a second time. The Pulumi CLI does not set it; nothing is written then.
+TALLY_FILE_ENV = "SUMMIT_AWS_RULES_TALLY"
 
-__all__ = ["LIMITS_POLICY", "MODEL_POLICY", "Finding", "Tally"]
+__all__ = ["LIMITS_POLICY", "MODEL_POLICY", "TALLY_FILE_ENV", "Finding", "Tally"]

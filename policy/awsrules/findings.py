@@ -66,6 +66,36 @@ class Tally:
         self.unmapped_types.update(other.unmapped_types)
         self.types |= other.types
 
+    def to_json(self) -> dict[str, Any]:
+        """Everything, JSON-safe: the pack hands its tallies to preflight this way (see policy/policies/aws_rules)."""
+        return {
+            "values_checked": self.values_checked,
+            "constraints_checked": self.constraints_checked,
+            "unknown": self.unknown,
+            "patterns_unchecked": self.patterns_unchecked,
+            "members": sorted(self.members),
+            "unmapped": dict(self.unmapped),
+            "mismatched": dict(self.mismatched),
+            "not_checked_types": dict(self.not_checked_types),
+            "unmapped_types": dict(self.unmapped_types),
+            "types": sorted(self.types),
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Tally:
+        return cls(
+            values_checked=int(doc["values_checked"]),
+            constraints_checked=int(doc["constraints_checked"]),
+            unknown=int(doc["unknown"]),
+            patterns_unchecked=int(doc["patterns_unchecked"]),
+            members=set(doc["members"]),
+            unmapped=Counter(doc["unmapped"]),
+            mismatched=Counter(doc["mismatched"]),
+            not_checked_types=Counter(doc["not_checked_types"]),
+            unmapped_types=Counter(doc["unmapped_types"]),
+            types=set(doc["types"]),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "typesChecked": len(self.types),

@@ -99,8 +99,7 @@ def operation_root(service: str, target: str) -> Loc:
 def navigate(loc: Loc, path: str) -> Loc | None:
     """Follow an API path ("A.B[].C", "Attributes{Key}") from a location; "Op:Path" starts at that operation."""
     if ":" in path.split(".")[0]:
-        op_target = path
-        return operation_root(loc.service.name, op_target)
+        return operation_root(loc.service.name, path)
     current: Loc | None = loc
     for segment in path.split("."):
         m = _SEGMENT.fullmatch(segment)
@@ -497,8 +496,8 @@ def check_all(resources: Iterable[Mapping[str, Any]]) -> tuple[list[Finding], Ta
 
 
 def summarize(resources: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """What the model check covered over a run (the counts preflight prints): check_all's tally plus where the
-    rules come from."""
+    """What the model check covers over a run: check_all's tally plus where the rules come from (the report preflight
+    prints, which it builds from the pack's own tallies)."""
     _, tally = check_all(resources)
     return {
         "botocore": botomodel.botocore_version(),

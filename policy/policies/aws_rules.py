@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs
 
-from policy.awsrules import LIMITS_POLICY, MODEL_POLICY, limits
+from policy.awsrules import LIMITS_POLICY, MODEL_POLICY, TALLY_FILE_ENV, botomodel, limits
+from policy.awsrules.mapping import TypeMap, mapping_for
 from policy.awsrules.modelcheck import check_resource
 from policy.policies._common import MANDATORY, Report, schema, stack_policy
 from policy.resources import UNKNOWN, default_tags, provider_props_of, region_of, unwrap
@@ -18,16 +22,32 @@ _REMEDIATION = (
 )
 
 
+_TALLY_LOCK = threading.Lock()  # the pack answers Analyze calls on a thread pool
+
+
+def _hand_over(type_: str, tally: Any) -> None:
+    """Append this resource's tally for preflight's coverage report, when preflight asked for it."""
+    path = os.environ.get(TALLY_FILE_ENV)
+    if not path:
+        return
+    tm = mapping_for(type_)
+    services = [tm.service] if isinstance(tm, TypeMap) else []
+    line = {"botocore": botomodel.botocore_version(), "services": services, **tally.to_json()}
+    with _TALLY_LOCK, open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+
+
 def _model(args: ResourceValidationArgs, report: Report) -> None:
     if not args.resource_type.startswith("aws:"):
         return
     inherited = default_tags(provider_props_of(args))
-    findings, _ = check_resource(
+    findings, tally = check_resource(
         args.resource_type,
         unwrap(args.props),
         urn=args.urn,
         default_tags=None if inherited is UNKNOWN else inherited,
     )
+    _hand_over(args.resource_type, tally)
     for f in findings:
         report(f.message())
 
