@@ -83,10 +83,6 @@ def service(name: str) -> Service:
         return _SERVICES[name]
 
 
-def loaded_services() -> list[str]:
-    return sorted(_SERVICES)
-
-
 @cache
 def partition_regions() -> dict[str, frozenset[str]]:
     """Region names per partition from botocore's endpoints.json (`aws`, `aws-cn`, `aws-us-gov`, …)."""

@@ -499,11 +499,8 @@ def summarize(resources: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """What the model check covers over a run: check_all's tally plus where the rules come from (the report preflight
     prints, which it builds from the pack's own tallies)."""
     _, tally = check_all(resources)
-    return {
-        "botocore": botomodel.botocore_version(),
-        "services": botomodel.loaded_services(),
-        **tally.as_dict(),
-    }
+    services = {tm.service for tm in map(mapping_for, tally.types) if isinstance(tm, TypeMap)}
+    return {"botocore": botomodel.botocore_version(), "services": sorted(services), **tally.as_dict()}
 
 
 def _descend(loc: Loc) -> Loc:
