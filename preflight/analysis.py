@@ -10,9 +10,11 @@ once. `start()` is called before the program runs, so the pack's start-up overla
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping
 from concurrent import futures
@@ -26,6 +28,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
 from policy import cost, recovery
+from policy.awsrules import MODEL_POLICY, TALLY_FILE_ENV, Tally
 from preflight.engine import UNKNOWN, ProgramError, Resource, Run, SecretValue
 from settings import PROJECT, ConfigError
 from settings.files import load_json
@@ -64,6 +67,7 @@ class Analysis:
     violations: list[Violation] = field(default_factory=list)
     cost: dict[str, Any] | None = None
     recovery: dict[str, Any] | None = None
+    aws_rules: dict[str, Any] | None = None  # what the aws-api-model check covered (counts; the pack reports findings)
 
     @property
     def mandatory_violations(self) -> list[Violation]:
@@ -248,6 +252,29 @@ def model_resources(run: Run) -> list[dict[str, Any]]:
     ]
 
 
+def aws_rule_resources(run: Run) -> list[dict[str, Any]]:
+    """The run's AWS resources with their provider's default tags, as policy/awsrules takes them."""
+    from policy.resources import UNKNOWN as MODEL_UNKNOWN
+    from policy.resources import default_tags
+
+    by_urn = {r.urn: r for r in run.resources}
+    out = []
+    for r in run.resources:
+        if not r.custom or r.is_provider or not r.type.startswith("aws:"):
+            continue
+        provider = by_urn.get(r.provider)
+        inherited = default_tags(_model_value(provider.inputs)) if provider is not None else {}
+        out.append(
+            {
+                "type": r.type,
+                "urn": r.urn,
+                "props": _model_value(r.inputs),
+                "defaultTags": None if inherited is MODEL_UNKNOWN else inherited,
+            }
+        )
+    return out
+
+
 def _budget_limit(resources: list[dict[str, Any]]) -> float | None:
     limits = []
     for r in resources:
@@ -290,6 +317,7 @@ class PolicySession:
         self.config: dict[str, tuple[str, dict[str, Any]]] = {}
         self.stderr: list[str] = []
         self.pack_name = ""
+        self.tally_file: Path | None = None
 
     @classmethod
     def start(
@@ -318,6 +346,11 @@ class PolicySession:
             "PULUMI_DRY_RUN": "true",
         }
         env.pop("PULUMI_CONFIG", None)
+        # The pack's aws-api-model policy hands its per-resource tallies over through this file (policy/awsrules).
+        fd, tally_path = tempfile.mkstemp(prefix="preflight-aws-rules-", suffix=".jsonl")
+        os.close(fd)
+        session.tally_file = Path(tally_path)
+        env[TALLY_FILE_ENV] = tally_path
         session.process = subprocess.Popen(
             [sys.executable, "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", str(pack)],
             cwd=pack,
@@ -420,6 +453,8 @@ class PolicySession:
         if not self.active:
             return analysis
         by_urn = {r.urn: r for r in run.resources}
+        if self.tally_file is not None:
+            self.tally_file.write_text("", encoding="utf-8")  # a session may analyze several runs
         try:
             pending = [
                 (r, self._stub.Analyze.future(analyze_request(r, by_urn), timeout=ANALYZE_TIMEOUT_S))
@@ -438,12 +473,26 @@ class PolicySession:
         analysis.violations += [self._violation(d, run.stack_urn) for d in stack_response.diagnostics]
         run.log.extend(self.engine.log)
 
+        if self.config.get(MODEL_POLICY, ("disabled", {}))[0] != "disabled":
+            analysis.aws_rules = self._aws_rules_summary()
         resources = model_resources(run)
         estimate = cost.estimate(resources, self.policy_config(COST_POLICY).get("assumptions", {}))
         limit = _budget_limit(resources)
         analysis.cost = {**estimate, "budget": limit, "ok": None if limit is None else estimate["total"] <= limit}
         analysis.recovery = recovery.recovery_budget(resources, self.policy_config(RECOVERY_POLICY))
         return analysis
+
+    def _aws_rules_summary(self) -> dict[str, Any] | None:
+        """What the pack's aws-api-model policy compared, summed over its per-resource tallies."""
+        if self.tally_file is None:
+            return None
+        tally, botocore, services = Tally(), "", set()
+        for line in self.tally_file.read_text(encoding="utf-8").splitlines():
+            doc = json.loads(line)
+            tally.add(Tally.from_json(doc))
+            botocore = doc["botocore"]
+            services.update(doc["services"])
+        return {"botocore": botocore or None, "services": sorted(services), **tally.as_dict()}
 
     @staticmethod
     def _violation(d: Any, default_urn: str) -> Violation:
@@ -479,3 +528,5 @@ class PolicySession:
             self._engine_server.stop(None).wait(SHUTDOWN_TIMEOUT_S)
         if self._engine_pool is not None:
             self._engine_pool.shutdown(wait=True)  # grpc.server leaves its executor running
+        if self.tally_file is not None:
+            self.tally_file.unlink(missing_ok=True)

@@ -52,6 +52,7 @@ def as_json(run: Run, analysis: Analysis) -> dict[str, Any]:
         ],
         "cost": analysis.cost,
         "recovery": analysis.recovery,
+        "awsRules": analysis.aws_rules,
     }
 
 
@@ -101,11 +102,34 @@ def as_text(run: Run, analysis: Analysis, program_dir: Path) -> str:
         for v in analysis.violations:
             out.append(f"  [{v.enforcement}] {v.policy}  {v.urn.split('::')[-1]}")
             out.append(f"      {v.message}")
+    if analysis.aws_rules is not None:
+        out += ["", *_aws_rules_lines(analysis.aws_rules)]
     if analysis.cost is not None:
         out += ["", *_cost_lines(analysis.cost)]
     if analysis.recovery is not None:
         out += ["", *_recovery_lines(analysis.recovery)]
     return "\n".join(out)
+
+
+def _aws_rules_lines(summary: dict[str, Any]) -> list[str]:
+    """What the aws-api-model policy compared with AWS's API models, and what it could not (docs/aws-rules.md)."""
+    out = [
+        f"AWS API rules (botocore {summary.get('botocore')} models: {', '.join(summary.get('services') or [])}):",
+        f"  {summary.get('valuesChecked', 0)} input values of {summary.get('typesChecked', 0)} resource types checked "
+        f"against {summary.get('membersChecked', 0)} constrained API members "
+        f"({summary.get('constraintsChecked', 0)} enum/pattern/length/range/required comparisons)",
+        f"  {summary.get('unknownSkipped', 0)} values not known until deploy skipped; "
+        f"{summary.get('patternsUnchecked', 0)} pattern comparisons not checkable",
+    ]
+    for key, label in (
+        ("typesWithoutMapping", "AWS types without a mapping (not checked)"),
+        ("unmappedInputs", "inputs without an API member (not checked)"),
+        ("typeMismatches", "inputs whose shape differs from the member's (not checked)"),
+    ):
+        items = summary.get(key) or {}
+        if items:
+            out.append(f"  {label}: {', '.join(f'{k} ×{n}' for k, n in items.items())}")
+    return out
 
 
 def _usd(x: Any) -> str:

@@ -24,7 +24,7 @@ def test_json_output_has_the_documented_keys(capsys):
     code, out, _ = run_cli(capsys, "--stack", "prod", "--format", "json", "--no-policy")
     doc = json.loads(out)
     assert code == 0
-    assert list(doc) == ["stack", "project", "resources", "outputs", "violations", "cost", "recovery"]
+    assert list(doc) == ["stack", "project", "resources", "outputs", "violations", "cost", "recovery", "awsRules"]
     assert (doc["stack"], doc["project"]) == ("prod", "summit-resilience")
     for r in doc["resources"]:
         assert {"urn", "type", "name", "parent", "provider", "inputs"} <= set(r)

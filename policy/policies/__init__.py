@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policy.policies import aws_backup, budgets, dr_posture, edge, retention, tags
+from policy.policies import aws_backup, aws_rules, budgets, dr_posture, edge, retention, tags
 
 ALL: list[Policy] = [
     *retention.POLICIES,
     *aws_backup.POLICIES,
     *budgets.POLICIES,
     *tags.POLICIES,
+    *aws_rules.POLICIES,
     *dr_posture.POLICIES,
     *edge.POLICIES,
 ]
