@@ -443,7 +443,7 @@ synthetics = SyntheticProbes(
         probe_interval=config.synthetics.probe_interval,
         selector_labels=config.synthetics.selector_labels,
         replica_lag_threshold_seconds=data_tier.db_replica_lag_alarm_seconds,
-        backup_interval_seconds=max(period_seconds(sch.cron) for sch in config.cluster.velero_schedules),
+        backup_intervals={sch.name: period_seconds(sch.cron) for sch in config.cluster.velero_schedules},
         replicas=2 if core.is_production_like else 1,
     ),
     provider=providers.kubernetes,

@@ -66,7 +66,8 @@ class SyntheticProbesArgs:
     selector_labels: Mapping[str, str] = field(default_factory=dict)
     # The DR rules' fixed thresholds must match these (monitoring.threshold_mismatches; checked below).
     replica_lag_threshold_seconds: int = 60  # the data tier's CloudWatch ReplicaLag alarm threshold
-    backup_interval_seconds: int = NIGHTLY_SECONDS  # longest gap between two Velero backups
+    # Velero schedule name -> seconds between two of its backups (the backup-age alerts' thresholds follow them).
+    backup_intervals: Mapping[str, int] = field(default_factory=lambda: {"nightly": NIGHTLY_SECONDS})
     replicas: int = 1
 
 
@@ -101,7 +102,7 @@ class SyntheticProbes(pulumi.ComponentResource):
                 )
         # The rule file is deployed as written (it is what promtool tests), so it cannot follow settings;
         # refuse to deploy alerts that would disagree with the alarms and schedules they watch.
-        mismatches = monitoring.threshold_mismatches(args.replica_lag_threshold_seconds, args.backup_interval_seconds)
+        mismatches = monitoring.threshold_mismatches(args.replica_lag_threshold_seconds, args.backup_intervals)
         if mismatches:
             raise ValueError("; ".join(mismatches))
         self.targets = args.targets

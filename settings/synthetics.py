@@ -91,12 +91,14 @@ def _check_dr_rule_thresholds(v: Values) -> None:
     if lag is None or not schedules:
         return
     # Each cron was validated by the same parser (settings/cluster.py), so every schedule has a period.
-    longest = max(period_seconds(schedule.cron) for schedule in schedules)
-    expected = monitoring.expected_thresholds(lag, longest)
+    expected = monitoring.expected_thresholds(lag, {sch.name: period_seconds(sch.cron) for sch in schedules})
     for key, alert in (
         ("dbReplicaLagAlarmSeconds", monitoring.REPLICA_LAG_ALERT),
         ("veleroSchedules", monitoring.BACKUP_AGE_ALERT),
+        ("veleroSchedules", monitoring.HOURLY_BACKUP_AGE_ALERT),
     ):
+        if alert not in expected:
+            continue
         have = monitoring.alert_threshold(alert)
         if have != expected[alert]:
             raise v.fail(

@@ -217,6 +217,7 @@ def test_rule_file_holds_the_issues_alerts_with_their_severities_and_durations()
         "DatabaseReplicaLagHigh": ("critical", "5m"),
         "VeleroBackupFailed": ("warning", None),
         "VeleroBackupTooOld": ("critical", "15m"),
+        "VeleroHourlyBackupTooOld": ("critical", "15m"),
     }
     assert rules["GatewayDown"]["expr"] == 'probe_success{job="blackbox-gateway"} == 0'
 
@@ -227,10 +228,33 @@ def test_dr_rule_thresholds_equal_every_stacks_alarm_and_backup_schedule(stack):
     from tests.harness import stack_settings
 
     s = stack_settings(stack)
-    longest = max(period_seconds(sch.cron) for sch in s.cluster.velero_schedules)
+    intervals = {sch.name: period_seconds(sch.cron) for sch in s.cluster.velero_schedules}
+    longest_other = max(seconds for name, seconds in intervals.items() if name != "hourly")
     assert monitoring.alert_threshold("DatabaseReplicaLagHigh") == s.data.db_replica_lag_alarm_seconds
-    assert monitoring.alert_threshold("VeleroBackupTooOld") == longest + monitoring.BACKUP_AGE_SLACK_SECONDS
-    assert monitoring.threshold_mismatches(s.data.db_replica_lag_alarm_seconds, longest) == []
+    assert monitoring.alert_threshold("VeleroBackupTooOld") == longest_other + monitoring.BACKUP_AGE_SLACK_SECONDS
+    assert monitoring.alert_threshold("VeleroHourlyBackupTooOld") == (
+        intervals["hourly"] + monitoring.HOURLY_BACKUP_AGE_SLACK_SECONDS
+    )
+    assert monitoring.threshold_mismatches(s.data.db_replica_lag_alarm_seconds, intervals) == []
+
+
+def test_a_stalled_hourly_schedule_pages_within_ninety_minutes_not_after_the_nightly_alerts_26_hours():
+    assert monitoring.expected_thresholds(60, {"nightly": 86400, "hourly": 3600}) == {
+        "DatabaseReplicaLagHigh": 60,
+        "VeleroBackupTooOld": 93600,
+        "VeleroHourlyBackupTooOld": 5400,
+    }
+
+
+def test_an_hourly_schedule_that_runs_less_often_is_refused_in_settings():
+    from tests.harness import stack_settings
+
+    schedules = ["nightly: 0 3 * * * | 720h | gateway", "hourly: 30 */2 * * * | 168h | postgres"]
+    with pytest.raises(Exception) as refused:
+        stack_settings("stage", {"veleroSchedules": schedules})
+    assert "implies VeleroHourlyBackupTooOld at 9000 s but monitoring/rules/dr.yml alerts at 5400 s" in str(
+        refused.value
+    )
 
 
 def test_component_refuses_rules_that_disagree_with_the_replica_lag_alarm():
