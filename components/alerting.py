@@ -126,9 +126,7 @@ class OperationsAlerts(pulumi.ComponentResource):
     ) -> None:
         super().__init__("summit:alerting:OperationsAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        self.critical = aws.sns.Topic(
-            f"{name}-critical", display_name=f"{name} critical alarms (pages)", opts=child
-        )
+        self.critical = aws.sns.Topic(f"{name}-critical", display_name=f"{name} critical alarms (pages)", opts=child)
         self.warning = aws.sns.Topic(f"{name}-warning", display_name=f"{name} warning alarms", opts=child)
         self.topics = AlarmTopics(args.region, self.critical.arn, self.warning.arn)
         # PagerDuty's CloudWatch integration confirms the SNS subscription itself (PagerDuty "Amazon CloudWatch

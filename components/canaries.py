@@ -281,9 +281,7 @@ class GatewayCanaries(pulumi.ComponentResource):
                     status="Enabled",
                     # Only run artifacts expire: the code object under code/ stays (its version is the canary's).
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=ARTIFACT_PREFIX),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                        days=args.artifact_retention_days
-                    ),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.artifact_retention_days),
                 ),
                 aws.s3.BucketLifecycleConfigurationRuleArgs(
                     id="noncurrent-expiry",
@@ -314,7 +312,12 @@ def execution_policy(bucket_arn: str, region: str, account_id: str) -> str:
                     "Action": "s3:PutObject",
                     "Resource": f"{bucket_arn}/{ARTIFACT_PREFIX}*",
                 },
-                {"Sid": "ArtifactBucketLocation", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
+                {
+                    "Sid": "ArtifactBucketLocation",
+                    "Effect": "Allow",
+                    "Action": "s3:GetBucketLocation",
+                    "Resource": bucket_arn,
+                },
                 # ListAllMyBuckets has no resource-level permissions (Service Authorization Reference, Amazon S3).
                 {"Sid": "ListBuckets", "Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
                 {

@@ -57,7 +57,7 @@ def run(probe: Probe, timeout: float = TIMEOUT_SECONDS, context: ssl.SSLContext 
         headers["Content-Type"] = "application/json"
     request = urllib.request.Request(probe.url, data=data, headers=headers, method=probe.method)
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             status = int(response.status)
             text = response.read(1 << 20).decode("utf-8", errors="replace")
     except urllib.error.HTTPError as e:  # urllib raises on 4xx/5xx
