@@ -4,6 +4,7 @@ the probe script itself against real local HTTP servers."""
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -69,11 +70,19 @@ def test_the_code_is_the_repo_script_zipped_by_pulumi_into_the_regions_artifact_
 def test_artifact_buckets_are_encrypted_private_and_expire_runs_after_the_retention(prod):
     for region in ("us-east-1", "us-west-2"):
         name = "canaries" if region == "us-east-1" else "canaries-dr"
-        sse = prod.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", f"{name}-artifacts-sse")
+        sse = prod.one(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            f"{name}-artifacts-sse",
+        )
         assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
         block = prod.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{name}-artifacts-public-access")
-        assert all(block.inputs[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
-        rules = prod.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{name}-artifacts-lifecycle").inputs["rules"]
+        assert all(
+            block.inputs[k] is True
+            for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        )
+        rules = prod.one(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{name}-artifacts-lifecycle"
+        ).inputs["rules"]
         runs = next(r for r in rules if r["id"] == "run-artifacts-expiry")
         assert (runs["filter"]["prefix"], runs["expiration"]["days"]) == ("runs/", 30)
     for c in prod.all(CANARY):
@@ -116,7 +125,9 @@ def test_without_the_wallet_probe_only_the_graphql_canaries_exist():
 
 
 def test_each_canary_is_priced_by_its_runs_per_month(prod):
-    canaries = [{"type": CANARY, "urn": c.urn, "name": c.name, "region": c.region, "props": c.inputs} for c in prod.all(CANARY)]
+    canaries = [
+        {"type": CANARY, "urn": c.urn, "name": c.name, "region": c.region, "props": c.inputs} for c in prod.all(CANARY)
+    ]
     cost = estimate(canaries, {})
     assert cost["total"] == pytest.approx(4 * 43200 * 0.0012, abs=0.01)
     assert all("43200 runs/month" in i["basis"] for i in cost["items"])
@@ -135,7 +146,10 @@ def test_a_canary_interval_outside_synthetics_range_is_one_config_line():
 
 
 def test_a_service_name_making_canary_names_too_long_is_one_config_line():
-    with pytest.raises(ConfigError, match=r"summit-resilience:service: canary names would be up to 29 characters \("summit-platform-stage-graphql"\)"):
+    expected = (
+        r'summit-resilience:service: canary names would be up to 29 characters \("summit-platform-stage-graphql"\)'
+    )
+    with pytest.raises(ConfigError, match=expected):
         stack_settings("stage", overrides={"service": "summit-platform"})
 
 
@@ -146,7 +160,10 @@ def test_a_lower_case_slack_team_id_is_refused():
 
 def test_the_wallet_canary_environment_is_a_plain_get():
     (_, wallet) = gateway_targets("gateway.example.com")
-    assert probe_environment(wallet) == {"PROBE_URL": "https://gateway.example.com/wallet/health", "PROBE_METHOD": "GET"}
+    assert probe_environment(wallet) == {
+        "PROBE_URL": "https://gateway.example.com/wallet/health",
+        "PROBE_METHOD": "GET",
+    }
 
 
 # --- the probe script against local HTTP servers --------------------------------------------------------------
@@ -155,7 +172,7 @@ def test_the_wallet_canary_environment_is_a_plain_get():
 class _Gateway(BaseHTTPRequestHandler):
     status = 200
     body = b'{"data":{"__typename":"Query"}}'
-    seen: list[tuple[str, str, bytes]] = []
+    seen: ClassVar[list[tuple[str, str, bytes]]] = []
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -165,7 +182,11 @@ class _Gateway(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(type(self).body)
 
-    do_GET = do_POST = _answer
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self._answer()
 
     def log_message(self, *args: object) -> None:
         pass
@@ -208,7 +229,7 @@ def test_a_200_without_the_graphql_answer_fails_the_probe(gateway):
 
 
 def test_an_endpoint_that_refuses_connections_fails_the_probe():
-    with pytest.raises(ProbeFailed, match="GET http://127.0.0.1:9/wallet/health"):
+    with pytest.raises(ProbeFailed, match=r"GET http://127\.0\.0\.1:9/wallet/health"):
         run(Probe("http://127.0.0.1:9/wallet/health"), timeout=2)
 
 
