@@ -29,7 +29,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy $(PACKAGES) policy ops monitoring benchmarks tools lambdas
+	$(VENV)/bin/mypy $(PACKAGES) policy ops monitoring benchmarks tools lambdas canaries
 
 pytest: setup check-tools
 	$(PY) -m pytest -n 2 -q

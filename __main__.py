@@ -3,7 +3,7 @@
 import pulumi
 
 import settings
-from components.alerting import OperationsAlerts, OperationsAlertsArgs
+from components.alerting import OperationsAlerts, OperationsAlertsArgs, SlackAlerts, SlackAlertsArgs
 from components.audit import AuditTrail, AuditTrailArgs, DataEventBucket, trail_arn
 from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoolArgs
 from components.aws_backup import (
@@ -15,6 +15,7 @@ from components.aws_backup import (
 )
 from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
+from components.canaries import GatewayCanaries, GatewayCanariesArgs
 from components.costs import CostVisibility, CostVisibilityArgs
 from components.dashboards import DrDashboard, DrDashboardArgs, GrafanaDashboard, GrafanaDashboardArgs
 from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs, replica_identifier
@@ -38,8 +39,15 @@ config = settings.load_runtime()
 core = config.core
 providers = make_providers(core)
 
+# Alarm topics per region (critical → PagerDuty, warning → Slack; severities: components/alerting.py SEVERITIES).
 operations = OperationsAlerts(
-    "ops-alerts", OperationsAlertsArgs(email_subscribers=core.ops_alert_emails), provider=providers.primary
+    "ops-alerts",
+    OperationsAlertsArgs(
+        region=core.primary_region,
+        pagerduty_url=core.pagerduty_cloudwatch_url.output(),
+        email_subscribers=core.ops_alert_emails,
+    ),
+    provider=providers.primary,
 )
 budget = StackBudget(
     "stack-budget",
@@ -58,7 +66,13 @@ budget = StackBudget(
 # --- data tier ---
 # CloudWatch alarms notify only SNS topics in their own region: DR-region alarms (replica lag) publish here.
 operations_dr = OperationsAlerts(
-    "ops-alerts-dr", OperationsAlertsArgs(email_subscribers=core.ops_alert_emails), provider=providers.dr
+    "ops-alerts-dr",
+    OperationsAlertsArgs(
+        region=core.dr_region,
+        pagerduty_url=core.pagerduty_cloudwatch_url.output(),
+        email_subscribers=core.ops_alert_emails,
+    ),
+    provider=providers.dr,
 )
 data_tier = config.data
 db_primary_network = NetworkArgs(core.vpc_id, core.vpc_cidr, core.private_subnet_ids)
@@ -85,8 +99,8 @@ database = ReplicatedPostgres(
         primary_network=db_primary_network,
         dr_network=db_dr_network,
         endpoint_parameter_name=f"/{core.service}/{core.environment}/database/writer-endpoint",
-        alarm_topic_arn=operations.topic.arn,
-        dr_alarm_topic_arn=operations_dr.topic.arn,
+        alarm_topics=operations.topics,
+        dr_alarm_topics=operations_dr.topics,
         production_like=core.is_production_like,
         account_id=core.aws_account_id,
         primary_region=core.primary_region,
@@ -137,7 +151,7 @@ buckets: dict[str, ReplicatedBucket] = {
             primary_bucket_name=bucket_name(purpose, core.primary_region),
             replica_bucket_name=bucket_name(purpose, core.dr_region),
             noncurrent_retention_days=data_tier.bucket_noncurrent_retention_days,
-            alarm_topic_arn=operations.topic.arn,
+            alarm_topics=operations.topics,
             account_id=core.aws_account_id,
             access_log_buckets=(access_logs[core.primary_region].bucket_name, access_logs[core.dr_region].bucket_name),
             object_lock_days=data_tier.audit_log_object_lock_days if purpose == "audit-logs" else None,
@@ -176,6 +190,7 @@ database_backups = (
                 dr_report_bucket=buckets["audit-logs"].replica.bucket,
                 report_after=(buckets["audit-logs"],),
             ),
+            alarm_topics={"primary": operations.topics, "dr": operations_dr.topics},
             restore_test=(
                 RestoreTestArgs(
                     schedule=backups.restore_test_schedule,
@@ -188,7 +203,6 @@ database_backups = (
                     secret_arn=database.dr_secret_arn,
                     secret_kms_key_arn=database.replica_key.arn,
                     db_name=data_tier.db_name,
-                    alarm_topic_arn=operations_dr.topic.arn,
                     log_retention_days=data_tier.db_log_retention_days,
                 )
                 if backups.restore_test_enabled
@@ -226,6 +240,30 @@ audit_trail = (
 )
 # --- traffic failover and edge ---
 edge = config.edge
+# --- detection from both regions: CloudWatch Synthetics canaries on the public gateway URL, alarms in each region ---
+synthetics_settings = config.synthetics
+probe_targets = gateway_targets(edge.public_fqdn("gateway", core.domain), synthetics_settings.probe_wallet_enabled)
+canaries = {
+    region: GatewayCanaries(
+        f"canaries{suffix}",
+        GatewayCanariesArgs(
+            name_prefix=f"{core.service}-{core.environment}",
+            region=region,
+            account_id=core.aws_account_id,
+            targets=probe_targets,
+            interval_minutes=synthetics_settings.canary_interval_minutes,
+            artifact_bucket_name=bucket_name("canary-artifacts", region),
+            artifact_retention_days=synthetics_settings.canary_artifact_retention_days,
+            alarm_topics=alerts.topics,
+            production_like=core.is_production_like,
+        ),
+        provider=provider,
+    )
+    for region, suffix, provider, alerts in (
+        (core.primary_region, "", providers.primary, operations),
+        (core.dr_region, "-dr", providers.dr, operations_dr),
+    )
+}
 # --- region failover plan (ARC Region switch): wherever the DR replica exists ---
 switch = config.region_switch
 region_switch: RegionSwitchPlan | None = None
@@ -286,8 +324,8 @@ if database.replica is not None:
                 if switch.dr_eks_cluster_name
                 else None
             ),
-            # The DR-region canaries' alarms join here (application health) once they exist.
-            application_health_alarm_arns=(),
+            # Application health as seen from the DR region: its canaries' alarms (they survive the primary).
+            application_health_alarm_arns=tuple(a.arn for a in canaries[core.dr_region].alarms.values()),
             trigger_alarm_arn=switch.trigger_alarm_arn if switch.auto_activate else None,
             secret_kms_key_arns={
                 core.primary_region: [database.primary_key.arn],
@@ -306,14 +344,20 @@ def primary_gates(checks: pulumi.Output[dict[str, str]]) -> dict[str, pulumi.Out
     return {host: checks.apply(lambda ids, fqdn=fqdn: ids.get(fqdn)) for host, fqdn in fqdns.items()}
 
 
-# HealthCheckStatus alarms live in us-east-1 and can only notify a topic there: the operations topic when the
-# primary region is us-east-1, otherwise a us-east-1 twin with the same recipients.
-health_alarm_topic = (
-    operations.topic
+# HealthCheckStatus alarms live in us-east-1 and can only notify topics there: the primary region's topics when it
+# is us-east-1, otherwise a us-east-1 pair with the same recipients.
+health_alerts = (
+    operations
     if providers.global_ is providers.primary
     else OperationsAlerts(
-        "ops-alerts-global", OperationsAlertsArgs(email_subscribers=core.ops_alert_emails), provider=providers.global_
-    ).topic
+        "ops-alerts-global",
+        OperationsAlertsArgs(
+            region="us-east-1",
+            pagerduty_url=core.pagerduty_cloudwatch_url.output(),
+            email_subscribers=core.ops_alert_emails,
+        ),
+        provider=providers.global_,
+    )
 )
 failover = FailoverDns(
     "failover",
@@ -322,7 +366,7 @@ failover = FailoverDns(
         records={host: edge.failover_fqdn(host, core.domain) for host in edge.failover_hosts},
         primary=Endpoint(edge.primary_alb.dns_name, edge.primary_alb.zone_id),
         secondary=Endpoint(edge.dr_alb.dns_name, edge.dr_alb.zone_id),
-        alarm_topic_arn=health_alarm_topic.arn,
+        alarm_topics=health_alerts.topics,
         health_check_path=edge.health_check_path,
         request_interval_seconds=edge.health_check_interval_seconds,
         failure_threshold=edge.health_check_failure_threshold,
@@ -437,7 +481,7 @@ synthetics = SyntheticProbes(
     SyntheticProbesArgs(
         namespace=config.synthetics.namespace,
         # The same public URL the stack exports as gatewayUrl: what users (and Route53 failover) resolve.
-        targets=gateway_targets(edge.public_fqdn("gateway", core.domain), config.synthetics.probe_wallet_enabled),
+        targets=probe_targets,
         pagerduty_routing_key=core.pagerduty_routing_key.output(),
         slack_webhook_url=core.slack_webhook_url.output(),
         probe_interval=config.synthetics.probe_interval,
@@ -447,6 +491,21 @@ synthetics = SyntheticProbes(
         replicas=2 if core.is_production_like else 1,
     ),
     provider=providers.kubernetes,
+)
+# Slack (AWS Chatbot): every region's warning and critical topics and the budget topic, one channel.
+alert_regions = {id(a): a for a in (operations, operations_dr, health_alerts)}.values()
+slack = SlackAlerts(
+    "slack-alerts",
+    SlackAlertsArgs(
+        configuration_name=f"{core.service}-{core.environment}-alerts",
+        slack_team_id=core.slack_team_id,
+        slack_channel_id=core.slack_channel_id,
+        topic_arns=(
+            *(arn for a in alert_regions for arn in (a.critical.arn, a.warning.arn)),
+            budget.topic.arn,
+        ),
+    ),
+    provider=providers.dr,  # the configuration is global; its API answers in CHATBOT_API_REGION (alerting.py)
 )
 
 # --- dashboards ---
@@ -470,6 +529,15 @@ dr_dashboard = DrDashboard(
         forecast_alert_percent=min(
             (n.percent for n in core.budget_notifications if n.kind == "FORECASTED"), default=None
         ),
+        canaries={region: tuple(c.name for c in group.canaries.values()) for region, group in canaries.items()},
+        backup_vaults=(
+            {
+                core.primary_region: database_backups.vaults["primary"].name,
+                core.dr_region: database_backups.vaults["dr"].name,
+            }
+            if database_backups
+            else {}
+        ),
     ),
     provider=providers.dr,
 )
@@ -483,7 +551,8 @@ grafana_dashboard = GrafanaDashboard(
 pulumi.export("environment", core.environment)
 pulumi.export("primaryRegion", core.primary_region)
 pulumi.export("drRegion", core.dr_region)
-pulumi.export("opsAlertTopicArn", operations.topic.arn)
+pulumi.export("opsAlertTopicArn", operations.critical.arn)
+pulumi.export("opsWarningTopicArn", operations.warning.arn)
 pulumi.export("budgetName", budget.budget.name)
 pulumi.export("budgetAlertTopicArn", budget.topic.arn)
 pulumi.export("gatewayUrl", f"https://{edge.public_fqdn('gateway', core.domain)}")
@@ -495,7 +564,8 @@ pulumi.export("wafCloudfrontAclArn", edge_protection.cloudfront_acl.arn if edge_
 pulumi.export(
     "cloudfrontDomainName", edge_protection.distribution.domain_name if edge_protection.distribution else None
 )
-pulumi.export("drOpsAlertTopicArn", operations_dr.topic.arn)
+pulumi.export("drOpsAlertTopicArn", operations_dr.critical.arn)
+pulumi.export("drOpsWarningTopicArn", operations_dr.warning.arn)
 pulumi.export("dbPrimaryIdentifier", database.primary.identifier)
 pulumi.export("dbPrimaryArn", database.primary.arn)
 pulumi.export("dbPrimaryEndpoint", database.primary.address)
@@ -545,6 +615,14 @@ pulumi.export("drDashboardName", dr_dashboard.dashboard.dashboard_name)
 pulumi.export("auditTrailArn", audit_trail.trail.arn if audit_trail else None)
 pulumi.export("syntheticsNamespace", synthetics.namespace.metadata.name)
 pulumi.export("probeTargets", {t.job: t.url for t in synthetics.targets})
+pulumi.export(
+    "canaries",
+    {
+        region: {"names": [c.name for c in group.canaries.values()], "artifactBucket": group.bucket.bucket}
+        for region, group in canaries.items()
+    },
+)
+pulumi.export("slackChannelConfigurationArn", slack.channel.chat_configuration_arn)
 pulumi.export("veleroNamespace", cluster_backups.namespace_name)
 pulumi.export("veleroScheduleName", cluster_backups.schedule_name)
 pulumi.export("veleroBucket", buckets["backups"].primary.bucket)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alerting import AlarmTopics, severity_tags
 from components.database import POSTGRES_PORT, NetworkArgs
 from components.storage import BucketWriter
 from lambdas.restore_validation import package
@@ -46,6 +47,12 @@ VALIDATION_TIMEOUT_SECONDS = 300  # wait for the instance (≤ 180 s) + TLS conn
 VALIDATION_MEMORY_MB = 256
 # Vault names: ^[a-zA-Z0-9\-\_]{2,50}$ (botocore backup model, BackupVaultName).
 MAX_VAULT_NAME = 50
+# AWS/Backup job metrics alarmed per vault → the alarm role (components/alerting.py SEVERITIES).
+JOB_FAILURE_METRICS = {
+    "NumberOfBackupJobsFailed": "backup-job-failed",
+    "NumberOfCopyJobsFailed": "backup-copy-job-failed",
+    "NumberOfRestoreJobsFailed": "backup-restore-job-failed",
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,6 @@ class RestoreTestArgs:
     secret_arn: pulumi.Input[str]  # database credentials (JSON username/password), any region
     secret_kms_key_arn: pulumi.Input[str]  # the key the secret is encrypted with
     db_name: str
-    alarm_topic_arn: pulumi.Input[str]  # DR-region operations topic
     log_retention_days: int
 
 
@@ -94,6 +100,8 @@ class DatabaseBackupsArgs:
     production_like: bool  # protect=True on keys, vaults and their locks
     recovery_point_tags: Mapping[str, str]  # cost allocation on the recovery points
     audit: AuditArgs
+    # "primary"/"dr" -> that region's alarm topics: each vault's job-failure alarms (and the DR restore test's)
+    alarm_topics: Mapping[str, AlarmTopics]
     restore_test: RestoreTestArgs | None = None
 
 
@@ -313,6 +321,7 @@ class DatabaseBackups(pulumi.ComponentResource):
                 opts=opts_side,
             )
             self.vaults[side], self.vault_locks[side], self.vault_keys[side] = vault, lock, key
+            self._job_alarms(name, side, vault, args.alarm_topics[side], opts_side)
         dr_vault_arn = vault_arn(args.dr_region, args.account_id, vault_names["dr"])
 
         # --- the role AWS Backup assumes for backups, copies and (test) restores ---
@@ -425,6 +434,35 @@ class DatabaseBackups(pulumi.ComponentResource):
                 "validationFunctionName": self.validation_function.name if self.validation_function else None,
             }
         )
+
+    @staticmethod
+    def _job_alarms(
+        name: str, side: str, vault: aws.backup.Vault, topics: AlarmTopics, opts: pulumi.ResourceOptions
+    ) -> None:
+        """A failed backup, copy or restore job of this vault alarms in the vault's region. AWS Backup publishes the
+        job counts to CloudWatch in namespace AWS/Backup per BackupVaultName (AWS Backup Developer Guide, "AWS Backup
+        metrics with CloudWatch"); a copy job counts against its source vault, a restore job against the vault of
+        the recovery point it restores."""
+        for metric, role in JOB_FAILURE_METRICS.items():
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{side}-{role}",
+                name=pulumi.Output.concat(vault.name, f"-{role}"),
+                alarm_description=pulumi.Output.concat("AWS Backup: ", metric, " > 0 in vault ", vault.name),
+                namespace="AWS/Backup",
+                metric_name=metric,
+                dimensions={"BackupVaultName": vault.name},
+                statistic="Sum",
+                # AWS Backup emits job metrics every 5 minutes (same guide): one period, any failure alarms.
+                period=300,
+                evaluation_periods=1,
+                comparison_operator="GreaterThanThreshold",
+                threshold=0,
+                treat_missing_data="notBreaching",  # no jobs in the period is not a failure
+                alarm_actions=topics.actions(role),
+                ok_actions=topics.actions(role),
+                tags=severity_tags(role),
+                opts=opts,
+            )
 
     def _restore_testing(
         self,
@@ -652,8 +690,9 @@ class DatabaseBackups(pulumi.ComponentResource):
             comparison_operator="GreaterThanThreshold",
             threshold=0,
             treat_missing_data="notBreaching",
-            alarm_actions=[test.alarm_topic_arn],
-            ok_actions=[test.alarm_topic_arn],
+            alarm_actions=args.alarm_topics["dr"].actions("backup-restore-test-failed"),
+            ok_actions=args.alarm_topics["dr"].actions("backup-restore-test-failed"),
+            tags=severity_tags("backup-restore-test-failed"),
             opts=in_dr,
         )
         return function

@@ -45,9 +45,8 @@ class DashboardInputs:
     buckets: tuple[ReplicatedBucketMetrics, ...]
     monthly_budget_usd: int
     forecast_alert_percent: int | None = None
-    # Wired by the integrator when the AWS Backup vaults / Synthetics canaries exist on the same branch.
     backup_vaults: dict[str, str] = field(default_factory=dict)  # region → vault name
-    canary_names: tuple[str, ...] = ()
+    canaries: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region → Synthetics canary names there
 
 
 def _metric_widget(
@@ -120,29 +119,26 @@ def dashboard_body(d: DashboardInputs) -> dict[str, Any]:
                     stat=stat,
                 )
             )
-    if d.canary_names:
-        widgets.append(
-            _metric_widget(
-                "Synthetics canaries success (%)",
-                d.primary_region,
-                [["CloudWatchSynthetics", "SuccessPercent", "CanaryName", n] for n in d.canary_names],
-                stat="Average",
+    # Canaries publish SuccessPercent in their own region: one widget per region (the DR one outlives the primary).
+    for region, names in sorted(d.canaries.items()):
+        if names:
+            widgets.append(
+                _metric_widget(
+                    f"Synthetics canaries success (%) from {region}",
+                    region,
+                    [["CloudWatchSynthetics", "SuccessPercent", "CanaryName", n] for n in names],
+                    stat="Average",
+                )
             )
-        )
     for region, vault in sorted(d.backup_vaults.items()):
         widgets.append(
             _metric_widget(
-                f"AWS Backup jobs and restore tests ({region})",
+                f"AWS Backup job failures ({region})",
                 region,
                 [
                     ["AWS/Backup", m, "BackupVaultName", vault]
-                    for m in (
-                        "NumberOfBackupJobsCompleted",
-                        "NumberOfBackupJobsFailed",
-                        "NumberOfCopyJobsFailed",
-                        "NumberOfRestoreJobsCompleted",
-                        "NumberOfRestoreJobsFailed",
-                    )
+                    # The job failures each vault alarms on (components/aws_backup.py JOB_FAILURE_METRICS).
+                    for m in ("NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed", "NumberOfRestoreJobsFailed")
                 ],
                 stat="Sum",
             )
@@ -191,8 +187,8 @@ class DrDashboardArgs:
     buckets: dict[str, tuple[pulumi.Input[str], pulumi.Input[str], str]]  # purpose → (source, destination, rule)
     monthly_budget_usd: int
     forecast_alert_percent: int | None = None
-    backup_vaults: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    canary_names: tuple[pulumi.Input[str], ...] = ()
+    backup_vaults: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # region → vault name
+    canaries: dict[str, tuple[pulumi.Input[str], ...]] = field(default_factory=dict)  # region → canary names
 
 
 class DrDashboard(pulumi.ComponentResource):
@@ -211,7 +207,7 @@ class DrDashboard(pulumi.ComponentResource):
             checks=args.health_check_ids,
             buckets=args.buckets,
             vaults=args.backup_vaults,
-            canaries=list(args.canary_names),
+            canaries={region: list(names) for region, names in args.canaries.items()},
         )
         body = resolved.apply(
             lambda r: json.dumps(
@@ -230,7 +226,7 @@ class DrDashboard(pulumi.ComponentResource):
                         monthly_budget_usd=args.monthly_budget_usd,
                         forecast_alert_percent=args.forecast_alert_percent,
                         backup_vaults=r["vaults"],
-                        canary_names=tuple(r["canaries"]),
+                        canaries={region: tuple(names) for region, names in r["canaries"].items()},
                     )
                 ),
                 sort_keys=True,

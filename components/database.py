@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components import kms_policy
+from components.alerting import AlarmTopics, severity_tags
 
 POSTGRES_PORT = 5432
 # Enhanced monitoring every 60 s: OS metrics at the granularity of the CloudWatch alarms below.
@@ -95,8 +96,8 @@ class ReplicatedPostgresArgs:
     primary_network: NetworkArgs
     dr_network: NetworkArgs
     endpoint_parameter_name: str  # SSM String parameter holding the writer endpoint, same name in both regions
-    alarm_topic_arn: pulumi.Input[str]  # operations topic in the primary region
-    dr_alarm_topic_arn: pulumi.Input[str]  # CloudWatch alarms notify only topics in their own region
+    alarm_topics: AlarmTopics  # the primary region's alarm topics
+    dr_alarm_topics: AlarmTopics  # CloudWatch alarms notify only topics in their own region
     production_like: bool  # stage/prod: deletion protection, final snapshot, protect=True
     account_id: str  # the key policies name the account root and the account's RDS log groups
     primary_region: str  # region of the `primary` provider
@@ -473,7 +474,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
                        f"Transaction logs take more than {WAL_SHARE_ALARM_PERCENT} % of WAL + free storage"),
         ]  # fmt: skip
         for spec in specs:
-            self._alarm(name, args.identifier, self.primary, spec, args.alarm_topic_arn, in_primary)
+            self._alarm(name, args.identifier, self.primary, spec, args.alarm_topics, in_primary)
         if self.replica is None:
             return
         replica_specs = [
@@ -487,7 +488,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
                                "stops when it is full"),
         ]  # fmt: skip
         alarms = [
-            self._alarm(name, args.identifier, self.replica, s, args.dr_alarm_topic_arn, in_dr) for s in replica_specs
+            self._alarm(name, args.identifier, self.replica, s, args.dr_alarm_topics, in_dr) for s in replica_specs
         ]
         self.replica_lag_alarm = alarms[0]
 
@@ -497,7 +498,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         identifier: str,
         instance: aws.rds.Instance,
         spec: _AlarmSpec,
-        topic: pulumi.Input[str],
+        topics: AlarmTopics,
         opts: pulumi.ResourceOptions,
     ) -> aws.cloudwatch.MetricAlarm:
         dimensions = {"DBInstanceIdentifier": instance.identifier}
@@ -539,8 +540,10 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             comparison_operator="GreaterThanThreshold" if spec.op == ">" else "LessThanThreshold",
             threshold=spec.threshold,
             treat_missing_data=spec.missing,
-            alarm_actions=[topic],
-            ok_actions=[topic],
+            # Severity by role (components/alerting.py SEVERITIES): critical pages, warnings reach Slack.
+            alarm_actions=topics.actions(f"db-{spec.role}"),
+            ok_actions=topics.actions(f"db-{spec.role}"),
+            tags=severity_tags(f"db-{spec.role}"),
             opts=opts,
         )
 

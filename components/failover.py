@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.alerting import AlarmTopics, severity_tags
+
 ROLES = ("primary", "secondary")
 
 
@@ -27,7 +29,7 @@ class FailoverDnsArgs:
     records: dict[str, str]  # service host label ("gateway", "wallet") → FQDN of its failover pair
     primary: Endpoint
     secondary: Endpoint
-    alarm_topic_arn: pulumi.Input[str]  # SNS topic in us-east-1 (where HealthCheckStatus alarms live)
+    alarm_topics: AlarmTopics  # topics in us-east-1 (where HealthCheckStatus alarms live)
     health_check_path: str = "/healthz"
     # 10 s × 3 ≈ 30 s detection in prod keeps the traffic share of the RTO small; 30 s is the cheaper standard.
     request_interval_seconds: int = 30
@@ -153,8 +155,9 @@ class FailoverDns(pulumi.ComponentResource):
                     threshold=1,
                     # No data means Route53 is not reporting this check: treat as unhealthy, not as fine.
                     treat_missing_data="breaching",
-                    alarm_actions=[args.alarm_topic_arn],
-                    ok_actions=[args.alarm_topic_arn],
+                    alarm_actions=args.alarm_topics.actions(f"endpoint-{role}-unhealthy"),
+                    ok_actions=args.alarm_topics.actions(f"endpoint-{role}-unhealthy"),
+                    tags=severity_tags(f"endpoint-{role}-unhealthy"),
                     opts=child,
                 )
             self.hosts[host] = HostFailover(

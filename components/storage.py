@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import kms_policy
+from components.alerting import AlarmTopics, severity_tags
 
 # Storage-class transitions by purpose, (days after creation, class). Audit logs and archive follow seed 002's
 # archival table (events: Standard-IA at 90 d, Glacier at 365 d; audit logs: Deep Archive at 730 d). Velero
@@ -61,7 +62,7 @@ class ReplicatedBucketArgs:
     primary_bucket_name: str
     replica_bucket_name: str
     noncurrent_retention_days: int  # how long overwritten/deleted versions are kept
-    alarm_topic_arn: pulumi.Input[str]  # replication metrics live in the source region: the primary topic
+    alarm_topics: AlarmTopics  # replication metrics live in the source region: the primary region's topics
     account_id: str  # the key policies name the account
     # Where each side's server access logs go: the AccessLogBucket of the primary region, then of the DR region.
     access_log_buckets: tuple[pulumi.Input[str], pulumi.Input[str]]
@@ -258,8 +259,9 @@ class ReplicatedBucket(pulumi.ComponentResource):
                 comparison_operator="GreaterThanThreshold",
                 threshold=threshold,
                 treat_missing_data="notBreaching",
-                alarm_actions=[args.alarm_topic_arn],
-                ok_actions=[args.alarm_topic_arn],
+                alarm_actions=args.alarm_topics.actions(f"s3-{role_name}"),
+                ok_actions=args.alarm_topics.actions(f"s3-{role_name}"),
+                tags=severity_tags(f"s3-{role_name}"),
                 opts=pulumi.ResourceOptions.merge(in_primary, pulumi.ResourceOptions(depends_on=[self.replication])),
             )
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -139,7 +140,11 @@ FREE_TYPES: dict[str, str] = {
     "aws:acm/certificateValidation:CertificateValidation": "validation is free",
     "aws:budgets/budget:Budget": "budgets without actions are free",
     "aws:sns/topicSubscription:TopicSubscription": (
-        "deliveries bill per notification (email $2 per 100,000 after 1,000 free); alert volume is negligible"
+        "deliveries bill per notification (email $2 per 100,000 after 1,000 free, HTTPS $0.60 per million); "
+        "alert volume is negligible"
+    ),
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": (
+        "AWS Chatbot has no charge of its own (AWS Chatbot pricing); the SNS deliveries to it bill on the topics"
     ),
 }
 # Non-cloud providers: values generated locally, nothing billed.
@@ -878,6 +883,24 @@ def _price_lambda(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     )
 
 
+# rate(N minute|minutes|hour) — the only schedule form components/canaries.py writes (CanaryScheduleInput).
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour)\)")
+
+
+def _price_canary(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
+    """CloudWatch Synthetics: every run is billed; runs per month follow the schedule's rate."""
+    expression = _get(_get(r["props"], "schedule", {}) or {}, "expression")
+    m = _RATE.fullmatch(expression) if isinstance(expression, str) else None
+    if m is None:
+        raise Unpriced(f"canary schedule {expression!r} is not a rate(N minutes) expression")
+    minutes = int(m.group(1)) * (60 if m.group(2) == "hour" else 1)
+    if minutes == 0:  # rate(0 minute): one run when started
+        return 0.0, "runs once when started"
+    runs = DAYS_PER_MONTH * 24 * 60 / minutes
+    rate = ctx.price("synthetics.canaryRun", _region(r))
+    return runs * rate, f"{_fmt(runs)} runs/month ({expression}) × ${_fmt(rate)} = {_money(runs * rate)}"
+
+
 def _price_parameter(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     tier = str(_get(r["props"], "tier", "Standard"))
     if tier.lower() == "advanced":
@@ -941,6 +964,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:sns/topic:Topic": _usage_based("snsPublishesMillionsPerMonth", lambda p: "sns.publishesMillion", "publishes"),
     "aws:ssm/parameter:Parameter": _price_parameter,
     "aws:lambda/function:Function": _price_lambda,
+    "aws:synthetics/canary:Canary": _price_canary,
     "aws:arcregionswitch/plan:Plan": _fixed("arcregionswitch.planMonth", "ARC Region switch plan"),
     "aws:backup/vault:Vault": _price_backup_vault,
     "aws:backup/plan:Plan": _price_backup_plan,

@@ -75,6 +75,19 @@ KEYS = [
         required=True,
     ),
     s.Key("kubecostToken", s.string(what="a Kubecost token"), required=True),
+    # PagerDuty's Amazon CloudWatch integration URL (US or EU service region); the integration key is in the path.
+    s.Key(
+        "pagerdutyCloudwatchUrl",
+        s.string(
+            r"https://events(\.eu)?\.pagerduty\.com/integration/[a-z0-9]{32}/enqueue|preflight-placeholder-secret",
+            "a PagerDuty CloudWatch integration URL https://events.pagerduty.com/integration/<32-char key>/enqueue",
+        ),
+        required=True,
+    ),
+    # The Slack workspace authorised for AWS Chatbot and the channel alarms go to (chatbot SlackTeamId [0-9A-Z]+,
+    # SlackChannelId [A-Za-z0-9]+; IDs, not names: Slack shows them in the channel's details).
+    s.Key("slackTeamId", s.string(r"[0-9A-Z]{1,255}", "a Slack workspace ID such as T07EA123LEP"), required=True),
+    s.Key("slackChannelId", s.string(r"[A-Za-z0-9]{1,255}", "a Slack channel ID such as C07EZ1ABC23"), required=True),
 ]
 
 
@@ -104,6 +117,9 @@ class CoreSettings:
     pagerduty_routing_key: Secret
     slack_webhook_url: Secret
     kubecost_token: Secret
+    pagerduty_cloudwatch_url: Secret
+    slack_team_id: str
+    slack_channel_id: str
 
     @property
     def environment_overridden(self) -> bool:
@@ -182,4 +198,7 @@ def build(v: Values) -> CoreSettings:
         pagerduty_routing_key=v["pagerdutyRoutingKey"],
         slack_webhook_url=v["slackWebhookUrl"],
         kubecost_token=v["kubecostToken"],
+        pagerduty_cloudwatch_url=v["pagerdutyCloudwatchUrl"],
+        slack_team_id=v["slackTeamId"],
+        slack_channel_id=v["slackChannelId"],
     )

@@ -18,6 +18,11 @@ _INTERVAL = re.compile(r"([1-9][0-9]*)(s|m)")
 
 # GatewayDown fires after `for: 2m`; at most 60 s between probes gives it at least two failed probes to go on.
 MIN_PROBE_SECONDS, MAX_PROBE_SECONDS = 10, 60
+# CloudWatch Synthetics canary names are <service>-<environment>-<check>, [0-9a-z_-]+ (synthetics CanaryName), kept
+# to 21 characters: Synthetics names the canary's Lambda function cwsyn-<name>-<36-character id>, and Lambda
+# function names stop at 64. Probe target name -> the check word in its canary's name.
+MAX_CANARY_NAME = 21
+CANARY_CHECK_NAMES = {"gateway-graphql": "graphql", "wallet-verify": "wallet"}
 
 
 def _label(text: str) -> tuple[str, str]:
@@ -39,6 +44,9 @@ KEYS = [
     s.Key("probeInterval", s.composite(lambda t: (interval_seconds(t), t)[1], 'a duration such as "30s" or "1m"')),
     s.Key("probeWalletEnabled", s.boolean()),
     s.Key("grafanaDashboardNamespace", s.dns_label()),
+    # CloudWatch Synthetics: rate(1 minute)–rate(1 hour) (CanaryScheduleInput); run records 1–455 days.
+    s.Key("canaryIntervalMinutes", s.integer(1, 60)),
+    s.Key("canaryArtifactRetentionDays", s.integer(1, 455)),
     s.Key(
         "prometheusSelectorLabels",
         s.array(s.composite(_label, 'a Kubernetes label as "key=value", e.g. "release=kube-prometheus-stack"')),
@@ -53,6 +61,8 @@ class SyntheticsSettings:
     probe_wallet_enabled: bool
     prometheus_selector_labels: tuple[tuple[str, str], ...]
     grafana_dashboard_namespace: str  # where kube-prometheus-stack's Grafana sidecar looks for dashboards
+    canary_interval_minutes: int  # CloudWatch Synthetics canaries in both regions run this often
+    canary_artifact_retention_days: int  # run artifacts and run records kept this long
 
     @property
     def selector_labels(self) -> dict[str, str]:
@@ -74,13 +84,30 @@ def build(v: Values) -> SyntheticsSettings:
     if duplicate is not None:
         raise v.fail("prometheusSelectorLabels", f"sets label {s.show(duplicate)} twice")
     _check_dr_rule_thresholds(v)
+    _check_canary_names(v)
     return SyntheticsSettings(
         namespace=v["syntheticsNamespace"],
         probe_interval=v["probeInterval"],
         probe_wallet_enabled=v["probeWalletEnabled"],
         prometheus_selector_labels=labels,
         grafana_dashboard_namespace=v["grafanaDashboardNamespace"],
+        canary_interval_minutes=v["canaryIntervalMinutes"],
+        canary_artifact_retention_days=v["canaryArtifactRetentionDays"],
     )
+
+
+def _check_canary_names(v: Values) -> None:
+    """Canary names are <service>-<environment>-<check> and must fit components/canaries.py MAX_CANARY_NAME."""
+    service, environment = v.get("service"), v.get("environment")
+    if not service or not environment:
+        return
+    longest = f"{service}-{environment}-{max(CANARY_CHECK_NAMES.values(), key=len)}"
+    if len(longest) > MAX_CANARY_NAME:
+        raise v.fail(
+            "service",
+            f"canary names would be up to {len(longest)} characters ({s.show(longest)}); Synthetics canaries may "
+            f"have at most {MAX_CANARY_NAME} here (their Lambda function is cwsyn-<name>-<id>, ≤ 64)",
+        )
 
 
 def _check_dr_rule_thresholds(v: Values) -> None:

@@ -75,3 +75,13 @@ def moved_to_europe(stack: str) -> dict[str, Any]:
     values.update(primaryRegion="eu-west-1", drRegion="eu-central-1")
     values.update(primaryAlbZoneId="Z32O12XQLNTSW2", drAlbZoneId="Z215JYRZR1TBD5")  # the ALB zones of those regions
     return values
+
+
+def operations_alerts(name: str, provider: Any, region: str) -> Any:
+    """A region's alarm topics (components/alerting.py) for a component test, with the preflight placeholder
+    PagerDuty URL (the real one is a `secure:` value)."""
+    from components.alerting import OperationsAlerts, OperationsAlertsArgs
+
+    return OperationsAlerts(
+        name, OperationsAlertsArgs(region=region, pagerduty_url=settings.PREFLIGHT_SECRET), provider=provider
+    )

@@ -254,12 +254,12 @@ def test_finished_rds_restore_jobs_in_the_dr_region_invoke_the_validator(prod):
         "events.amazonaws.com", rule_.outputs["arn"])  # fmt: skip
 
 
-def test_a_failed_restore_test_alarms_the_dr_operations_topic(prod):
+def test_a_failed_restore_test_alarms_the_dr_warning_topic(prod):
     alarm = prod.one("aws:cloudwatch/metricAlarm:MetricAlarm", "db-backup-restore-test-failed")
     assert alarm.region == "us-west-2"
     assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == ("Summit/RestoreTesting", "RestoreTestFailed")
     assert alarm.inputs["dimensions"] == {"RestoreTestingPlan": prod.one(RT_PLAN).outputs["name"]}
-    assert alarm.inputs["alarmActions"] == [prod.outputs["drOpsAlertTopicArn"]]
+    assert alarm.inputs["alarmActions"] == [prod.outputs["drOpsWarningTopicArn"]]
 
 
 def test_dev_backs_up_but_runs_no_restore_tests(dev):

@@ -94,9 +94,18 @@ def inputs(**extra):
 def test_backup_and_canary_widgets_appear_only_when_their_names_are_given():
     bare = {ns for ns, *_ in metrics(dashboard_body(inputs()))}
     assert "AWS/Backup" not in bare and "CloudWatchSynthetics" not in bare
-    wired = list(metrics(dashboard_body(inputs(backup_vaults={"us-west-2": "summit-prod-dr"}, canary_names=("gw",)))))
+    wired = list(
+        metrics(
+            dashboard_body(
+                inputs(
+                    backup_vaults={"us-west-2": "summit-prod-dr"}, canaries={"us-east-1": ("gw",), "us-west-2": ("gw",)}
+                )
+            )
+        )
+    )
     assert ("AWS/Backup", "NumberOfRestoreJobsFailed", (("BackupVaultName", "summit-prod-dr"),), "us-west-2") in wired
     assert ("CloudWatchSynthetics", "SuccessPercent", (("CanaryName", "gw"),), "us-east-1") in wired
+    assert ("CloudWatchSynthetics", "SuccessPercent", (("CanaryName", "gw"),), "us-west-2") in wired
 
 
 def test_drill_widget_reads_the_namespace_the_drill_publishes_to():

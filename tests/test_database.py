@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-from components.alerting import OperationsAlerts, OperationsAlertsArgs
 from components.database import (
     FREE_STORAGE_BURN_EXPRESSION,
     WAL_SHARE_EXPRESSION,
@@ -16,7 +15,7 @@ from components.database import (
 )
 from preflight.engine import SecretValue
 from settings import ConfigError
-from tests.harness import run_component, run_stack, stack_settings
+from tests.harness import operations_alerts, run_component, run_stack, stack_settings
 from tests.metric_math import evaluate
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -28,8 +27,8 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 def build(s, p):
     c, d = s.core, s.data
-    ops = OperationsAlerts("ops", OperationsAlertsArgs(), provider=p.primary)
-    ops_dr = OperationsAlerts("ops-dr", OperationsAlertsArgs(), provider=p.dr)
+    ops = operations_alerts("ops", p.primary, c.primary_region)
+    ops_dr = operations_alerts("ops-dr", p.dr, c.dr_region)
     return ReplicatedPostgres(
         "db",
         ReplicatedPostgresArgs(
@@ -51,8 +50,8 @@ def build(s, p):
             primary_network=NetworkArgs(c.vpc_id, c.vpc_cidr, c.private_subnet_ids),
             dr_network=NetworkArgs(c.dr_vpc_id, c.dr_vpc_cidr, c.dr_private_subnet_ids),
             endpoint_parameter_name=f"/summit/{c.environment}/database/writer-endpoint",
-            alarm_topic_arn=ops.topic.arn,
-            dr_alarm_topic_arn=ops_dr.topic.arn,
+            alarm_topics=ops.topics,
+            dr_alarm_topics=ops_dr.topics,
             production_like=c.is_production_like,
             account_id=c.aws_account_id,
             primary_region=c.primary_region,
@@ -422,7 +421,7 @@ def test_replica_lag_alarm_watches_the_replica_at_the_configured_threshold(prod)
 
 def test_replica_lag_alarm_notifies_a_topic_in_its_own_region(prod):
     alarm = prod.one(ALARM, "db-replica-lag")
-    topic = prod.one("aws:sns/topic:Topic", "ops-dr-topic")
+    topic = prod.one("aws:sns/topic:Topic", "ops-dr-critical")
     assert alarm.region == topic.region == "us-west-2"
     assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]]
 
@@ -455,7 +454,7 @@ def alarmed_expression(alarm):
 
 
 def test_primary_alarms_cover_slot_lag_wal_disk_free_storage_and_cpu(prod):
-    topic = prod.one("aws:sns/topic:Topic", "ops-topic")
+    topics = {s: prod.one("aws:sns/topic:Topic", f"ops-{s}").outputs["arn"] for s in ("critical", "warning")}
     primary = {a.name: a for a in prod.all(ALARM) if alarmed_metrics(a)[1] == "summit-prod-db"}
     assert {name: alarmed_metrics(a)[0] for name, a in primary.items()} == {
         "db-cpu-high": {"CPUUtilization"},
@@ -465,7 +464,11 @@ def test_primary_alarms_cover_slot_lag_wal_disk_free_storage_and_cpu(prod):
     }
     for a in primary.values():
         assert a.region == "us-east-1"
-        assert a.inputs["alarmActions"] == [topic.outputs["arn"]]
+        assert a.inputs["alarmActions"] == [topics[a.inputs["tags"]["severity"]]]
+    severities = {name: a.inputs["tags"]["severity"] for name, a in primary.items()}
+    assert severities == {
+        "db-cpu-high": "warning", "db-storage-low": "critical", "db-slot-lag": "critical", "db-wal-disk": "warning",
+    }  # fmt: skip
 
 
 # Storage alarms are ratios of live metrics, so they mean the same after autoscaling grows the disk.

@@ -2,9 +2,8 @@
 
 import pytest
 
-from components.alerting import OperationsAlerts, OperationsAlertsArgs
 from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
-from tests.harness import moved_to_europe, run_component, run_stack
+from tests.harness import moved_to_europe, operations_alerts, run_component, run_stack
 
 CHECK = "aws:route53/healthCheck:HealthCheck"
 RECORD = "aws:route53/record:Record"
@@ -13,7 +12,7 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 def build(s, p):
     c, e = s.core, s.edge
-    topic = OperationsAlerts("ops", OperationsAlertsArgs(), provider=p.primary).topic
+    ops = operations_alerts("ops", p.global_, "us-east-1")
     return FailoverDns(
         "failover",
         FailoverDnsArgs(
@@ -21,7 +20,7 @@ def build(s, p):
             records={host: e.failover_fqdn(host, c.domain) for host in e.failover_hosts},
             primary=Endpoint(e.primary_alb.dns_name, e.primary_alb.zone_id),
             secondary=Endpoint(e.dr_alb.dns_name, e.dr_alb.zone_id),
-            alarm_topic_arn=topic.arn,
+            alarm_topics=ops.topics,
             health_check_path=e.health_check_path,
             request_interval_seconds=e.health_check_interval_seconds,
             failure_threshold=e.health_check_failure_threshold,
@@ -113,8 +112,11 @@ def test_health_checks_are_tagged_with_their_failover_role_and_service_host(prod
     ]
 
 
-def test_alarms_watch_health_check_status_in_us_east_1_and_notify_the_topic(prod):
-    topic = prod.one("aws:sns/topic:Topic")
+def test_alarms_watch_health_check_status_in_us_east_1_and_notify_the_topic_of_their_severity(prod):
+    topics = {
+        "critical": prod.one("aws:sns/topic:Topic", "ops-critical"),
+        "warning": prod.one("aws:sns/topic:Topic", "ops-warning"),
+    }
     checks = {c.id for c in prod.all(CHECK)}
     alarms = prod.all(ALARM)
     assert len(alarms) == 4
@@ -123,7 +125,10 @@ def test_alarms_watch_health_check_status_in_us_east_1_and_notify_the_topic(prod
         assert a.region == "us-east-1"
         assert (a.inputs["namespace"], a.inputs["metricName"]) == ("AWS/Route53", "HealthCheckStatus")
         assert (a.inputs["comparisonOperator"], a.inputs["threshold"]) == ("LessThanThreshold", 1)
+        topic = topics[a.inputs["tags"]["severity"]]
         assert a.inputs["alarmActions"] == [topic.outputs["arn"]] == a.inputs["okActions"]
+    severities = {a.name.split("-")[2]: a.inputs["tags"]["severity"] for a in alarms}
+    assert severities == {"primary": "critical", "secondary": "warning"}
 
 
 def test_missing_health_check_data_counts_as_unhealthy(prod):

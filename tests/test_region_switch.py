@@ -20,6 +20,7 @@ from preflight.engine import SecretValue
 from tests.arc_model import create_plan_violations
 from tests.harness import run_component, run_stack
 
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 PLAN = "aws:arcregionswitch/plan:Plan"
 FUNCTION = "aws:lambda/function:Function"
 
@@ -200,7 +201,9 @@ def test_each_execution_permission_names_only_this_stacks_resources(prod):
     assert sids["Route53HealthCheck"]["Resource"] == ["arn:aws:route53:::hostedzone/Z0PROD4EXAMPLE3C"]
     assert sorted(sids["CustomActionLambda"]["Resource"]) == sorted(f.outputs["arn"] for f in writers(prod))
     assert sids["ExecutionReports"]["Resource"].endswith("-us-west-2-432109876543/region-switch/*")
-    assert all(s["Resource"] != "*" for s in sids.values())  # without alarms nothing needs a wildcard
+    # Only GetMetricStatistics (no resource-level permissions) for the canary alarms needs a wildcard.
+    assert {sid for sid, s in sids.items() if s["Resource"] == "*"} == {"AlarmMetrics"}
+    assert sids["AlarmMetrics"]["Action"] == "cloudwatch:GetMetricStatistics"
 
 
 def test_the_execution_policy_exists_before_the_plan_so_evaluation_can_assume_the_role(prod):
@@ -210,12 +213,24 @@ def test_the_execution_policy_exists_before_the_plan_so_evaluation_can_assume_th
 
 def test_triggers_are_off_by_default(prod):
     assert not prod.one(PLAN).inputs.get("triggers")
-    assert not prod.one(PLAN).inputs.get("associatedAlarms")
+    assert {a["alarmType"] for a in prod.one(PLAN).inputs["associatedAlarms"]} == {"applicationHealth"}
+
+
+def dr_canary_alarms(run):
+    """ARNs of the DR region's canary alarms, which the plan reads as application health."""
+    return sorted(a.outputs["arn"] for a in run.all(ALARM) if a.name.startswith("canaries-dr-"))
+
+
+def test_the_application_health_alarms_are_the_dr_region_canaries(prod):
+    alarms = prod.one(PLAN).inputs["associatedAlarms"]
+    assert sorted(a["resourceIdentifier"] for a in alarms) == dr_canary_alarms(prod)
+    assert len(alarms) == 2 and all(":us-west-2:" in a["resourceIdentifier"] for a in alarms)
+    assert sorted(statements(prod, "region-switch-execution")["AssociatedAlarms"]["Resource"]) == dr_canary_alarms(prod)
 
 
 def test_auto_activate_triggers_the_dr_activation_on_the_configured_dr_alarm(everything):
     plan = everything.one(PLAN).inputs
-    assert plan["associatedAlarms"] == [
+    assert [a for a in plan["associatedAlarms"] if a["alarmType"] == "trigger"] == [
         {"mapBlockKey": "failover-trigger", "alarmType": "trigger", "resourceIdentifier": DR_ALARM}
     ]
     assert plan["triggers"] == [
@@ -227,7 +242,8 @@ def test_auto_activate_triggers_the_dr_activation_on_the_configured_dr_alarm(eve
             "description": "Fail over to the DR region when the DR-region trigger alarm is in ALARM",
         }
     ]
-    assert statements(everything, "region-switch-execution")["AssociatedAlarms"]["Resource"] == [DR_ALARM]
+    alarms = statements(everything, "region-switch-execution")["AssociatedAlarms"]["Resource"]
+    assert sorted(alarms) == sorted([*dr_canary_alarms(everything), DR_ALARM])
 
 
 def test_a_dr_cluster_adds_the_scaling_step_and_access_to_its_namespaces_in_both_clusters(everything):

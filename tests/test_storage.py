@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from components.alerting import OperationsAlerts, OperationsAlertsArgs
+from components.alerting import AlarmTopics
 from components.storage import (
     AccessLogBucket,
     AccessLogBucketArgs,
@@ -13,16 +13,18 @@ from components.storage import (
     ReplicatedBucketArgs,
 )
 from preflight.engine import ProgramError
-from tests.harness import run_component, run_stack
+from tests.harness import operations_alerts, run_component, run_stack
 
 BUCKET = "aws:s3/bucket:Bucket"
 KEY = "aws:kms/key:Key"
 PURPOSES = ["backups", "audit-logs", "data", "archive"]
+# Fixed topic ARNs for argument-level tests that never reach an alarm.
+TOPICS = AlarmTopics("us-east-1", "arn:aws:sns:us-east-1:1:critical", "arn:aws:sns:us-east-1:1:warning")
 
 
 def build(s, p):
     c, d = s.core, s.data
-    ops = OperationsAlerts("ops", OperationsAlertsArgs(), provider=p.primary)
+    ops = operations_alerts("ops", p.primary, c.primary_region)
     logs = [
         AccessLogBucket(
             f"logs-{side}",
@@ -48,7 +50,7 @@ def build(s, p):
                 primary_bucket_name=f"summit-{c.environment}-{purpose}-{c.primary_region}",
                 replica_bucket_name=f"summit-{c.environment}-{purpose}-{c.dr_region}",
                 noncurrent_retention_days=d.bucket_noncurrent_retention_days,
-                alarm_topic_arn=ops.topic.arn,
+                alarm_topics=ops.topics,
                 account_id=c.aws_account_id,
                 access_log_buckets=(logs[0].bucket_name, logs[1].bucket_name),
                 object_lock_days=d.audit_log_object_lock_days if purpose == "audit-logs" else None,
@@ -280,8 +282,8 @@ def test_replication_alarms_fire_on_failures_and_latency_past_15_minutes(prod):
     }
 
 
-def test_replication_alarms_live_in_the_source_region_and_notify_the_ops_topic(prod):
-    topic = prod.one("aws:sns/topic:Topic", "ops-topic")
+def test_replication_alarms_live_in_the_source_region_and_notify_the_warning_topic(prod):
+    topic = prod.one("aws:sns/topic:Topic", "ops-warning")
     for a in prod.all("aws:cloudwatch/metricAlarm:MetricAlarm"):
         assert a.region == "us-east-1"
         assert a.inputs["alarmActions"] == [topic.outputs["arn"]]
@@ -314,7 +316,7 @@ def test_an_unknown_purpose_is_refused_by_the_component():
         run_component(
             lambda s, p: ReplicatedBucket(
                 "x",
-                ReplicatedBucketArgs("logs", "a", "b", 1, "arn:aws:sns:us-east-1:1:t", "111111111111", ("l", "l")),
+                ReplicatedBucketArgs("logs", "a", "b", 1, TOPICS, "111111111111", ("l", "l")),
                 primary=p.primary,
                 dr=p.dr,
             ),
@@ -462,7 +464,7 @@ def written():
                 "audit-east",
                 "audit-west",
                 30,
-                "arn:aws:sns:us-east-1:1:t",
+                TOPICS,
                 account_id="432109876543",
                 access_log_buckets=("logs-east", "logs-west"),
                 object_lock_days=365,

@@ -1,0 +1,1 @@
+"""Code this stack deploys as CloudWatch Synthetics canaries, one package per canary script."""
