@@ -117,7 +117,7 @@ def test_github_slugs_drop_punctuation_and_code_marks_and_keep_underscores_and_r
 
 def test_repeated_headings_get_numbered_anchors_and_explicit_anchors_count(tmp_path):
     page = tmp_path / "page.md"
-    page.write_text("# Steps\n\n## Steps\n\n```\n# not a heading\n```\n\n<a id=\"failback\"></a>Failback\n")
+    page.write_text('# Steps\n\n## Steps\n\n```\n# not a heading\n```\n\n<a id="failback"></a>Failback\n')
     assert anchors(page) == {"steps", "steps-1", "failback"}
 
 
