@@ -37,8 +37,8 @@ pytest: setup check-tools
 bench: setup  ## preflight wall time per stack against the import floor
 	$(PY) benchmarks/preflight_bench.py
 
-config-reference: setup  ## regenerate the README's stack config reference from Pulumi.yaml
-	$(PY) -m settings.reference --write README.md
+config-reference: setup  ## regenerate the stack config reference (docs/config-reference.md) from Pulumi.yaml
+	$(PY) -m settings.reference --write docs/config-reference.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -547,7 +547,7 @@ grafana_dashboard = GrafanaDashboard(
     provider=providers.kubernetes,
 )
 
-# --- stack outputs (ops/ reads these; README "Stack outputs" documents them) ---
+# --- stack outputs (ops/ reads these; docs/components.md and ops/README.md "Stack outputs" document them) ---
 pulumi.export("environment", core.environment)
 pulumi.export("primaryRegion", core.primary_region)
 pulumi.export("drRegion", core.dr_region)

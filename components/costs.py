@@ -12,7 +12,7 @@ from components.k8s_common import HelmChart, namespace
 from settings.cluster import NamespaceBudget
 
 KUBECOST_CHART = HelmChart("cost-analyzer", "2.9.7", "https://kubecost.github.io/cost-analyzer/")
-# The release name fixes the service name the README's port-forward uses: svc/kubecost-cost-analyzer.
+# The release name fixes the service name docs/components.md's port-forward uses: svc/kubecost-cost-analyzer.
 RELEASE_NAME = "kubecost"
 DAYS_PER_MONTH = 365 / 12
 

@@ -1,7 +1,8 @@
-"""Render the stack config reference (README) from Pulumi.yaml and the committed stack files.
+"""Render the stack config reference (docs/config-reference.md) from Pulumi.yaml and the committed stack files.
 
-`python -m settings.reference` prints the table; `python -m settings.reference --write README.md` replaces
-the block between the markers. A test keeps the README in step with Pulumi.yaml.
+`python -m settings.reference` prints the table; `python -m settings.reference --write docs/config-reference.md`
+(`make config-reference`) replaces the block between the markers. tests/test_docs.py keeps the page in step with
+Pulumi.yaml and the stack files.
 """
 
 from __future__ import annotations

@@ -178,10 +178,10 @@ def _readme_paragraph(starting_with: str) -> str:
     return readme[readme.index(starting_with) :].split("\n\n", 1)[0]
 
 
-def test_the_readme_ops_section_names_every_exit_code_ops_returns_and_links_its_contract():
+def test_the_readme_error_contract_names_every_exit_code_ops_returns_and_links_its_contract():
     import ops.errors
 
-    paragraph = _readme_paragraph("`ops/` is the boto3 tooling")
+    paragraph = _readme_paragraph("**Error contract (")
     codes = sorted(v for k, v in vars(ops.errors).items() if k.startswith("EXIT_") and k != "EXIT_SIGNAL_BASE")
     assert [c for c in codes if not re.search(rf"(exit |, ){c} ", paragraph)] == []
     assert "130/143 interrupted" in paragraph and "(ops/README.md#errors)" in paragraph

@@ -167,10 +167,3 @@ def test_engine_config_round_trips_through_the_runtime_decoder():
     engine = raw.as_engine_config()
     for key, value in raw.values.items():
         assert decode_engine_value(decls[key], engine[f"summit-resilience:{key}"]) == value
-
-
-def test_readme_config_reference_matches_pulumi_yaml_and_the_stack_files():
-    from settings import reference
-
-    readme = (settings.PROJECT_DIR / "README.md").read_text()
-    assert reference.block() in readme, "README config reference is stale: run `make config-reference`"

@@ -1,4 +1,4 @@
-"""Every policy of the pack, by area. Add a policy to its area module's POLICIES list (README: "Adding a policy")."""
+"""Every policy of the pack, by area. Add a policy to its area module's POLICIES list (policy/README.md)."""
 
 from __future__ import annotations
 
