@@ -19,6 +19,7 @@ import pulumi_aws as aws
 
 import monitoring
 from components.alerting import AlarmTopics, severity_tags
+from components.storage import private_bucket_baseline
 from components.synthetics import ProbeTargetArgs
 from settings.synthetics import CANARY_CHECK_NAMES, MAX_CANARY_NAME
 
@@ -219,59 +220,9 @@ class GatewayCanaries(pulumi.ComponentResource):
             tags={"data-class": "canary-artifacts", "purpose": "canary-artifacts"},
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=args.production_like)),
         )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-artifacts-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-artifacts-sse",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    ),
-                )
-            ],
-            opts=child,
-        )
-        public_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-artifacts-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-artifacts-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-artifacts-policy",
-            bucket=bucket.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
-                }
-            ),
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[public_block])),
-        )
+        versioning = private_bucket_baseline(
+            f"{name}-artifacts", bucket, child, policy_name=f"{name}-artifacts-policy"
+        ).versioning
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-artifacts-lifecycle",
             bucket=bucket.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,88 @@ def cloudtrail_delivery(trail_arn: str | None) -> Callable[[pulumi.Output[str]],
         ]
 
     return statements
+
+
+@dataclass(frozen=True)
+class PrivateBucket:
+    """What a caller may need to order on after `private_bucket_baseline`."""
+
+    versioning: aws.s3.BucketVersioning
+    policy: aws.s3.BucketPolicy
+
+
+def private_bucket_baseline(
+    prefix: str,
+    bucket: aws.s3.Bucket,
+    opts: pulumi.ResourceOptions,
+    *,
+    policy_name: str,
+    kms_key_arn: pulumi.Input[str] | None = None,
+    statements: Sequence[Mapping[str, Any]] = (),
+) -> PrivateBucket:
+    """Every bucket's safety settings, defined once: versioning on; default encryption (SSE-KMS with a bucket key when
+    `kms_key_arn` is given, else SSE-S3); all public access blocked; BucketOwnerEnforced (no ACLs); a bucket policy
+    denying plain HTTP to everyone, plus `statements`. Children: `<prefix>-versioning|sse|public-access|ownership`
+    and `policy_name`."""
+    versioning = aws.s3.BucketVersioning(
+        f"{prefix}-versioning",
+        bucket=bucket.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+        opts=opts,
+    )
+    if kms_key_arn is not None:
+        rule = aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
+            ),
+            # One data key per bucket instead of per object: ~99 % fewer KMS requests.
+            bucket_key_enabled=True,
+        )
+    else:
+        rule = aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="AES256"
+            ),
+        )
+    aws.s3.BucketServerSideEncryptionConfiguration(f"{prefix}-sse", bucket=bucket.id, rules=[rule], opts=opts)
+    public_block = aws.s3.BucketPublicAccessBlock(
+        f"{prefix}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=opts,
+    )
+    aws.s3.BucketOwnershipControls(
+        f"{prefix}-ownership",
+        bucket=bucket.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+        opts=opts,
+    )
+    policy = aws.s3.BucketPolicy(
+        policy_name,
+        bucket=bucket.id,
+        policy=pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                    *statements,
+                ],
+            }
+        ),
+        # PutBucketPolicy races the public access block otherwise.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[public_block])),
+    )
+    return PrivateBucket(versioning, policy)
 
 
 @dataclass
@@ -326,64 +408,18 @@ class ReplicatedBucket(pulumi.ComponentResource):
             ),
             opts=opts,
         )
-        versioning = aws.s3.BucketVersioning(
-            f"{prefix}-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=opts,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{prefix}-sse",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=key.arn
-                    ),
-                    # One data key per bucket instead of per object: ~99 % fewer KMS requests.
-                    bucket_key_enabled=True,
-                )
+        baseline = private_bucket_baseline(
+            prefix,
+            bucket,
+            opts,
+            policy_name=f"{prefix}-tls-only",
+            kms_key_arn=key.arn,
+            statements=[
+                *(st for w in args.writers for st in _writer_statements(w, bucket.arn)),
+                *(grants(bucket.arn) if grants else []),
             ],
-            opts=opts,
         )
-        public_block = aws.s3.BucketPublicAccessBlock(
-            f"{prefix}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=opts,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{prefix}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=opts,
-        )
-        policy = aws.s3.BucketPolicy(
-            f"{prefix}-tls-only",
-            bucket=bucket.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
-                        *(st for w in args.writers for st in _writer_statements(w, bucket.arn)),
-                        *(grants(bucket.arn) if grants else []),
-                    ],
-                }
-            ),
-            # PutBucketPolicy races the public access block otherwise.
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[public_block])),
-        )
+        versioning, policy = baseline.versioning, baseline.policy
         aws.s3.BucketLifecycleConfiguration(
             f"{prefix}-lifecycle",
             bucket=bucket.id,
@@ -590,73 +626,28 @@ class AccessLogBucket(pulumi.ComponentResource):
             tags={"data-class": ACCESS_LOG_DATA_CLASS, "purpose": ACCESS_LOG_DATA_CLASS},
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=args.production_like)),
         )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=self.bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-sse",
-            bucket=self.bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    ),
-                )
-            ],
-            opts=child,
-        )
-        public_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=self.bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        policy = aws.s3.BucketPolicy(
-            f"{name}-policy",
-            bucket=self.bucket.id,
-            policy=pulumi.Output.json_dumps(
+        baseline = private_bucket_baseline(
+            name,
+            self.bucket,
+            child,
+            policy_name=f"{name}-policy",
+            statements=[
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [self.bucket.arn, pulumi.Output.concat(self.bucket.arn, "/*")],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
-                        {
-                            # S3 User Guide, "Permissions for log delivery": the logging service principal,
-                            # confined to this account's source buckets (confused-deputy guard).
-                            "Sid": "S3ServerAccessLogDelivery",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "logging.s3.amazonaws.com"},
-                            "Action": "s3:PutObject",
-                            "Resource": pulumi.Output.concat(self.bucket.arn, f"/{ACCESS_LOG_PREFIX}*"),
-                            "Condition": {
-                                "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{b}" for b in args.source_bucket_names]},
-                                "StringEquals": {"aws:SourceAccount": args.account_id},
-                            },
-                        },
-                    ],
-                }
-            ),
-            # PutBucketPolicy races the public access block otherwise.
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[public_block])),
+                    # S3 User Guide, "Permissions for log delivery": the logging service principal,
+                    # confined to this account's source buckets (confused-deputy guard).
+                    "Sid": "S3ServerAccessLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": pulumi.Output.concat(self.bucket.arn, f"/{ACCESS_LOG_PREFIX}*"),
+                    "Condition": {
+                        "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{b}" for b in args.source_bucket_names]},
+                        "StringEquals": {"aws:SourceAccount": args.account_id},
+                    },
+                },
+            ],
         )
+        versioning, policy = baseline.versioning, baseline.policy
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=self.bucket.id,
