@@ -135,15 +135,20 @@ def _wrapped_items(loc: Loc) -> Loc | None:
     return None
 
 
-def _rename_for(tm: TypeMap, key_path: str) -> str | None:
-    if key_path in tm.renames:
-        return tm.renames[key_path]
-    for pattern, target in tm.renames.items():
+def _by_path(entries: Mapping[str, str], key_path: str) -> str | None:
+    """The entry for a Pulumi input path: exact, else a `**.` key matching it at any depth."""
+    if key_path in entries:
+        return entries[key_path]
+    for pattern, target in entries.items():
         if pattern.startswith("**."):
             suffix = pattern[3:]
             if key_path == suffix or key_path.endswith("." + suffix):
                 return target
     return None
+
+
+def _rename_for(tm: TypeMap, key_path: str) -> str | None:
+    return _by_path(tm.renames, key_path)
 
 
 def _first_member(path: str) -> str:
@@ -202,7 +207,7 @@ class _Walk:
         for key, v in value.items():
             kp = f"{key_path}.{key}" if key_path else key
             sp = f"{path}.{key}" if path else key
-            if kp in self.tm.skip or (not key_path and key in GLOBAL_SKIP):
+            if _by_path(self.tm.skip, kp) is not None or (not key_path and key in GLOBAL_SKIP):
                 continue
             if not key_path and key in self.tm.prefixes:
                 self.prefix(key, v, candidates)
