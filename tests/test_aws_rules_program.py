@@ -169,3 +169,11 @@ def test_the_coverage_preflight_prints_is_what_the_pack_checked():
         session.close()
     assert analysis.aws_rules == summarize(aws_rule_resources(run))
     assert tally_file is not None and not tally_file.exists()  # the hand-over file goes with the session
+
+
+def test_the_types_other_branches_are_adding_are_mapped_and_their_valid_values_pass(capsys):
+    _, doc = preflight_json(capsys, "incoming_types")
+    rules = doc["awsRules"]
+    assert aws_violations(doc) == []
+    assert (rules["typesWithoutMapping"], rules["unmappedInputs"], rules["typeMismatches"]) == ({}, {}, {})
+    assert rules["typesChecked"] == 4  # canary, topic subscription, experiment template, Slack channel configuration

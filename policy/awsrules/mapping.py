@@ -227,6 +227,17 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
             ),
             prefixes=_frozen({"namePrefix": "name"}),
         ),
+        # --- Chatbot (Amazon Q Developer in chat applications) ------------------------------------------------------
+        "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": TypeMap(
+            "chatbot",
+            ("CreateSlackChannelConfiguration",),
+            skip=_frozen(
+                {
+                    "slackTeamName": "read back from Slack, not sent to AWS",
+                    "timeouts": "how long the provider waits for the configuration, not sent to AWS",
+                }
+            ),
+        ),
         # --- CloudFront ---------------------------------------------------------------------------------------------
         "aws:cloudfront/distribution:Distribution": TypeMap(
             "cloudfront",
@@ -384,6 +395,23 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
         ),
         # --- EKS ----------------------------------------------------------------------------------------------------
         "aws:eks/accessEntry:AccessEntry": TypeMap("eks", ("CreateAccessEntry",)),
+        # --- FIS ----------------------------------------------------------------------------------------------------
+        "aws:fis/experimentTemplate:ExperimentTemplate": TypeMap(
+            "fis",
+            ("CreateExperimentTemplate",),
+            # actions[] and targets[] are blocks keyed by name, parameters[] blocks of {key, value}, and an action's
+            # target one {key, value} block: the API's maps (understood without a rename).
+            renames=_frozen(
+                {
+                    "actions[].startAfters": "StartAfter",
+                    "actions[].target": "Targets",
+                    "experimentReportConfiguration.dataSources.cloudwatchDashboards[].dashboardArn": (
+                        "DashboardIdentifier"
+                    ),
+                }
+            ),
+            skip=_frozen({"timeouts": "how long the provider waits for the template, not sent to AWS"}),
+        ),
         # --- IAM ----------------------------------------------------------------------------------------------------
         "aws:iam/role:Role": TypeMap(
             "iam",
@@ -697,6 +725,29 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
             ("PutParameter",),
             renames=_frozen({"insecureValue": "Value"}),
             skip=_frozen({"arn": "an alternative identifier the provider resolves to Name"}),
+        ),
+        # --- CloudWatch Synthetics ----------------------------------------------------------------------------------
+        "aws:synthetics/canary:Canary": TypeMap(
+            "synthetics",
+            ("CreateCanary",),
+            renames=_frozen(
+                {
+                    "handler": "Code.Handler",
+                    "s3Bucket": "Code.S3Bucket",
+                    "s3Key": "Code.S3Key",
+                    "s3Version": "Code.S3Version",
+                    "successRetentionPeriod": "SuccessRetentionPeriodInDays",
+                    "failureRetentionPeriod": "FailureRetentionPeriodInDays",
+                }
+            ),
+            skip=_frozen(
+                {
+                    "zipFile": "a local path the provider reads into Code.ZipFile (a blob: no constraint to compare)",
+                    "startCanary": "selects the StartCanary/StopCanary call",
+                    "deleteLambda": "selects DeleteCanary's DeleteLambda flag at destroy",
+                    "vpcConfig.vpcId": "computed from the subnets, not sent to AWS",
+                }
+            ),
         ),
         # --- WAFv2 --------------------------------------------------------------------------------------------------
         "aws:wafv2/webAcl:WebAcl": TypeMap(
