@@ -361,7 +361,7 @@ class _Walk:
         """Terraform blocks the provider turns into an API map: `[{name: a, …}]` → {a: {…}} (FIS actions and
         targets), `[{key: k, value: v}]` → {k: v} (FIS parameters), or one `{key, value}` block."""
         for i, block in enumerate(blocks):
-            field = _block_key(block)
+            field = _block_key(block) or "key"  # the callers checked that each block has one
             where = path if single else f"{path}[{i}]"
             name = block[field]
             if name is UNKNOWN:
@@ -554,9 +554,12 @@ def summarize(resources: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _descend(loc: Loc) -> Loc:
-    """Where a nested input's members are looked up under a resolved input (list items, {Quantity, Items})."""
+    """Where a nested input's members are looked up under a resolved input (list items, {Quantity, Items}, the
+    values of a map that Terraform blocks keyed by name become)."""
     for _ in range(4):
-        items = _items(loc) or _wrapped_items(loc)
+        spec = loc.spec
+        values = Loc(loc.service, spec["value"]["shape"], f"{loc.api}{{value}}") if spec.get("type") == "map" else None
+        items = _items(loc) or _wrapped_items(loc) or values
         if items is None:
             break
         loc = items
