@@ -700,3 +700,462 @@ def test_every_limit_cites_an_aws_documentation_page_and_has_a_unique_id():
 def test_every_limit_is_exercised_by_this_module():
     source = Path(__file__).read_text(encoding="utf-8")
     assert [lim.id for lim in LIMITS if f"'{lim.id}'" not in source and f'"{lim.id}"' not in source] == []
+
+
+# --- types issues 11, 12, 14 and 17 added: Backup, CloudTrail, Lambda, ARC, Secrets Manager, CloudWatch, S3 logging --
+
+BACKUP_PLAN = "aws:backup/plan:Plan"
+VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+ARC_PLAN = "aws:arcregionswitch/plan:Plan"
+LAMBDA = "aws:lambda/function:Function"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def arc_plan(**overrides) -> dict:
+    approve = {
+        "name": "approve",
+        "executionBlockType": "ManualApproval",
+        "executionApprovalConfigs": [{"approvalRole": "arn:aws:iam::123456789012:role/approver"}],
+    }
+    promote = {
+        "name": "promote-db",
+        "executionBlockType": "RdsPromoteReadReplica",
+        "rdsPromoteReadReplicaConfigs": [
+            {
+                "dbInstanceArnMap": {
+                    "us-east-1": "arn:aws:rds:us-east-1:123456789012:db:db",
+                    "us-west-2": "arn:aws:rds:us-west-2:123456789012:db:db-dr",
+                }
+            }
+        ],
+    }
+    workflow = {"workflowTargetAction": "activate", "workflowTargetRegion": "us-west-2", "steps": [approve, promote]}
+    return {
+        "name": "failover",
+        "recoveryApproach": "activePassive",
+        "regions": ["us-east-1", "us-west-2"],
+        "primaryRegion": "us-east-1",
+        "workflows": [workflow],
+        **overrides,
+    }
+
+
+def metric_queries(*return_data: bool, first_id: str = "free") -> dict:
+    ids = [first_id, *(f"q{i}" for i in range(1, len(return_data)))]
+    return {"metricQueries": [{"id": i, "returnData": flag} for i, flag in zip(ids, return_data, strict=True)]}
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "path", "value", "rule", "limit_id"),
+    [
+        (
+            VAULT_LOCK,
+            {"backupVaultName": "v", "minRetentionDays": 35, "changeableForDays": 1},
+            "changeableForDays",
+            "1",
+            "changeableForDays is ≥ 3 (the 72-hour cooling-off period)",
+            "backup-vault-lock",
+        ),
+        (
+            VAULT_LOCK,
+            {"backupVaultName": "v", "minRetentionDays": 400, "maxRetentionDays": 365},
+            "minRetentionDays",
+            "400",
+            "the minimum retention is at most the maximum (365 days)",
+            "backup-vault-lock",
+        ),
+        (
+            BACKUP_PLAN,
+            {"rules": [{"ruleName": "r", "targetVaultName": "v", "startWindow": 30}]},
+            "rules[0].startWindow",
+            "30",
+            "a start window is at least 60 minutes",
+            "backup-plan-rule",
+        ),
+        (
+            BACKUP_PLAN,
+            {
+                "rules": [
+                    {"ruleName": "r", "targetVaultName": "v", "lifecycle": {"coldStorageAfter": 30, "deleteAfter": 100}}
+                ]
+            },
+            "rules[0].lifecycle.deleteAfter",
+            "100",
+            "recovery points stay ≥ 90 days in cold storage (deleteAfter ≥ coldStorageAfter 30 + 90)",
+            "backup-plan-rule",
+        ),
+        (
+            BACKUP_PLAN,
+            {
+                "rules": [
+                    {
+                        "ruleName": "r",
+                        "targetVaultName": "v",
+                        "copyActions": [
+                            {"destinationVaultArn": "arn:x", "lifecycle": {"coldStorageAfter": 10, "deleteAfter": 90}}
+                        ],
+                    }
+                ]
+            },
+            "rules[0].copyActions[0].lifecycle.deleteAfter",
+            "90",
+            "recovery points stay ≥ 90 days in cold storage (deleteAfter ≥ coldStorageAfter 10 + 90)",
+            "backup-plan-rule",
+        ),
+        (
+            BACKUP_PLAN,
+            {
+                "rules": [
+                    {
+                        "ruleName": "pitr",
+                        "targetVaultName": "v",
+                        "enableContinuousBackup": True,
+                        "lifecycle": {"deleteAfter": 36},
+                    }
+                ]
+            },
+            "rules[0].lifecycle.deleteAfter",
+            "36",
+            "continuous backups are kept at most 35 days",
+            "backup-plan-rule",
+        ),
+        (
+            "aws:cloudtrail/trail:Trail",
+            {"name": "ab"},
+            "name",
+            "'ab'",
+            "a trail name is 3–128 characters (is 2)",
+            "cloudtrail-trail-name",
+        ),
+        *(
+            (
+                "aws:cloudtrail/trail:Trail",
+                {"name": name},
+                "name",
+                f"'{name}'",
+                "a trail name is ASCII letters, digits, . _ -, begins and ends with a letter or digit, has no "
+                "adjacent . _ - and is not an IP address",
+                "cloudtrail-trail-name",
+            )
+            for name in ("summit--audit", "summit audit", "-summit-audit", "192.168.5.4")
+        ),
+        (
+            LAMBDA,
+            {"name": "f" * 65},
+            "name",
+            f"'{'f' * 65}'",
+            "a function name is at most 64 characters (is 65)",
+            "lambda-function",
+        ),
+        (
+            LAMBDA,
+            {"name": "writer-switch", "environment": {"variables": {"AWS_REGION": "us-west-2"}}},
+            'environment.variables["AWS_REGION"] (key)',
+            "'AWS_REGION'",
+            "Lambda reserves this environment variable",
+            "lambda-function",
+        ),
+        (
+            LAMBDA,
+            {"name": "writer-switch", "environment": {"variables": {"CONFIG": "x" * 4091}}},
+            "environment.variables",
+            "4097 bytes",
+            "environment variables total at most 4 KB (4096 bytes of names and values)",
+            "lambda-function",
+        ),
+        (
+            ARC_PLAN,
+            arc_plan(primaryRegion="eu-west-1"),
+            "primaryRegion",
+            "'eu-west-1'",
+            "a region of the plan (us-east-1, us-west-2)",
+            "arc-region-switch-plan",
+        ),
+        (
+            ARC_PLAN,
+            {k: v for k, v in arc_plan().items() if k != "primaryRegion"},
+            "primaryRegion",
+            "(not set)",
+            "an activePassive plan names its primary region",
+            "arc-region-switch-plan",
+        ),
+        (
+            ARC_PLAN,
+            arc_plan(workflows=[{**arc_plan()["workflows"][0], "workflowTargetRegion": "us-east-2"}]),
+            "workflows[0].workflowTargetRegion",
+            "'us-east-2'",
+            "a region of the plan (us-east-1, us-west-2)",
+            "arc-region-switch-plan",
+        ),
+        (
+            ARC_PLAN,
+            arc_plan(
+                workflows=[
+                    {
+                        "workflowTargetAction": "activate",
+                        "steps": [
+                            {
+                                "name": "promote-db",
+                                "executionBlockType": "RdsPromoteReadReplica",
+                                "executionApprovalConfigs": [{"approvalRole": "arn:aws:iam::123456789012:role/a"}],
+                            }
+                        ],
+                    }
+                ]
+            ),
+            "workflows[0].steps[0].executionBlockType",
+            "'RdsPromoteReadReplica'",
+            "a RdsPromoteReadReplica step carries exactly one rdsPromoteReadReplicaConfigs block (has "
+            "executionApprovalConfigs)",
+            "arc-region-switch-plan",
+        ),
+        (
+            ARC_PLAN,
+            arc_plan(
+                workflows=[
+                    {
+                        "workflowTargetAction": "activate",
+                        "steps": [
+                            {
+                                "name": "parallel",
+                                "executionBlockType": "Parallel",
+                                "parallelConfigs": [
+                                    {
+                                        "steps": [
+                                            {
+                                                "name": "promote-db",
+                                                "executionBlockType": "RdsPromoteReadReplica",
+                                                "rdsPromoteReadReplicaConfigs": [
+                                                    {"dbInstanceArnMap": {"eu-west-1": "arn:aws:rds:eu-west-1:1:db:x"}}
+                                                ],
+                                            }
+                                        ]
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ]
+            ),
+            'workflows[0].steps[0].parallelConfigs[0].steps[0].rdsPromoteReadReplicaConfigs[0].dbInstanceArnMap["eu-'
+            'west-1"] (key)',
+            "'eu-west-1'",
+            "a region of the plan (us-east-1, us-west-2)",
+            "arc-region-switch-plan",
+        ),
+        (
+            "aws:secretsmanager/secret:Secret",
+            {"name": "summit prod db"},
+            "name",
+            "'summit prod db'",
+            "a secret name is 1–512 ASCII letters, digits and /_+=.@-",
+            "secretsmanager-secret",
+        ),
+        (
+            "aws:secretsmanager/secret:Secret",
+            {"name": "summit-prod-db/master-abcdef"},
+            "name",
+            "'summit-prod-db/master-abcdef'",
+            "a secret name must not end with a hyphen and six characters (ARN suffix)",
+            "secretsmanager-secret",
+        ),
+        (
+            "aws:secretsmanager/secret:Secret",
+            {"name": "db/master", "recoveryWindowInDays": 3},
+            "recoveryWindowInDays",
+            "3",
+            "the recovery window is 7–30 days (0: delete at once)",
+            "secretsmanager-secret",
+        ),
+        (
+            "aws:secretsmanager/secret:Secret",
+            {"name": "db/master", "replicas": [{"region": "us-east-1"}]},
+            "replicas[0].region",
+            "'us-east-1'",
+            "a replica is in another region than its primary secret",
+            "secretsmanager-secret",
+        ),
+        (
+            "aws:cloudwatch/dashboard:Dashboard",
+            {"dashboardName": "summit prod: DR", "dashboardBody": "{}"},
+            "dashboardName",
+            "'summit prod: DR'",
+            "a dashboard name is ≤ 255 letters, digits, hyphens or underscores",
+            "cloudwatch-dashboard-name",
+        ),
+        (
+            ALARM,
+            metric_queries(True, first_id="Free"),
+            "metricQueries[0].id",
+            "'Free'",
+            "a query id begins with a lowercase letter and has only letters, digits and underscores",
+            "cloudwatch-alarm-metric-queries",
+        ),
+        (
+            ALARM,
+            metric_queries(True, True),
+            "metricQueries",
+            "2 with returnData = true",
+            "exactly one query of an alarm returns data (returnData = true; the alarm watches it)",
+            "cloudwatch-alarm-metric-queries",
+        ),
+        (
+            ALARM,
+            metric_queries(False, False),
+            "metricQueries",
+            "0 with returnData = true",
+            "exactly one query of an alarm returns data (returnData = true; the alarm watches it)",
+            "cloudwatch-alarm-metric-queries",
+        ),
+    ],
+)
+def test_settings_the_newer_services_refuse_are_reported(type_, props, path, value, rule, limit_id):
+    assert found(res(type_, props)) == [
+        f"urn:pulumi:prod::p::{type_}::it: {path} = {value}: AWS: {rule} [{doc(limit_id)}]"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("type_", "props"),
+    [
+        (VAULT_LOCK, {"backupVaultName": "v", "minRetentionDays": 35, "changeableForDays": 3}),
+        (VAULT_LOCK, {"backupVaultName": "v", "minRetentionDays": 35, "maxRetentionDays": 35}),
+        (
+            BACKUP_PLAN,
+            {
+                "rules": [
+                    {
+                        "ruleName": "snapshot",
+                        "targetVaultName": "v",
+                        "startWindow": 60,
+                        "completionWindow": 1440,
+                        "lifecycle": {"coldStorageAfter": 30, "deleteAfter": 120},
+                        "copyActions": [{"destinationVaultArn": "arn:x", "lifecycle": {"deleteAfter": 35}}],
+                    },
+                    {
+                        "ruleName": "pitr",
+                        "targetVaultName": "v",
+                        "enableContinuousBackup": True,
+                        "lifecycle": {"deleteAfter": 35},
+                    },
+                ]
+            },
+        ),
+        ("aws:cloudtrail/trail:Trail", {"name": "summit-prod.audit_trail"}),
+        (
+            LAMBDA,
+            {
+                "name": "summit-prod-failover-writer-switch",
+                "environment": {"variables": {"WRITER_SWITCH_CONFIG": "{}", "AWS_LAMBDA_EXEC_WRAPPER": "/opt/w"}},
+            },
+        ),
+        (LAMBDA, {"name": "arn:aws:lambda:us-east-1:123456789012:function:" + "f" * 64}),
+        (ARC_PLAN, arc_plan()),
+        (ARC_PLAN, {**arc_plan(recoveryApproach="activeActive"), "primaryRegion": None}),
+        (
+            "aws:secretsmanager/secret:Secret",
+            {"name": "summit-prod-db/master", "recoveryWindowInDays": 0, "replicas": [{"region": "us-west-2"}]},
+        ),
+        ("aws:secretsmanager/secret:Secret", {"name": "db/master", "recoveryWindowInDays": 7}),
+        ("aws:cloudwatch/dashboard:Dashboard", {"dashboardName": "summit-prod-dr_resilience", "dashboardBody": "{}"}),
+        (ALARM, metric_queries(False, True, False, first_id="wal")),
+    ],
+)
+def test_settings_the_newer_services_accept_are_clean(type_, props):
+    assert found(res(type_, props)) == []
+
+
+def vault_lock(name: str, region: str, low: int | None = 35, high: int | None = None) -> Res:
+    props = {"backupVaultName": name, "minRetentionDays": low, "maxRetentionDays": high, "changeableForDays": 3}
+    return res(VAULT_LOCK, {k: v for k, v in props.items() if v is not None}, name=f"{name}-lock", region=region)
+
+
+def backup_plan(delete_after: int | None, copy_delete_after: int | None = 35) -> Res:
+    rule = {
+        "ruleName": "snapshot",
+        "targetVaultName": "db-us-east-1",
+        "lifecycle": {"deleteAfter": delete_after} if delete_after is not None else {},
+        "copyActions": [
+            {
+                "destinationVaultArn": "arn:aws:backup:us-west-2:123456789012:backup-vault:db-us-west-2",
+                "lifecycle": {"deleteAfter": copy_delete_after},
+            }
+        ],
+    }
+    return res(BACKUP_PLAN, {"rules": [rule]}, name="plan")
+
+
+URN_PLAN = f"urn:pulumi:prod::p::{BACKUP_PLAN}::plan"
+
+
+def test_a_backup_kept_shorter_than_its_vault_locks_minimum_is_refused():
+    locks = (vault_lock("db-us-east-1", "us-east-1"), vault_lock("db-us-west-2", "us-west-2"))
+    assert found(backup_plan(14), *locks) == [
+        f"{URN_PLAN}: rules[0].lifecycle.deleteAfter = 14: AWS: Backup fails a backup or copy job into a locked vault "
+        f"whose retention is outside the lock (db-us-east-1-lock sets minRetentionDays 35 on vault db-us-east-1 in "
+        f"us-east-1) [{doc('backup-retention-within-vault-lock')}]"
+    ]
+
+
+def test_a_copy_kept_longer_than_the_dr_vault_locks_maximum_is_refused():
+    locks = (vault_lock("db-us-east-1", "us-east-1"), vault_lock("db-us-west-2", "us-west-2", 7, 30))
+    assert found(backup_plan(35, 35), *locks) == [
+        f"{URN_PLAN}: rules[0].copyActions[0].lifecycle.deleteAfter = 35: AWS: Backup fails a backup or copy job "
+        f"into a locked vault whose retention is outside the lock (db-us-west-2-lock sets maxRetentionDays 30 on vault "
+        f"db-us-west-2 in us-west-2) [{doc('backup-retention-within-vault-lock')}]"
+    ]
+
+
+def test_a_backup_kept_forever_in_a_vault_with_a_maximum_is_refused():
+    locks = (vault_lock("db-us-east-1", "us-east-1", 7, 365),)
+    assert found(backup_plan(None), *locks) == [
+        f"{URN_PLAN}: rules[0].lifecycle.deleteAfter = (not set): AWS: Backup fails a backup or copy job into a locked "
+        f"vault whose retention is outside the lock (db-us-east-1-lock sets maxRetentionDays 365 on vault "
+        f"db-us-east-1 in us-east-1) [{doc('backup-retention-within-vault-lock')}]"
+    ]
+
+
+def test_backups_and_copies_within_their_vault_locks_are_clean():
+    locks = (vault_lock("db-us-east-1", "us-east-1"), vault_lock("db-us-west-2", "us-west-2", 35, 400))
+    assert found(backup_plan(35, 35), *locks) == []
+
+
+def test_a_lock_of_a_same_named_vault_in_another_region_does_not_judge_the_plan():
+    assert found(backup_plan(14), vault_lock("db-us-east-1", "us-west-2")) == []
+
+
+S3_BUCKET = "aws:s3/bucket:Bucket"
+S3_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+URN_LOGGING = f"urn:pulumi:prod::p::{S3_LOGGING}::logging"
+
+
+def logging_setup(log_region: str, log_sse: str = "AES256") -> list[Res]:
+    return [
+        res(S3_BUCKET, {"bucket": "data-us-east-1"}, name="data"),
+        res(S3_BUCKET, {"bucket": "logs"}, name="logs", region=log_region),
+        res(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            {"bucket": "logs", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": log_sse}}]},
+            name="logs-sse",
+            region=log_region,
+        ),
+        res(S3_LOGGING, {"bucket": "data-us-east-1", "targetBucket": "logs", "targetPrefix": "s3/"}, name="logging"),
+    ]
+
+
+def test_server_access_logs_to_a_bucket_of_another_region_are_refused():
+    assert found(*logging_setup("us-west-2")) == [
+        f"{URN_LOGGING}: targetBucket = 'logs': AWS: server access logs go to a bucket of the source's region (logs "
+        f"is in us-west-2, the source in us-east-1) [{doc('s3-bucket-logging-target')}]"
+    ]
+
+
+def test_server_access_logs_to_an_sse_kms_bucket_are_refused():
+    assert found(*logging_setup("us-east-1", "aws:kms")) == [
+        f"{URN_LOGGING}: targetBucket = 'logs': AWS: server access logs cannot be delivered to a bucket whose default "
+        f"encryption is aws:kms (SSE-S3 only) [{doc('s3-bucket-logging-target')}]"
+    ]
+
+
+def test_server_access_logs_to_an_sse_s3_bucket_of_the_same_region_are_clean():
+    assert found(*logging_setup("us-east-1")) == []

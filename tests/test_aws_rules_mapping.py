@@ -212,7 +212,9 @@ def _top_level_members(tm: TypeMap) -> Iterator[tuple[str, str, dict[str, Any], 
         loc = operation_root(tm.service, root)
         for member, ref in loc.spec.get("members", {}).items():
             shape = loc.service.shape(ref["shape"])
-            if shape["type"] in ("structure", "list", "map") or not {"enum", "min", "max", "pattern"} & set(shape):
+            if shape["type"] in ("structure", "list", "map", "blob") or not {"enum", "min", "max", "pattern"} & set(
+                shape
+            ):
                 continue
             yield root, member, shape, reverse.get(member, member[:1].lower() + member[1:])
 

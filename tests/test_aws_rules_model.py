@@ -203,10 +203,50 @@ def test_an_input_without_an_api_member_is_counted_not_reported():
 
 @pytest.mark.parametrize(
     ("type_", "bucket"),
-    [("aws:lambda/function:Function", "unmapped_types"), ("pulumi:providers:aws", "not_checked_types")],
+    [("aws:dynamodb/table:Table", "unmapped_types"), ("pulumi:providers:aws", "not_checked_types")],
 )
 def test_types_without_a_mapping_or_explicitly_not_checked_are_counted(type_, bucket):
     findings, tally = check_resource(type_, {"x": 1}, urn=URN)
     assert findings == []
     assert getattr(tally, bucket) == {type_: 1}
     assert isinstance(tally, Tally) and tally.values_checked == 0
+
+
+# --- Terraform blocks the provider turns into API maps (FIS actions, targets, parameters) --------------------------
+
+FIS = "aws:fis/experimentTemplate:ExperimentTemplate"
+
+
+def fis_template(action_name: str = "reboot-db", parameter_key: str = "forceFailover") -> dict:
+    return {
+        "description": "drill",
+        "roleArn": "arn:aws:iam::123456789012:role/fis",
+        "stopConditions": [{"source": "none"}],
+        "targets": [{"name": "db", "resourceType": "aws:rds:db", "selectionMode": "ALL"}],
+        "actions": [
+            {
+                "name": action_name,
+                "actionId": "aws:rds:reboot-db-instances",
+                "parameters": [{"key": parameter_key, "value": "true"}],
+                "target": {"key": "DBInstances", "value": "db"},
+            }
+        ],
+    }
+
+
+def test_a_block_name_that_becomes_a_map_key_is_checked_against_the_key_shape():
+    assert messages(FIS, fis_template(action_name="reboot db")) == [
+        rf"{URN}: actions[0].name = 'reboot db': pattern [\S]+ [fis CreateExperimentTemplate actions{{key}}]"
+    ]
+
+
+def test_a_key_value_block_that_becomes_a_map_entry_is_checked_against_the_key_shape():
+    assert messages(FIS, fis_template(parameter_key="force failover")) == [
+        rf"{URN}: actions[0].parameters[0].key = 'force failover': pattern [\S]+ "
+        r"[fis CreateExperimentTemplate actions{value}.parameters{key}]"
+    ]
+
+
+def test_blocks_keyed_by_name_and_key_value_blocks_map_cleanly_onto_the_api_maps():
+    findings, tally = check_resource(FIS, fis_template(), urn=URN)
+    assert (findings, dict(tally.unmapped), dict(tally.mismatched)) == ([], {}, {})

@@ -30,8 +30,11 @@ def preflight_json(capsys, program: str) -> tuple[int, dict]:
     return code, json.loads(capsys.readouterr().out)
 
 
+AWS_RULES = ("aws-api-model", "aws-service-limits")  # not the pack's other aws-* policies (aws-backup-plan, …)
+
+
 def aws_violations(doc: dict) -> list[tuple[str, str, str]]:
-    return [(v["policy"], v["enforcement"], v["message"]) for v in doc["violations"] if v["policy"].startswith("aws-")]
+    return [(v["policy"], v["enforcement"], v["message"]) for v in doc["violations"] if v["policy"] in AWS_RULES]
 
 
 def test_the_old_edge_and_database_values_fail_preflight_with_the_aws_rules_they_break(capsys):
@@ -169,3 +172,11 @@ def test_the_coverage_preflight_prints_is_what_the_pack_checked():
         session.close()
     assert analysis.aws_rules == summarize(aws_rule_resources(run))
     assert tally_file is not None and not tally_file.exists()  # the hand-over file goes with the session
+
+
+def test_the_types_other_branches_are_adding_are_mapped_and_their_valid_values_pass(capsys):
+    _, doc = preflight_json(capsys, "incoming_types")
+    rules = doc["awsRules"]
+    assert aws_violations(doc) == []
+    assert (rules["typesWithoutMapping"], rules["unmappedInputs"], rules["typeMismatches"]) == ({}, {}, {})
+    assert rules["typesChecked"] == 4  # canary, topic subscription, experiment template, Slack channel configuration

@@ -38,6 +38,10 @@ def matches(pattern: str, value: str) -> bool:
         (r"\Qa.b\E", "axb", False),
         (r"abc\z", "abc", True),
         (r"\0101", "A", True),
+        # An escaped surrogate pair is one supplementary code point in Java (CloudTrail's PartitionKeyName).
+        (r"[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*", "key \U0001f600", True),
+        (r"[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*", "key\x01", False),
+        (r"\u0041\u00e9", "A\u00e9", True),
         # Java's . stops at every line terminator, not only \n.
         (r".*", "a\rb", False),
         (r"(?s).*", "a\rb", True),

@@ -12,7 +12,8 @@ What differs between Java and Python/`regex`, and what `translate` does about it
 * `\\p{Alpha}`, `\\p{Punct}`, … are Java's US-ASCII POSIX classes; `regex` reads them as Unicode properties. They
   become explicit ASCII sets. `\\p{IsX}` → `\\p{X}`, `\\p{InX}` → `\\p{Block=X}`; `\\p{javaX}` is not translated.
 * `.` excludes every Java line terminator (`\\n \\r \\x85 \\u2028 \\u2029`), not only `\\n`, unless DOTALL is set.
-* `\\x{h…h}`, `\\0ooo`, `\\cX`, `\\e`, `\\h`, `\\v`, `\\R`, `\\z`, `\\Z`, `\\Q…\\E` are spelled the way `regex` knows.
+* `\\x{h…h}`, `\\0ooo`, `\\cX`, `\\e`, `\\h`, `\\v`, `\\R`, `\\z`, `\\Z`, `\\Q…\\E` are spelled the way `regex` knows;
+  `\\uXXXX` too, an escaped surrogate pair (`\\uD800\\uDC00`) as the one code point Java reads it as.
 * Inline flags mid-pattern (`…(?i)…`, as in AWS Budgets' BudgetName) scope to the end of their group in Java;
   `regex` VERSION1 behaves the same, and its nested classes and `&&` intersection are Java's too. Inside a class,
   VERSION1's other set operators (`||`, `~~`, `--`) are literal characters in Java, so `|`, `~` and doubled `-`
@@ -165,6 +166,12 @@ def translate(pattern: str) -> str:
                 i += 1
             elif esc == "e":
                 out.append(r"\x1B")
+            elif esc == "u" and regex.fullmatch(r"[0-9a-fA-F]{4}", pattern[i : i + 4]):
+                code, i = int(pattern[i : i + 4], 16), i + 4
+                low = regex.match(r"\\u([dD][c-fC-F][0-9a-fA-F]{2})", pattern[i:])
+                if 0xD800 <= code <= 0xDBFF and low:  # Java reads an escaped surrogate pair as one code point
+                    code, i = 0x10000 + ((code - 0xD800) << 10) + int(low.group(1), 16) - 0xDC00, i + 6
+                out.append(_hex(code))
             else:
                 out.append("\\" + esc)
             continue

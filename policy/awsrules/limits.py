@@ -834,6 +834,391 @@ def _eks_access_entry(r: Res) -> Iterator[Violation]:
         yield "type", kind, f"AWS: one of {', '.join(EKS_ACCESS_ENTRY_TYPES)}"
 
 
+# --- AWS Backup ----------------------------------------------------------------------------------------------------
+
+BACKUP_LOCK_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_PutBackupVaultLockConfiguration.html"
+BACKUP_LIFECYCLE_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html"
+BACKUP_LOCK_MIN_CHANGEABLE_DAYS = 3  # the 72-hour cooling-off period before the lock becomes immutable
+BACKUP_COLD_MINIMUM_DAYS = 90  # recovery points stay ≥ 90 days in cold storage
+BACKUP_CONTINUOUS_MAX_DAYS = 35  # continuous (point-in-time) backups are kept 1–35 days
+BACKUP_MIN_START_WINDOW_MINUTES = 60  # BackupRule.StartWindowMinutes: "at least 60 minutes to avoid errors"
+VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+
+
+@limit("backup-vault-lock", [VAULT_LOCK], BACKUP_LOCK_DOC)
+def _backup_vault_lock(r: Res) -> Iterator[Violation]:
+    p = r.props
+    changeable = _int(p.get("changeableForDays"))
+    if changeable is not None and changeable < BACKUP_LOCK_MIN_CHANGEABLE_DAYS:
+        yield (
+            "changeableForDays",
+            changeable,
+            f"AWS: changeableForDays is ≥ {BACKUP_LOCK_MIN_CHANGEABLE_DAYS} (the 72-hour cooling-off period)",
+        )
+    low, high = _int(p.get("minRetentionDays")), _int(p.get("maxRetentionDays"))
+    if low is not None and high is not None and low > high:
+        yield "minRetentionDays", low, f"AWS: the minimum retention is at most the maximum ({high} days)"
+
+
+def _vault_locks(all_resources: Sequence[Res]) -> dict[tuple[str | None, str], Res]:
+    """(region, vault name) → its lock configuration."""
+    return {
+        (x.region, x.props["backupVaultName"]): x
+        for x in all_resources
+        if x.type == VAULT_LOCK and isinstance(x.props.get("backupVaultName"), str)
+    }
+
+
+def _retention_outside(days: int | None, lock: Res) -> str | None:
+    low, high = _int(lock.props.get("minRetentionDays")), _int(lock.props.get("maxRetentionDays"))
+    if days is None:  # kept forever
+        return f"{lock.name} sets maxRetentionDays {high}" if high is not None else None
+    if low is not None and days < low:
+        return f"{lock.name} sets minRetentionDays {low}"
+    if high is not None and days > high:
+        return f"{lock.name} sets maxRetentionDays {high}"
+    return None
+
+
+@limit("backup-retention-within-vault-lock", ["aws:backup/plan:Plan"], BACKUP_LOCK_DOC, stack=True)
+def _backup_retention_within_lock(r: Res, all_resources: Sequence[Res]) -> Iterator[Violation]:
+    locks = _vault_locks(all_resources)
+    for i, rule in enumerate(_items(r.props.get("rules"))):
+        if not isinstance(rule, Mapping):
+            continue
+        targets = [(f"rules[{i}]", r.region, rule.get("targetVaultName"), rule.get("lifecycle"))]
+        for j, copy in enumerate(_items(rule.get("copyActions"))):
+            if isinstance(copy, Mapping):
+                arn = copy.get("destinationVaultArn")
+                name = arn.split(":backup-vault:")[-1] if isinstance(arn, str) and ":backup-vault:" in arn else None
+                targets.append((f"rules[{i}].copyActions[{j}]", _arn_region(arn), name, copy.get("lifecycle")))
+        for path, region, vault, lifecycle in targets:
+            lock = locks.get((region, vault)) if isinstance(vault, str) else None
+            if lock is None:
+                continue
+            delete_after = lifecycle.get("deleteAfter") if isinstance(lifecycle, Mapping) else None
+            if delete_after is UNKNOWN:
+                continue
+            days = _int(delete_after)
+            why = _retention_outside(days, lock)
+            if why is not None:
+                yield (
+                    f"{path}.lifecycle.deleteAfter",
+                    days if days is not None else NOT_SET,
+                    f"AWS: Backup fails a backup or copy job into a locked vault whose retention is outside the "
+                    f"lock ({why} on vault {vault} in {region})",
+                )
+
+
+@limit("backup-plan-rule", ["aws:backup/plan:Plan"], BACKUP_LIFECYCLE_DOC)
+def _backup_plan_rule(r: Res) -> Iterator[Violation]:
+    for i, rule in enumerate(_items(r.props.get("rules"))):
+        if not isinstance(rule, Mapping):
+            continue
+        start = _int(rule.get("startWindow"))
+        if start is not None and start < BACKUP_MIN_START_WINDOW_MINUTES:
+            yield (
+                f"rules[{i}].startWindow",
+                start,
+                f"AWS: a start window is at least {BACKUP_MIN_START_WINDOW_MINUTES} minutes",
+            )
+        lifecycles = [(f"rules[{i}].lifecycle", rule.get("lifecycle"))]
+        lifecycles += [
+            (f"rules[{i}].copyActions[{j}].lifecycle", c.get("lifecycle"))
+            for j, c in enumerate(_items(rule.get("copyActions")))
+            if isinstance(c, Mapping)
+        ]
+        for path, lc in lifecycles:
+            if not isinstance(lc, Mapping):
+                continue
+            cold, delete = _int(lc.get("coldStorageAfter")), _int(lc.get("deleteAfter"))
+            if cold is not None and delete is not None and delete < cold + BACKUP_COLD_MINIMUM_DAYS:
+                yield (
+                    f"{path}.deleteAfter",
+                    delete,
+                    f"AWS: recovery points stay ≥ {BACKUP_COLD_MINIMUM_DAYS} days in cold storage (deleteAfter ≥ "
+                    f"coldStorageAfter {cold} + {BACKUP_COLD_MINIMUM_DAYS})",
+                )
+        delete = _int(rule["lifecycle"].get("deleteAfter")) if isinstance(rule.get("lifecycle"), Mapping) else None
+        if rule.get("enableContinuousBackup") is True and delete is not None and delete > BACKUP_CONTINUOUS_MAX_DAYS:
+            yield (
+                f"rules[{i}].lifecycle.deleteAfter",
+                delete,
+                f"AWS: continuous backups are kept at most {BACKUP_CONTINUOUS_MAX_DAYS} days",
+            )
+
+
+# --- CloudTrail ----------------------------------------------------------------------------------------------------
+
+_TRAIL_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?![._-]))*[A-Za-z0-9]")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+@limit(
+    "cloudtrail-trail-name",
+    ["aws:cloudtrail/trail:Trail"],
+    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-trail-naming-requirements.html",
+)
+def _cloudtrail_name(r: Res) -> Iterator[Violation]:
+    name = r.props.get("name")
+    if not isinstance(name, str):
+        return
+    if not 3 <= len(name) <= 128:
+        yield "name", name, f"AWS: a trail name is 3–128 characters (is {len(name)})"
+    elif not _TRAIL_NAME.fullmatch(name) or _IPV4.fullmatch(name):
+        yield (
+            "name",
+            name,
+            "AWS: a trail name is ASCII letters, digits, . _ -, begins and ends with a letter or digit, has no "
+            "adjacent . _ - and is not an IP address",
+        )
+
+
+# --- Lambda --------------------------------------------------------------------------------------------------------
+
+LAMBDA_ENV_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html"
+LAMBDA_FUNCTION_NAME_MAX = 64  # CreateFunction: 140 applies to the full ARN; a plain name is ≤ 64
+LAMBDA_ENV_MAX_BYTES = 4096  # "the total size of all environment variables doesn't exceed 4 KB"
+LAMBDA_RESERVED_ENV = frozenset(
+    {
+        *("_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV"),
+        *("AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION"),
+        *("AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME"),
+        *("AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"),
+        *("AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"),
+    }
+)
+
+
+@limit("lambda-function", ["aws:lambda/function:Function"], LAMBDA_ENV_DOC)
+def _lambda_function(r: Res) -> Iterator[Violation]:
+    name = r.props.get("name")
+    if isinstance(name, str) and not name.startswith("arn:") and len(name) > LAMBDA_FUNCTION_NAME_MAX:
+        yield "name", name, f"AWS: a function name is at most {LAMBDA_FUNCTION_NAME_MAX} characters (is {len(name)})"
+    env = r.props.get("environment")
+    variables = env.get("variables") if isinstance(env, Mapping) else None
+    if not isinstance(variables, Mapping):
+        return
+    for key in variables:
+        if key in LAMBDA_RESERVED_ENV:
+            yield f'environment.variables["{key}"] (key)', key, "AWS: Lambda reserves this environment variable"
+    if all(isinstance(v, str) for v in variables.values()):
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in variables.items())
+        if size > LAMBDA_ENV_MAX_BYTES:
+            yield (
+                "environment.variables",
+                Text(f"{size} bytes"),
+                f"AWS: environment variables total at most 4 KB ({LAMBDA_ENV_MAX_BYTES} bytes of names and values)",
+            )
+
+
+# --- ARC Region switch ---------------------------------------------------------------------------------------------
+
+ARC_PLAN_DOC = "https://docs.aws.amazon.com/arc-region-switch/latest/api/API_CreatePlan.html"
+# Step.executionBlockType → the ExecutionBlockConfiguration member (Pulumi: <member>s) it runs.
+ARC_BLOCK_CONFIGS = {
+    "CustomActionLambda": "customActionLambdaConfigs",
+    "ManualApproval": "executionApprovalConfigs",
+    "AuroraGlobalDatabase": "globalAuroraConfigs",
+    "EC2AutoScaling": "ec2AsgCapacityIncreaseConfigs",
+    "ARCRoutingControl": "arcRoutingControlConfigs",
+    "ARCRegionSwitchPlan": "regionSwitchPlanConfigs",
+    "Parallel": "parallelConfigs",
+    "ECSServiceScaling": "ecsCapacityIncreaseConfigs",
+    "EKSResourceScaling": "eksResourceScalingConfigs",
+    "Route53HealthCheck": "route53HealthCheckConfigs",
+    "DocumentDb": "documentDbConfigs",
+    "RdsPromoteReadReplica": "rdsPromoteReadReplicaConfigs",
+    "RdsCreateCrossRegionReplica": "rdsCreateCrossRegionReadReplicaConfigs",
+    "LambdaEventSourceMapping": "lambdaEventSourceMappingConfigs",
+    "NeptuneGlobalDatabase": "neptuneGlobalDatabaseConfigs",
+    "AuroraServerlessScaling": "auroraServerlessScalingConfigs",
+    "AuroraProvisionedScaling": "auroraProvisionedScalingConfigs",
+}
+_REGION_KEYED = ("rdsPromoteReadReplicaConfigs", "rdsCreateCrossRegionReadReplicaConfigs")
+
+
+def _arc_steps(steps: Any, base: str, regions: set[str]) -> Iterator[Violation]:
+    for k, step in enumerate(_items(steps)):
+        if not isinstance(step, Mapping):
+            continue
+        path = f"{base}[{k}]"
+        kind = step.get("executionBlockType")
+        configs = [c for c in ARC_BLOCK_CONFIGS.values() if _items(step.get(c))]
+        expected = ARC_BLOCK_CONFIGS.get(kind) if isinstance(kind, str) else None
+        if expected is not None and configs != [expected]:
+            yield (
+                f"{path}.executionBlockType",
+                kind,
+                f"AWS: a {kind} step carries exactly one {expected} block (has {', '.join(configs) or 'none'})",
+            )
+        for key in _REGION_KEYED:
+            for j, block in enumerate(_items(step.get(key))):
+                arns = block.get("dbInstanceArnMap") if isinstance(block, Mapping) else None
+                for region in arns if isinstance(arns, Mapping) and regions else ():
+                    if region not in regions:
+                        yield (
+                            f'{path}.{key}[{j}].dbInstanceArnMap["{region}"] (key)',
+                            region,
+                            f"AWS: a region of the plan ({', '.join(sorted(regions))})",
+                        )
+        for j, block in enumerate(_items(step.get("parallelConfigs"))):
+            if isinstance(block, Mapping):
+                yield from _arc_steps(block.get("steps"), f"{path}.parallelConfigs[{j}].steps", regions)
+
+
+@limit("arc-region-switch-plan", ["aws:arcregionswitch/plan:Plan"], ARC_PLAN_DOC)
+def _arc_plan(r: Res) -> Iterator[Violation]:
+    p = r.props
+    listed = _items(p.get("regions"))
+    regions = {x for x in listed if isinstance(x, str)} if all(known(x) for x in listed) else set()
+    primary = p.get("primaryRegion")
+    if p.get("recoveryApproach") == "activePassive" and primary is None:
+        yield "primaryRegion", NOT_SET, "AWS: an activePassive plan names its primary region"
+    if isinstance(primary, str) and regions and primary not in regions:
+        yield "primaryRegion", primary, f"AWS: a region of the plan ({', '.join(sorted(regions))})"
+    for i, workflow in enumerate(_items(p.get("workflows"))):
+        if not isinstance(workflow, Mapping):
+            continue
+        target = workflow.get("workflowTargetRegion")
+        if isinstance(target, str) and regions and target not in regions:
+            yield (
+                f"workflows[{i}].workflowTargetRegion",
+                target,
+                f"AWS: a region of the plan ({', '.join(sorted(regions))})",
+            )
+        yield from _arc_steps(workflow.get("steps"), f"workflows[{i}].steps", regions)
+
+
+# --- Secrets Manager -----------------------------------------------------------------------------------------------
+
+SECRET_RECOVERY_WINDOW = (7, 30)  # DeleteSecret RecoveryWindowInDays; the provider sends 0 as ForceDelete…
+_SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+_SECRET_ARN_SUFFIX = re.compile(r".*-[A-Za-z0-9]{6}")  # Secrets Manager appends -XXXXXX to the ARN
+
+
+@limit(
+    "secretsmanager-secret",
+    ["aws:secretsmanager/secret:Secret"],
+    "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html",
+)
+def _secret(r: Res) -> Iterator[Violation]:
+    p = r.props
+    name = p.get("name")
+    if isinstance(name, str):
+        if not _SECRET_NAME.fullmatch(name):
+            yield "name", name, "AWS: a secret name is 1–512 ASCII letters, digits and /_+=.@-"
+        elif _SECRET_ARN_SUFFIX.fullmatch(name):
+            yield "name", name, "AWS: a secret name must not end with a hyphen and six characters (ARN suffix)"
+    window = _int(p.get("recoveryWindowInDays"))
+    low, high = SECRET_RECOVERY_WINDOW
+    if window is not None and window != 0 and not low <= window <= high:
+        yield "recoveryWindowInDays", window, f"AWS: the recovery window is {low}–{high} days (0: delete at once)"
+    for i, replica in enumerate(_items(p.get("replicas"))):
+        region = replica.get("region") if isinstance(replica, Mapping) else None
+        if isinstance(region, str) and region == r.region:
+            yield f"replicas[{i}].region", region, "AWS: a replica is in another region than its primary secret"
+
+
+# --- CloudWatch dashboards, metric-math alarms ---------------------------------------------------------------------
+
+_DASHBOARD_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+
+
+@limit(
+    "cloudwatch-dashboard-name",
+    ["aws:cloudwatch/dashboard:Dashboard"],
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html",
+)
+def _dashboard_name(r: Res) -> Iterator[Violation]:
+    name = r.props.get("dashboardName")
+    if isinstance(name, str) and not _DASHBOARD_NAME.fullmatch(name):
+        yield "dashboardName", name, "AWS: a dashboard name is ≤ 255 letters, digits, hyphens or underscores"
+
+
+_METRIC_QUERY_ID = re.compile(r"[a-z][A-Za-z0-9_]*")
+
+
+@limit(
+    "cloudwatch-alarm-metric-queries",
+    ["aws:cloudwatch/metricAlarm:MetricAlarm"],
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html",
+)
+def _alarm_metric_queries(r: Res) -> Iterator[Violation]:
+    queries = [q for q in _items(r.props.get("metricQueries")) if isinstance(q, Mapping)]
+    if not queries:
+        return
+    for i, q in enumerate(queries):
+        qid = q.get("id")
+        if isinstance(qid, str) and not _METRIC_QUERY_ID.fullmatch(qid):
+            yield (
+                f"metricQueries[{i}].id",
+                qid,
+                "AWS: a query id begins with a lowercase letter and has only letters, digits and underscores",
+            )
+    flags = [q.get("returnData") for q in queries]
+    if all(f is None or isinstance(f, bool) for f in flags):
+        returned = sum(1 for f in flags if f is True)
+        if returned != 1:
+            yield (
+                "metricQueries",
+                Text(f"{returned} with returnData = true"),
+                "AWS: exactly one query of an alarm returns data (returnData = true; the alarm watches it)",
+            )
+
+
+# --- S3 server access logging --------------------------------------------------------------------------------------
+
+
+def _bucket_named(all_resources: Sequence[Res], name: Any) -> Res | None:
+    if not isinstance(name, str):
+        return None
+    return next((x for x in all_resources if x.type == "aws:s3/bucket:Bucket" and x.props.get("bucket") == name), None)
+
+
+def _kms_default_encryption(all_resources: Sequence[Res], bucket: str) -> str | None:
+    for x in all_resources:
+        if x.type != SSE_CONFIG or x.props.get("bucket") != bucket:
+            continue
+        for rule in _items(x.props.get("rules")):
+            default = rule.get("applyServerSideEncryptionByDefault") if isinstance(rule, Mapping) else None
+            algorithm = default.get("sseAlgorithm") if isinstance(default, Mapping) else None
+            if isinstance(algorithm, str) and algorithm.startswith("aws:kms"):
+                return algorithm
+    return None
+
+
+SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+
+
+@limit(
+    "s3-bucket-logging-target",
+    ["aws:s3/bucketLogging:BucketLogging"],
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html",
+    stack=True,
+)
+def _bucket_logging_target(r: Res, all_resources: Sequence[Res]) -> Iterator[Violation]:
+    target_name = r.props.get("targetBucket")
+    target = _bucket_named(all_resources, target_name)
+    source = _bucket_named(all_resources, r.props.get("bucket"))
+    source_region = source.region if source is not None else r.region
+    if target is not None and target.region and source_region and target.region != source_region:
+        yield (
+            "targetBucket",
+            target_name,
+            f"AWS: server access logs go to a bucket of the source's region ({target.name} is in {target.region}, "
+            f"the source in {source_region})",
+        )
+    algorithm = _kms_default_encryption(all_resources, target_name) if isinstance(target_name, str) else None
+    if algorithm is not None:
+        yield (
+            "targetBucket",
+            target_name,
+            f"AWS: server access logs cannot be delivered to a bucket whose default encryption is {algorithm} "
+            "(SSE-S3 only)",
+        )
+
+
 # --- regions -------------------------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,8 @@ Mapping syntax:
   own structure" (a Pulumi grouping block the API does not have, e.g. `failoverRoutingPolicies[].type` →
   `Failover`). `"Operation:Path"` resolves in that operation's input. `"Member{Key}"` is the value of a map member
   under that key (SQS/SNS attributes). A key starting with `**.` matches that input at any depth.
-* `skip`: Pulumi input path → why it is not checked against the model (provider-only settings, …).
+* `skip`: Pulumi input path → why it is not checked against the model (provider-only settings, …); a `**.` key
+  skips that input at any depth.
 * `prefixes`: Pulumi `*Prefix` input → the name input it generates; the provider appends 26 characters
   (Terraform's id.PrefixedUniqueId), so prefix + 26 characters is checked against the name's member.
 * `variants`: (input, roots): when that input is set, these roots replace `roots` (an RDS read replica is created
@@ -71,6 +72,130 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
         "pulumi:providers:aws": NotChecked(
             "provider configuration, no API call; its region is checked by the aws-region-exists limit"
         ),
+        # --- ARC Region switch -----------------------------------------------------------------------------------
+        "aws:arcregionswitch/plan:Plan": TypeMap(
+            "arc-region-switch",
+            ("CreatePlan",),
+            renames=_frozen(
+                {
+                    # Each step's configuration is a single-item block list in Pulumi, one member of the API's
+                    # ExecutionBlockConfiguration union (at any depth: parallel steps nest steps).
+                    "**.arcRoutingControlConfigs": "ExecutionBlockConfiguration.ArcRoutingControlConfig",
+                    "**.auroraProvisionedScalingConfigs": "ExecutionBlockConfiguration.AuroraProvisionedScalingConfig",
+                    "**.auroraServerlessScalingConfigs": "ExecutionBlockConfiguration.AuroraServerlessScalingConfig",
+                    "**.customActionLambdaConfigs": "ExecutionBlockConfiguration.CustomActionLambdaConfig",
+                    "**.documentDbConfigs": "ExecutionBlockConfiguration.DocumentDbConfig",
+                    "**.ec2AsgCapacityIncreaseConfigs": "ExecutionBlockConfiguration.Ec2AsgCapacityIncreaseConfig",
+                    "**.ecsCapacityIncreaseConfigs": "ExecutionBlockConfiguration.EcsCapacityIncreaseConfig",
+                    "**.eksResourceScalingConfigs": "ExecutionBlockConfiguration.EksResourceScalingConfig",
+                    "**.executionApprovalConfigs": "ExecutionBlockConfiguration.ExecutionApprovalConfig",
+                    "**.globalAuroraConfigs": "ExecutionBlockConfiguration.GlobalAuroraConfig",
+                    "**.lambdaEventSourceMappingConfigs": "ExecutionBlockConfiguration.LambdaEventSourceMappingConfig",
+                    "**.neptuneGlobalDatabaseConfigs": "ExecutionBlockConfiguration.NeptuneGlobalDatabaseConfig",
+                    "**.parallelConfigs": "ExecutionBlockConfiguration.ParallelConfig",
+                    "**.rdsCreateCrossRegionReadReplicaConfigs": (
+                        "ExecutionBlockConfiguration.RdsCreateCrossRegionReadReplicaConfig"
+                    ),
+                    "**.rdsPromoteReadReplicaConfigs": "ExecutionBlockConfiguration.RdsPromoteReadReplicaConfig",
+                    "**.regionSwitchPlanConfigs": "ExecutionBlockConfiguration.RegionSwitchPlanConfig",
+                    "**.route53HealthCheckConfigs": "ExecutionBlockConfiguration.Route53HealthCheckConfig",
+                    "**.ungracefuls": "Ungraceful",
+                    "**.kubernetesResourceTypes": "KubernetesResourceType",
+                    "reportConfigurations": "ReportConfiguration",
+                    "reportConfigurations[].reportOutputs": "ReportOutput",
+                    "reportConfigurations[].reportOutputs[].s3Configurations": "S3Configuration",
+                }
+            ),
+            skip=_frozen(
+                {
+                    "associatedAlarms": "blocks keyed by mapBlockKey the provider turns into the AssociatedAlarms map",
+                    "**.regionAndRoutingControls": "{region, routingControls} blocks made a map by region",
+                    "**.regionEventSourceMappings": "{region, arn, …} blocks the provider turns into a map by region",
+                    "**.scalingResources": "a list of {namespace, resources} the provider turns into maps by region",
+                    "timeouts": "how long the provider waits for the plan, not sent to AWS",
+                }
+            ),
+        ),
+        # --- AWS Backup ---------------------------------------------------------------------------------------------
+        "aws:backup/vault:Vault": TypeMap(
+            "backup",
+            ("CreateBackupVault",),
+            renames=_frozen({"name": "BackupVaultName", "kmsKeyArn": "EncryptionKeyArn", "tags": "BackupVaultTags"}),
+            skip=_frozen({"forceDestroy": _ATTRIBUTE_SKIP}),
+        ),
+        "aws:backup/vaultLockConfiguration:VaultLockConfiguration": TypeMap(
+            "backup", ("PutBackupVaultLockConfiguration",)
+        ),
+        "aws:backup/vaultPolicy:VaultPolicy": TypeMap("backup", ("PutBackupVaultAccessPolicy",)),
+        "aws:backup/plan:Plan": TypeMap(
+            "backup",
+            ("CreateBackupPlan:BackupPlan", "CreateBackupPlan"),
+            renames=_frozen(
+                {
+                    "name": "BackupPlanName",
+                    "tags": "BackupPlanTags",
+                    "rules[].targetVaultName": "TargetBackupVaultName",
+                    "rules[].schedule": "ScheduleExpression",
+                    "rules[].startWindow": "StartWindowMinutes",
+                    "rules[].completionWindow": "CompletionWindowMinutes",
+                    "rules[].copyActions[].destinationVaultArn": "DestinationBackupVaultArn",
+                    "**.lifecycle.deleteAfter": "DeleteAfterDays",
+                    "**.lifecycle.coldStorageAfter": "MoveToColdStorageAfterDays",
+                }
+            ),
+        ),
+        "aws:backup/selection:Selection": TypeMap(
+            "backup",
+            ("CreateBackupSelection:BackupSelection", "CreateBackupSelection"),
+            renames=_frozen(
+                {
+                    "name": "SelectionName",
+                    "planId": "BackupPlanId",
+                    "selectionTags": "ListOfTags",
+                    "selectionTags[].type": "ConditionType",
+                    "selectionTags[].key": "ConditionKey",
+                    "selectionTags[].value": "ConditionValue",
+                    "conditions[].stringLikes": "StringLike",
+                    "conditions[].stringNotLikes": "StringNotLike",
+                    "**.key": "ConditionKey",
+                    "**.value": "ConditionValue",
+                }
+            ),
+        ),
+        "aws:backup/restoreTestingPlan:RestoreTestingPlan": TypeMap(
+            "backup",
+            ("CreateRestoreTestingPlan:RestoreTestingPlan", "CreateRestoreTestingPlan"),
+            renames=_frozen({"name": "RestoreTestingPlanName"}),
+        ),
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection": TypeMap(
+            "backup",
+            ("CreateRestoreTestingSelection:RestoreTestingSelection", "CreateRestoreTestingSelection"),
+            renames=_frozen({"name": "RestoreTestingSelectionName"}),
+        ),
+        "aws:backup/framework:Framework": TypeMap(
+            "backup",
+            ("CreateFramework",),
+            renames=_frozen(
+                {
+                    "name": "FrameworkName",
+                    "description": "FrameworkDescription",
+                    "tags": "FrameworkTags",
+                    "controls": "FrameworkControls",
+                    "controls[].name": "ControlName",
+                    "controls[].inputParameters": "ControlInputParameters",
+                    "controls[].inputParameters[].name": "ParameterName",
+                    "controls[].inputParameters[].value": "ParameterValue",
+                    "controls[].scope": "ControlScope",
+                }
+            ),
+        ),
+        "aws:backup/reportPlan:ReportPlan": TypeMap(
+            "backup",
+            ("CreateReportPlan",),
+            renames=_frozen(
+                {"name": "ReportPlanName", "description": "ReportPlanDescription", "tags": "ReportPlanTags"}
+            ),
+        ),
         # --- Budgets ------------------------------------------------------------------------------------------------
         "aws:budgets/budget:Budget": TypeMap(
             "budgets",
@@ -102,6 +227,17 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
             ),
             prefixes=_frozen({"namePrefix": "name"}),
         ),
+        # --- Chatbot (Amazon Q Developer in chat applications) ------------------------------------------------------
+        "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": TypeMap(
+            "chatbot",
+            ("CreateSlackChannelConfiguration",),
+            skip=_frozen(
+                {
+                    "slackTeamName": "read back from Slack, not sent to AWS",
+                    "timeouts": "how long the provider waits for the configuration, not sent to AWS",
+                }
+            ),
+        ),
         # --- CloudFront ---------------------------------------------------------------------------------------------
         "aws:cloudfront/distribution:Distribution": TypeMap(
             "cloudfront",
@@ -114,6 +250,8 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
                     "defaultCacheBehavior.cachedMethods": "AllowedMethods.CachedMethods",
                     "orderedCacheBehaviors[].cachedMethods": "AllowedMethods.CachedMethods",
                     "origins[].originId": "Id",
+                    "origins[].customHeaders[].name": "HeaderName",
+                    "origins[].customHeaders[].value": "HeaderValue",
                     "originGroups[].originId": "Id",
                     "restrictions.geoRestriction.locations": "Items",
                     "loggingConfig": "Logging",
@@ -128,6 +266,27 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
                 }
             ),
         ),
+        "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": TypeMap(
+            "cloudfront",
+            ("CreateResponseHeadersPolicy:ResponseHeadersPolicyConfig",),
+            skip=_frozen({"etag": "the version the provider read back, sent as If-Match on update"}),
+        ),
+        # --- CloudTrail ---------------------------------------------------------------------------------------------
+        "aws:cloudtrail/trail:Trail": TypeMap(
+            "cloudtrail",
+            ("CreateTrail", "PutEventSelectors", "PutInsightSelectors"),
+            renames=_frozen(
+                {
+                    "tags": "TagsList",
+                    "cloudWatchLogsGroupArn": "CloudWatchLogsLogGroupArn",
+                    "advancedEventSelectors[].fieldSelectors[].startsWiths": "StartsWith",
+                    "advancedEventSelectors[].fieldSelectors[].endsWiths": "EndsWith",
+                    "advancedEventSelectors[].fieldSelectors[].notStartsWiths": "NotStartsWith",
+                    "advancedEventSelectors[].fieldSelectors[].notEndsWiths": "NotEndsWith",
+                }
+            ),
+            skip=_frozen({"enableLogging": "selects the StartLogging/StopLogging call"}),
+        ),
         # --- CloudWatch, Logs, EventBridge ----------------------------------------------------------------------
         "aws:cloudwatch/metricAlarm:MetricAlarm": TypeMap(
             "cloudwatch",
@@ -136,16 +295,28 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
                 {
                     "name": "AlarmName",
                     "metricQueries": "Metrics",
+                    "metricQueries[].metric": "MetricStat",
+                    "metricQueries[].metric.metricName": "Metric.MetricName",
+                    "metricQueries[].metric.namespace": "Metric.Namespace",
+                    "metricQueries[].metric.dimensions": "Metric.Dimensions",
                     "evaluateLowSampleCountPercentiles": "EvaluateLowSampleCountPercentile",
                 }
             ),
         ),
+        "aws:cloudwatch/dashboard:Dashboard": TypeMap("cloudwatch", ("PutDashboard",)),
         "aws:cloudwatch/logGroup:LogGroup": TypeMap(
             "logs",
             ("CreateLogGroup", "PutRetentionPolicy"),
             renames=_frozen({"name": "logGroupName"}),
             skip=_frozen({"skipDestroy": _ATTRIBUTE_SKIP}),
             prefixes=_frozen({"namePrefix": "name"}),
+        ),
+        "aws:cloudwatch/logDeliverySource:LogDeliverySource": TypeMap("logs", ("PutDeliverySource",)),
+        "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": TypeMap("logs", ("PutDeliveryDestination",)),
+        "aws:cloudwatch/logDelivery:LogDelivery": TypeMap(
+            "logs",
+            ("CreateDelivery",),
+            renames=_frozen({"s3DeliveryConfigurations": "S3DeliveryConfiguration"}),
         ),
         "aws:cloudwatch/eventRule:EventRule": TypeMap(
             "events",
@@ -207,8 +378,40 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
                 }
             ),
         ),
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": TypeMap(
+            "ec2",
+            ("AuthorizeSecurityGroupEgress:IpPermissions[]", "AuthorizeSecurityGroupEgress"),
+            renames=_frozen(
+                {
+                    "securityGroupId": "GroupId",
+                    "cidrIpv4": "IpRanges[].CidrIp",
+                    "cidrIpv6": "Ipv6Ranges[].CidrIpv6",
+                    "description": "IpRanges[].Description",
+                    "prefixListId": "PrefixListIds[].PrefixListId",
+                    "referencedSecurityGroupId": "UserIdGroupPairs[].GroupId",
+                    "tags": "TagSpecifications[].Tags",
+                }
+            ),
+        ),
         # --- EKS ----------------------------------------------------------------------------------------------------
         "aws:eks/accessEntry:AccessEntry": TypeMap("eks", ("CreateAccessEntry",)),
+        # --- FIS ----------------------------------------------------------------------------------------------------
+        "aws:fis/experimentTemplate:ExperimentTemplate": TypeMap(
+            "fis",
+            ("CreateExperimentTemplate",),
+            # actions[] and targets[] are blocks keyed by name, parameters[] blocks of {key, value}, and an action's
+            # target one {key, value} block: the API's maps (understood without a rename).
+            renames=_frozen(
+                {
+                    "actions[].startAfters": "StartAfter",
+                    "actions[].target": "Targets",
+                    "experimentReportConfiguration.dataSources.cloudwatchDashboards[].dashboardArn": (
+                        "DashboardIdentifier"
+                    ),
+                }
+            ),
+            skip=_frozen({"timeouts": "how long the provider waits for the template, not sent to AWS"}),
+        ),
         # --- IAM ----------------------------------------------------------------------------------------------------
         "aws:iam/role:Role": TypeMap(
             "iam",
@@ -235,6 +438,9 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": TypeMap(
             "iam", ("AttachRolePolicy",), renames=_frozen({"role": "RoleName"})
         ),
+        "aws:iam/serviceLinkedRole:ServiceLinkedRole": TypeMap(
+            "iam", ("CreateServiceLinkedRole",), renames=_frozen({"tags": "TagRole:Tags"})
+        ),
         # --- KMS ----------------------------------------------------------------------------------------------------
         "aws:kms/key:Key": TypeMap(
             "kms",
@@ -249,6 +455,37 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
         ),
         "aws:kms/alias:Alias": TypeMap(
             "kms", ("CreateAlias",), renames=_frozen({"name": "AliasName"}), prefixes=_frozen({"namePrefix": "name"})
+        ),
+        # --- Lambda -------------------------------------------------------------------------------------------------
+        "aws:lambda/function:Function": TypeMap(
+            "lambda",
+            ("CreateFunction", "PutFunctionConcurrency"),
+            renames=_frozen(
+                {
+                    "name": "FunctionName",
+                    "s3Bucket": "Code.S3Bucket",
+                    "s3Key": "Code.S3Key",
+                    "s3ObjectVersion": "Code.S3ObjectVersion",
+                    "imageUri": "Code.ImageUri",
+                    "fileSystemConfig": "FileSystemConfigs",
+                }
+            ),
+            skip=_frozen(
+                {
+                    "code": "an archive the provider zips into Code.ZipFile (a blob: no constraint to compare)",
+                    "sourceCodeHash": "tells the provider when to upload the code again, not sent to AWS",
+                    "skipDestroy": _ATTRIBUTE_SKIP,
+                    "replaceSecurityGroupsOnDestroy": _ATTRIBUTE_SKIP,
+                    "replacementSecurityGroupIds": _ATTRIBUTE_SKIP,
+                    "timeouts": "how long the provider waits for the function, not sent to AWS",
+                }
+            ),
+        ),
+        "aws:lambda/permission:Permission": TypeMap(
+            "lambda",
+            ("AddPermission",),
+            renames=_frozen({"function": "FunctionName"}),
+            prefixes=_frozen({"statementIdPrefix": "statementId"}),
         ),
         # --- RDS ----------------------------------------------------------------------------------------------------
         "aws:rds/instance:Instance": TypeMap(
@@ -365,6 +602,9 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
             ("PutBucketLifecycleConfiguration:LifecycleConfiguration", "PutBucketLifecycleConfiguration"),
             renames=_frozen({"rules[].id": "ID"}),
         ),
+        "aws:s3/bucketLogging:BucketLogging": TypeMap(
+            "s3", ("PutBucketLogging:BucketLoggingStatus.LoggingEnabled", "PutBucketLogging")
+        ),
         "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": TypeMap(
             "s3", ("PutObjectLockConfiguration:ObjectLockConfiguration", "PutObjectLockConfiguration")
         ),
@@ -386,6 +626,26 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
             "s3", ("PutBucketEncryption:ServerSideEncryptionConfiguration", "PutBucketEncryption")
         ),
         "aws:s3/bucketVersioning:BucketVersioning": TypeMap("s3", ("PutBucketVersioning",)),
+        # --- Secrets Manager ----------------------------------------------------------------------------------------
+        "aws:secretsmanager/secret:Secret": TypeMap(
+            "secretsmanager",
+            ("CreateSecret", "PutResourcePolicy", "DeleteSecret"),
+            renames=_frozen(
+                {
+                    "replicas": "AddReplicaRegions",
+                    "policy": "PutResourcePolicy:ResourcePolicy",
+                    "blockPublicPolicy": "PutResourcePolicy:BlockPublicPolicy",
+                    "recoveryWindowInDays": "DeleteSecret:RecoveryWindowInDays",
+                }
+            ),
+            prefixes=_frozen({"namePrefix": "name"}),
+        ),
+        "aws:secretsmanager/secretVersion:SecretVersion": TypeMap(
+            "secretsmanager",
+            ("PutSecretValue",),
+            renames=_frozen({"secretStringWo": "SecretString"}),
+            skip=_frozen({"secretStringWoVersion": "tells the provider when to send the write-only value again"}),
+        ),
         # --- SNS / SQS ----------------------------------------------------------------------------------------------
         "aws:sns/topic:Topic": TypeMap(
             "sns",
@@ -465,6 +725,29 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
             ("PutParameter",),
             renames=_frozen({"insecureValue": "Value"}),
             skip=_frozen({"arn": "an alternative identifier the provider resolves to Name"}),
+        ),
+        # --- CloudWatch Synthetics ----------------------------------------------------------------------------------
+        "aws:synthetics/canary:Canary": TypeMap(
+            "synthetics",
+            ("CreateCanary",),
+            renames=_frozen(
+                {
+                    "handler": "Code.Handler",
+                    "s3Bucket": "Code.S3Bucket",
+                    "s3Key": "Code.S3Key",
+                    "s3Version": "Code.S3Version",
+                    "successRetentionPeriod": "SuccessRetentionPeriodInDays",
+                    "failureRetentionPeriod": "FailureRetentionPeriodInDays",
+                }
+            ),
+            skip=_frozen(
+                {
+                    "zipFile": "a local path the provider reads into Code.ZipFile (a blob: no constraint to compare)",
+                    "startCanary": "selects the StartCanary/StopCanary call",
+                    "deleteLambda": "selects DeleteCanary's DeleteLambda flag at destroy",
+                    "vpcConfig.vpcId": "computed from the subnets, not sent to AWS",
+                }
+            ),
         ),
         # --- WAFv2 --------------------------------------------------------------------------------------------------
         "aws:wafv2/webAcl:WebAcl": TypeMap(

@@ -126,6 +126,11 @@ def _key_value_members(loc: Loc) -> tuple[str, str] | None:
     return None
 
 
+def _block_key(block: Mapping[str, Any]) -> str | None:
+    """The input a Terraform block keys an API map entry by: `name`, else `key`."""
+    return "name" if "name" in block else "key" if "key" in block else None
+
+
 def _wrapped_items(loc: Loc) -> Loc | None:
     """CloudFront's {Quantity, Items} wrapper: the Items list, else None."""
     spec = loc.spec
@@ -135,15 +140,20 @@ def _wrapped_items(loc: Loc) -> Loc | None:
     return None
 
 
-def _rename_for(tm: TypeMap, key_path: str) -> str | None:
-    if key_path in tm.renames:
-        return tm.renames[key_path]
-    for pattern, target in tm.renames.items():
+def _by_path(entries: Mapping[str, str], key_path: str) -> str | None:
+    """The entry for a Pulumi input path: exact, else a `**.` key matching it at any depth."""
+    if key_path in entries:
+        return entries[key_path]
+    for pattern, target in entries.items():
         if pattern.startswith("**."):
             suffix = pattern[3:]
             if key_path == suffix or key_path.endswith("." + suffix):
                 return target
     return None
+
+
+def _rename_for(tm: TypeMap, key_path: str) -> str | None:
+    return _by_path(tm.renames, key_path)
 
 
 def _first_member(path: str) -> str:
@@ -202,7 +212,7 @@ class _Walk:
         for key, v in value.items():
             kp = f"{key_path}.{key}" if key_path else key
             sp = f"{path}.{key}" if path else key
-            if kp in self.tm.skip or (not key_path and key in GLOBAL_SKIP):
+            if _by_path(self.tm.skip, kp) is not None or (not key_path and key in GLOBAL_SKIP):
                 continue
             if not key_path and key in self.tm.prefixes:
                 self.prefix(key, v, candidates)
@@ -314,12 +324,20 @@ class _Walk:
             else:
                 self.value(v, key_path, path, items)
         elif kind == "map":
+            key_loc = Loc(loc.service, spec["key"]["shape"], f"{loc.api}{{key}}")
+            value_loc = Loc(loc.service, spec["value"]["shape"], f"{loc.api}{{value}}")
+            if isinstance(v, list) and all(isinstance(item, Mapping) and _block_key(item) for item in v):
+                self.size(len(v), path, loc)
+                self.keyed_blocks(v, key_path, path, key_loc, value_loc)
+                return
+            if isinstance(v, Mapping) and set(v) == {"key", "value"}:  # one {key, value} block: a one-entry map
+                self.size(1, path, loc)
+                self.keyed_blocks([v], key_path, path, key_loc, value_loc, single=True)
+                return
             if not isinstance(v, Mapping):
                 self.mismatch(key_path, "map", v)
                 return
             self.size(len(v), path, loc)
-            key_loc = Loc(loc.service, spec["key"]["shape"], f"{loc.api}{{key}}")
-            value_loc = Loc(loc.service, spec["value"]["shape"], f"{loc.api}{{value}}")
             for k, x in v.items():
                 entry = self.entry_path(key_path, path, k)
                 self.scalar(k, f"{entry} (key)", key_loc)
@@ -329,6 +347,38 @@ class _Walk:
                 self.scalar(item, f"{path}[{i}]", loc, key_path=key_path + "[]")
         else:
             self.scalar(v, path, loc, key_path=key_path)
+
+    def keyed_blocks(
+        self,
+        blocks: list[Mapping[str, Any]],
+        key_path: str,
+        path: str,
+        key_loc: Loc,
+        value_loc: Loc,
+        *,
+        single: bool = False,
+    ) -> None:
+        """Terraform blocks the provider turns into an API map: `[{name: a, …}]` → {a: {…}} (FIS actions and
+        targets), `[{key: k, value: v}]` → {k: v} (FIS parameters), or one `{key, value}` block."""
+        for i, block in enumerate(blocks):
+            field = _block_key(block) or "key"  # the callers checked that each block has one
+            where = path if single else f"{path}[{i}]"
+            name = block[field]
+            if name is UNKNOWN:
+                self.tally.unknown += 1
+            else:
+                self.scalar(name, f"{where}.{field}", key_loc)
+            if field == "key" and set(block) <= {"key", "value"}:
+                if "value" in block:
+                    self.value(
+                        block["value"],
+                        f"{key_path}.value" if single else f"{key_path}[].value",
+                        f"{where}.value",
+                        value_loc,
+                    )
+            else:
+                rest = {k: x for k, x in block.items() if k != field}
+                self.value(rest, key_path if single else key_path + "[]", where, value_loc)
 
     def entry_path(self, key_path: str, path: str, key: Any) -> str:
         where = f'{path}["{key}"]'
@@ -504,9 +554,12 @@ def summarize(resources: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _descend(loc: Loc) -> Loc:
-    """Where a nested input's members are looked up under a resolved input (list items, {Quantity, Items})."""
+    """Where a nested input's members are looked up under a resolved input (list items, {Quantity, Items}, the
+    values of a map that Terraform blocks keyed by name become)."""
     for _ in range(4):
-        items = _items(loc) or _wrapped_items(loc)
+        spec = loc.spec
+        values = Loc(loc.service, spec["value"]["shape"], f"{loc.api}{{value}}") if spec.get("type") == "map" else None
+        items = _items(loc) or _wrapped_items(loc) or values
         if items is None:
             break
         loc = items
