@@ -327,6 +327,7 @@ if database.replica is not None:
             # Application health as seen from the DR region: its canaries' alarms (they survive the primary).
             application_health_alarm_arns=tuple(a.arn for a in canaries[core.dr_region].alarms.values()),
             trigger_alarm_arn=switch.trigger_alarm_arn if switch.auto_activate else None,
+            reprotect_workflows=switch.reprotect_workflows,
             secret_kms_key_arns={
                 core.primary_region: [database.primary_key.arn],
                 core.dr_region: [database.replica_key.arn],

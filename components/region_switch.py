@@ -13,9 +13,13 @@ so that failover and failback are mirror images:
   `renamedByRegionSwitch`, a new read replica takes its identifier) → CustomActionLambda re-pointing the recovered
   region's parameter and secret at the active writer.
 
-AWS documents RdsCreateCrossRegionReplica as a post-recovery block, but the pinned provider (pulumi_aws 7.51.1)
-accepts only `activate`/`deactivate` workflows, so re-protection is the deactivate workflow of the recovered region:
-there the activating region is the active one, which is the source the block uses.
+The deactivate workflows are opt-in (`reprotect_workflows`, config `regionSwitchReprotectWorkflows`, default off).
+AWS's guide ("Create Region switch plan workflows") describes activation workflows for an active/passive plan and
+deactivation workflows for active/active ones, and documents RdsCreateCrossRegionReplica as a post-recovery block;
+the model's WorkflowTargetAction has `postRecovery`, but the pinned provider (pulumi_aws 7.51.1) accepts only
+`activate`/`deactivate`. Nothing says CreatePlan accepts deactivate workflows on an active/passive plan, so by default
+the plan carries the two activate workflows only and re-protection is `python -m ops failback`; turn the option on
+once a stage deploy shows AWS accepts them (there the activating region is the active one, the block's source).
 
 The plan's RTO is the policy pack's `recovery-budget` objective (settings read it). Execution reports go to a bucket
 of the DR region passed in (the replicated audit-log bucket's DR copy), written by the region that executes.
@@ -122,6 +126,8 @@ class RegionSwitchPlanArgs:
     # canaries' alarms can be added without touching this component.
     application_health_alarm_arns: Sequence[pulumi.Input[str]] = ()
     trigger_alarm_arn: pulumi.Input[str] | None = None  # set = the plan activates the DR region on ALARM
+    # The re-protection (deactivate) workflows: opt-in (see the module docstring and regionSwitchReprotectWorkflows).
+    reprotect_workflows: bool = False
     # region -> customer-managed keys of the secrets that region's function writes (used through Secrets Manager only)
     secret_kms_key_arns: Mapping[str, Sequence[pulumi.Input[str]]] = field(default_factory=dict)
 
@@ -216,12 +222,16 @@ class RegionSwitchPlan(pulumi.ComponentResource):
             regions=list(self.regions),
             primary_region=args.primary_region,
             recovery_time_objective_minutes=args.rto_minutes,
-            workflows=[
-                self._activate(args.dr_region),
-                self._deactivate(args.primary_region),
-                self._activate(args.primary_region),
-                self._deactivate(args.dr_region),
-            ],
+            workflows=(
+                [
+                    self._activate(args.dr_region),
+                    self._deactivate(args.primary_region),
+                    self._activate(args.primary_region),
+                    self._deactivate(args.dr_region),
+                ]
+                if args.reprotect_workflows
+                else [self._activate(args.dr_region), self._activate(args.primary_region)]
+            ),
             associated_alarms=alarms or None,
             triggers=triggers,
             report_configurations=[
@@ -730,6 +740,8 @@ class RegionSwitchPlan(pulumi.ComponentResource):
                     "Resource": [f"arn:aws:eks:{r}:{account}:access-entry/{c}/*" for r, c in clusters],
                 },
             ]
+        if not a.reprotect_workflows:  # least privilege: no workflow re-creates replicas
+            statements = [st for st in statements if st["Sid"] != "RdsCreateCrossRegionReplica"]
         return statements
 
     def _eks_access(self, name: str, eks: EksScaling, providers: Mapping[str, aws.Provider]) -> None:

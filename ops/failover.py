@@ -416,9 +416,9 @@ class Failover:
             return [
                 f"Failed over: {self.target} is active. Keep `pulumi up` away from this stack until a reviewed "
                 "failback change is merged (docs/runbooks/region-failover.md).",
-                "When the other region recovers, re-protect: python -m ops failover "
-                f"--stack {self.stack} --outputs {self.o.source} --action deactivate --region <recovered region> "
-                "--execute (re-creates the replicas there).",
+                "When the other region recovers, re-protect: python -m ops failback "
+                f"--stack {self.stack} --outputs {self.o.source} --execute (re-creates the replica there; with "
+                "regionSwitchReprotectWorkflows on, the plan's deactivate workflow does it instead).",
             ]
         state = measured.get("executionState")
         if state in PAUSED_STATES:

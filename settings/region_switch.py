@@ -59,6 +59,7 @@ KEYS = [
         s.string(_ALARM_ARN, "a CloudWatch alarm ARN (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME) or empty", True),
     ),
     s.Key("regionSwitchDnsGate", s.boolean()),
+    s.Key("regionSwitchReprotectWorkflows", s.boolean()),
     s.Key(
         "regionSwitchDrEksClusterName",
         s.string(_EKS_CLUSTER, "an EKS cluster name or empty", allow_empty=True),
@@ -81,6 +82,7 @@ class RegionSwitchSettings:
     auto_activate: bool
     trigger_alarm_arn: str  # "" unless auto_activate
     dns_gate: bool  # attach the plan's Route53 health checks to the PRIMARY failover records
+    reprotect_workflows: bool  # also put the re-protection (deactivate) workflows in the plan
     dr_eks_cluster_name: str  # "" = no EKSResourceScaling step
     eks_deployments: tuple[EksDeployment, ...]
 
@@ -158,6 +160,7 @@ def build(v: Values) -> RegionSwitchSettings:
         auto_activate=v["regionSwitchAutoActivate"],
         trigger_alarm_arn=trigger,
         dns_gate=v["regionSwitchDnsGate"],
+        reprotect_workflows=v["regionSwitchReprotectWorkflows"],
         dr_eks_cluster_name=cluster,
         eks_deployments=deployments,
     )

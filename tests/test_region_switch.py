@@ -40,6 +40,7 @@ WITH_EVERYTHING = {
     "regionSwitchAutoActivate": True,
     "regionSwitchTriggerAlarmArn": DR_ALARM,
     "regionSwitchDnsGate": True,
+    "regionSwitchReprotectWorkflows": True,
 }
 
 
@@ -152,8 +153,8 @@ def test_several_record_sets_switch_together_in_one_parallel_block(prod):
     assert [s["name"] for s in last["parallelConfigs"][0]["steps"]] == ["dns-gateway-origin", "dns-wallet"]
 
 
-def test_reprotection_recreates_the_replica_in_the_recovered_region_and_repoints_it_there(prod):
-    flow = workflow(prod, "deactivate", "us-east-1")
+def test_reprotection_recreates_the_replica_in_the_recovered_region_and_repoints_it_there(everything):
+    flow = workflow(everything, "deactivate", "us-east-1")
     kinds = [(name, kind) for name, kind, _ in blocks(flow)]
     assert kinds == [("recreate-replica-db", "RdsCreateCrossRegionReplica"), ("repoint-writer", "CustomActionLambda")]
     assert blocks(flow)[1][2]["regionToRun"] == "deactivatingRegion"
@@ -165,12 +166,21 @@ def test_failback_is_the_mirror_image_of_the_failover(prod):
     assert back == forth
     assert [
         w["workflowTargetAction"] + " " + w["workflowTargetRegion"] for w in prod.one(PLAN).inputs["workflows"]
-    ] == [
-        "activate us-west-2",
-        "deactivate us-east-1",
-        "activate us-east-1",
-        "deactivate us-west-2",
-    ]
+    ] == ["activate us-west-2", "activate us-east-1"]
+
+
+def test_an_active_passive_plan_carries_no_deactivate_workflow_and_no_replica_creation_right_by_default(prod):
+    # AWS documents deactivate workflows for active/active plans only ("Create Region switch plan workflows");
+    # re-protection is ops failback until regionSwitchReprotectWorkflows is turned on.
+    assert {w["workflowTargetAction"] for w in prod.one(PLAN).inputs["workflows"]} == {"activate"}
+    assert "RdsCreateCrossRegionReplica" not in statements(prod, "region-switch-execution")
+
+
+def test_opting_in_adds_a_reprotect_workflow_per_region_and_the_right_to_create_replicas(everything):
+    assert [
+        w["workflowTargetAction"] + " " + w["workflowTargetRegion"] for w in everything.one(PLAN).inputs["workflows"]
+    ] == ["activate us-west-2", "deactivate us-east-1", "activate us-east-1", "deactivate us-west-2"]
+    assert "RdsCreateCrossRegionReplica" in statements(everything, "region-switch-execution")
 
 
 def test_the_plan_objective_is_the_recovery_budget_rto_of_the_policy_config(prod):
@@ -374,6 +384,7 @@ def _two_databases(s, p):
                 "us-west-2",
             ),
             log_retention_days=30,
+            reprotect_workflows=True,
         ),
         primary=p.primary,
         dr=p.dr,

@@ -605,6 +605,16 @@ TYPES: Mapping[str, TypeMap | NotChecked] = MappingProxyType(
         "aws:s3/bucketLogging:BucketLogging": TypeMap(
             "s3", ("PutBucketLogging:BucketLoggingStatus.LoggingEnabled", "PutBucketLogging")
         ),
+        "aws:s3/bucketObjectv2:BucketObjectv2": TypeMap(
+            "s3",
+            ("PutObject",),
+            skip=_frozen(
+                {
+                    "source": "an asset or archive the provider streams as the request Body (a blob)",
+                    "tags": "sent URL-encoded as the Tagging header; the cost-allocation-tags policy checks them",
+                }
+            ),
+        ),
         "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": TypeMap(
             "s3", ("PutObjectLockConfiguration:ObjectLockConfiguration", "PutObjectLockConfiguration")
         ),
