@@ -62,7 +62,7 @@ OUTPUT_VALUE_SIG: str = _private(_rpc, "_special_output_value_sig")
 _MockMonitor: type = _private(_runtime_mocks, "MockMonitor")
 
 
-class MockMonitor(_MockMonitor):  # type: ignore[misc,valid-type]
+class MockMonitorBase(_MockMonitor):  # type: ignore[misc,valid-type]
     """Pulumi's mock resource monitor, which answers the program's RegisterResource calls from a `Mocks`.
     Subclasses read its private state through these two methods only."""
 
@@ -76,7 +76,7 @@ class MockMonitor(_MockMonitor):  # type: ignore[misc,valid-type]
         return registered.state if registered is not None else None
 
 
-run_pulumi_func: Callable[[Callable[[], Any]], Awaitable[None]] = _private(_runtime_stack, "run_pulumi_func")
+run_program_func: Callable[[Callable[[], Any]], Awaitable[None]] = _private(_runtime_stack, "run_pulumi_func")
 
 
 def stack_exports(root: pulumi.Resource) -> dict[str, Any]:

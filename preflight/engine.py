@@ -85,7 +85,7 @@ class Resource:
         return self.type.startswith("pulumi:providers:")
 
 
-class RecordingMonitor(sdk.MockMonitor):
+class RecordingMonitor(sdk.MockMonitorBase):
     """Pulumi's MockMonitor, keeping the whole request for every registration."""
 
     def __init__(self, mocks: PlatformMocks) -> None:
@@ -263,7 +263,7 @@ def run_function(
                 def call() -> None:
                     func()
 
-                await sdk.run_pulumi_func(call)
+                await sdk.run_program_func(call)
                 outputs, secrets = {}, set()
                 for key, value in sdk.stack_exports(root).items():
                     known, raw, secret = await sdk.resolve_output(value)
