@@ -13,13 +13,16 @@ import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from importlib import import_module, metadata
+from typing import TYPE_CHECKING
 
 import pulumi
 import pytest
 
 from policy.values import SENTINELS, UNKNOWN
-from preflight.engine import Run, run_function
-from tests.test_values import ROOT, project_modules
+from tests.project_files import ROOT, project_modules
+
+if TYPE_CHECKING:
+    from preflight.engine import Run
 
 DOOR = "policy/sdk.py"
 HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -184,6 +187,7 @@ def test_proxy_target_leaves_plain_values_alone():
 
 def _export(**outputs: Callable[[], object]) -> Run:
     """Run a program exporting each key's value (made inside the program, where the SDK has its event loop)."""
+    from preflight.engine import run_function
 
     def program() -> None:
         for key, make in outputs.items():

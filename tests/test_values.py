@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import ast
 import copy
-from pathlib import Path
 
 import pytest
 
 from policy import cost, recovery, resources
 from policy.values import COMPUTED, SENTINELS, UNKNOWN, SecretValue, Unknown, is_secret, is_unknown, reveal
 from preflight import engine, render
-
-ROOT = Path(__file__).resolve().parent.parent
-SKIP_DIRS = {".venv", "venv", ".git", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
-
-
-def project_modules() -> list[Path]:
-    """Every Python file of the project (program, pack, preflight, ops, tests…), no virtualenvs."""
-    return sorted(
-        p for p in ROOT.rglob("*.py") if not SKIP_DIRS.intersection(p.relative_to(ROOT).parts) and p.is_file()
-    )
+from tests.project_files import ROOT, project_modules
 
 
 def _is_class_name(node: ast.AST) -> bool:
