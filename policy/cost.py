@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from policy import waf
+from policy.values import is_unknown, reveal
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 
@@ -72,20 +73,6 @@ RESTORE_TEST_RESTORE_HOURS = 1.0
 # Backup Audit Manager evaluates most controls once a day ("Occurs: automatically every 24 hours", Controls and
 # remediation); `backupAuditEvaluationsPerMonth` replaces this estimate.
 AUDIT_EVALUATIONS_PER_CONTROL_PER_MONTH = 31
-
-# pulumi_policy's unknown sentinels (strings on the wire) and preflight's rendering of unknowns.
-_UNKNOWN_STRINGS = frozenset(
-    {
-        "<computed>",
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
-)
 
 # AWS resources that cost nothing by themselves (what they configure is billed on the resource it belongs to).
 FREE_PREFIXES: dict[str, str] = {
@@ -168,17 +155,9 @@ def _load(path: str) -> dict[str, Any]:
 # --- values -----------------------------------------------------------------------------------------
 
 
-def is_unknown(value: Any) -> bool:
-    """True for values only known after deploy (preflight's UNKNOWN, pulumi_policy sentinels, `<computed>`)."""
-    if isinstance(value, str):
-        return value in _UNKNOWN_STRINGS
-    return type(value).__name__ == "_Unknown"
-
-
-def _plain(value: Any) -> Any:
-    if type(value).__name__ == "SecretValue":  # preflight.engine.SecretValue
-        return value.value
-    return value
+# Unknowns are policy/values.py's `is_unknown` (preflight's UNKNOWN, pulumi_policy sentinels, `<computed>`);
+# a secret input is priced on what it holds.
+_plain = reveal
 
 
 def _get(props: Mapping[str, Any], key: str, default: Any = None) -> Any:

@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from policy.cron import CronError, period_seconds
+from policy.values import is_unknown, reveal
 
 ALIAS_TTL_SECONDS = 60
 DEFAULT_REQUEST_INTERVAL = 30  # Route53 health check defaults
@@ -77,30 +78,10 @@ STEP_CONFIGS = {
     "RdsCreateCrossRegionReplica": "rdsCreateCrossRegionReadReplicaConfigs",
 }
 
-_UNKNOWN_STRINGS = frozenset(
-    {
-        "<computed>",
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
-)
-
-
-def is_unknown(value: Any) -> bool:
-    if isinstance(value, str):
-        return value in _UNKNOWN_STRINGS
-    return type(value).__name__ == "_Unknown"
-
 
 def _v(value: Any) -> Any:
     """A plain, known value, or None (unknown values and secrets' wrappers are unwrapped/dropped)."""
-    if type(value).__name__ == "SecretValue":
-        value = value.value
+    value = reveal(value)
     return None if is_unknown(value) else value
 
 
@@ -343,10 +324,16 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
     }
 
 
+def _is_replica(r: Mapping[str, Any]) -> bool:
+    """A read replica: its source is set, or not known until deploy (the source's ARN usually is, at a preview)."""
+    source = _props(r).get("replicateSourceDb")
+    return is_unknown(source) or bool(source)
+
+
 def _promotion_estimate(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any]) -> dict[str, Any]:
     """Without a plan: promoting the replica takes the configured estimate."""
     instances = by.get(RDS, [])
-    replicas = [r for r in instances if _props(r).get("replicateSourceDb")]
+    replicas = [r for r in instances if _is_replica(r)]
     promotion = _num(objectives.get("dbPromotionSeconds"))
     if not instances:
         return {"name": "dbPromotion", "seconds": 0, "basis": "no RDS instance in this stack: nothing to promote"}
@@ -456,7 +443,7 @@ def _plan_terms(
                 }
             )
         elif term == "dbPromotion":
-            has_replica = any(_props(r).get("replicateSourceDb") for r in by.get(RDS, []))
+            has_replica = any(_is_replica(r) for r in by.get(RDS, []))
             terms.append({"name": term, "seconds": None if has_replica else 0, "basis": f"{where} {absent}"})
         elif absent is not None:
             terms.append({"name": term, "seconds": 0, "basis": f"{where}: {absent}"})
@@ -509,7 +496,7 @@ def _database_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> tuple[float | No
     instances = by.get(RDS, [])
     if not instances:
         return None, "no RDS instance in this stack"
-    replicas = [r for r in instances if _props(r).get("replicateSourceDb")]
+    replicas = [r for r in instances if _is_replica(r)]
     if not replicas:
         return None, "no cross-region read replica: unbounded (only backups remain)"
     lag_alarms = [a for a in by.get(ALARM, []) if "ReplicaLag" in _alarm_metric_names(a)]

@@ -17,71 +17,24 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-
-class _Unknown:
-    """A value known only after deploy (pulumi's unknown sentinels, preflight's `<computed>`)."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "<computed>"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNKNOWN: Any = _Unknown()
-
-# pulumi_policy's sentinels for unknown values (pulumi_policy.proxy), all strings on the wire.
-_SENTINELS = frozenset(
-    {
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
-)
-
-UNKNOWN_NOTE = "not known until deploy"
-
-
-def is_unknown(value: Any) -> bool:
-    return value is UNKNOWN
+from policy.sdk import is_list_proxy, proxy_target
+from policy.values import UNKNOWN, is_unknown
+from policy.values import UNKNOWN_NOTE as UNKNOWN_NOTE  # the policies import the marker and its note from here
 
 
 def unwrap(value: Any) -> Any:
     """Plain Python from a pulumi_policy props proxy: nested proxies unwrapped, unknown sentinels → UNKNOWN."""
     if isinstance(value, Mapping):
-        target = _target(value)
+        target = proxy_target(value)
         return {k: unwrap(v) for k, v in target.items()}
     if isinstance(value, str):
-        return UNKNOWN if value in _SENTINELS else value
-    if isinstance(value, (list, tuple)) or _is_list_proxy(value):
-        target = _target(value)
+        return UNKNOWN if is_unknown(value) else value
+    if isinstance(value, (list, tuple)) or is_list_proxy(value):
+        target = proxy_target(value)
         return [unwrap(v) for v in target]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def _target(proxy: Any) -> Any:
-    """The raw container behind a pulumi_policy proxy (reading it never raises for unknowns)."""
-    cls = type(proxy).__name__
-    if cls in ("_DictProxy", "_ListProxy", "_DictSecretsProxy", "_ListSecretsProxy"):
-        return proxy["__target"]
-    return proxy
-
-
-def _is_list_proxy(value: Any) -> bool:
-    return type(value).__name__ in ("_ListProxy", "_ListSecretsProxy")
 
 
 def region_of(props: Mapping[str, Any], provider_props: Mapping[str, Any] | None) -> str | None:

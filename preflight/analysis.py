@@ -222,10 +222,6 @@ def stack_resource(r: Resource, by_urn: Mapping[str, Resource]) -> Any:
 
 
 def _model_value(value: Any) -> Any:
-    from policy.resources import UNKNOWN as MODEL_UNKNOWN
-
-    if value is UNKNOWN:
-        return MODEL_UNKNOWN
     if isinstance(value, SecretValue):
         return _model_value(value.value)
     if isinstance(value, dict):
@@ -254,7 +250,6 @@ def model_resources(run: Run) -> list[dict[str, Any]]:
 
 def aws_rule_resources(run: Run) -> list[dict[str, Any]]:
     """The run's AWS resources with their provider's default tags, as policy/awsrules takes them."""
-    from policy.resources import UNKNOWN as MODEL_UNKNOWN
     from policy.resources import default_tags
 
     by_urn = {r.urn: r for r in run.resources}
@@ -269,7 +264,7 @@ def aws_rule_resources(run: Run) -> list[dict[str, Any]]:
                 "type": r.type,
                 "urn": r.urn,
                 "props": _model_value(r.inputs),
-                "defaultTags": None if inherited is MODEL_UNKNOWN else inherited,
+                "defaultTags": None if inherited is UNKNOWN else inherited,
             }
         )
     return out

@@ -22,54 +22,28 @@ from typing import Any
 
 import pulumi
 from google.protobuf import json_format, struct_pb2
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func
 
+from policy import sdk
+
+# One unknown marker and one secret wrapper for the program, the pack and the models (policy/values.py); preflight's
+# other modules and the tests import them from here as well.
+from policy.values import UNKNOWN, SecretValue, is_unknown
 from preflight.mocks import PlatformMocks
-
-
-class _Unknown:
-    """A value the engine would only know after deploy (shown as `<computed>`)."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "<computed>"
-
-
-UNKNOWN = _Unknown()
-
-
-@dataclass(frozen=True)
-class SecretValue:
-    """An input value marked secret. Text and JSON renderings show `[secret]`."""
-
-    value: Any
-
-    def __repr__(self) -> str:
-        return "[secret]"
 
 
 def _plain(value: Any) -> Any:
     """Convert a deserialized protobuf value into plain Python: secrets, unknowns and refs made explicit."""
     if isinstance(value, str):
-        return UNKNOWN if value == rpc.UNKNOWN else value
+        return UNKNOWN if is_unknown(value) else value
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
-        sig = value.get(rpc._special_sig_key)
-        if sig == rpc._special_secret_sig:
+        sig = value.get(sdk.SIG_KEY)
+        if sig == sdk.SECRET_SIG:
             return SecretValue(_plain(value.get("value")))
-        if sig == rpc._special_resource_sig:
+        if sig == sdk.RESOURCE_SIG:
             return value.get("urn")
-        if sig == rpc._special_output_value_sig:
+        if sig == sdk.OUTPUT_VALUE_SIG:
             inner = _plain(value["value"]) if "value" in value else UNKNOWN
             return SecretValue(inner) if value.get("secret") else inner
         return {k: _plain(v) for k, v in value.items()}
@@ -111,7 +85,7 @@ class Resource:
         return self.type.startswith("pulumi:providers:")
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+class RecordingMonitor(sdk.MockMonitorBase):
     """Pulumi's MockMonitor, keeping the whole request for every registration."""
 
     def __init__(self, mocks: PlatformMocks) -> None:
@@ -121,7 +95,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        urn = self.make_urn(request.parent, request.type, request.name)
+        urn = self.urn_of(request)
         # A provider reference is "<provider urn>::<provider id>".
         provider_urn = request.provider.rsplit("::", 1)[0] if request.provider else ""
         record = Resource(
@@ -145,9 +119,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.platform_mocks.current_urn = urn
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            registered = self.resources.get(urn)
+            state = self.state_of(urn)
             record.id = response.id
-            record.outputs = _plain(registered.state) if registered else {}
+            record.outputs = _plain(state) if state is not None else {}
             record.region = self.platform_mocks.region_for(record.type, record.inputs, request.provider)
             with self._lock:
                 self.records.append(record)
@@ -282,20 +256,19 @@ def run_function(
         try:
             pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor, logger=logger)
             pulumi.runtime.set_all_config(dict(config), sorted(secret_keys))
-            root = runtime_settings.get_root_resource()
+            root = pulumi.runtime.get_root_resource()
             assert root is not None
 
             async def program() -> tuple[dict[str, Any], set[str]]:
                 def call() -> None:
                     func()
 
-                await run_pulumi_func(call)
+                await sdk.run_program_func(call)
                 outputs, secrets = {}, set()
-                for key, value in root.outputs.items():  # type: ignore[attr-defined]
-                    out = pulumi.Output.from_input(value)
-                    known = await out.is_known()
-                    outputs[key] = _plain(await out.future(with_unknowns=True)) if known else UNKNOWN
-                    if await out.is_secret():
+                for key, value in sdk.stack_exports(root).items():
+                    known, raw, secret = await sdk.resolve_output(value)
+                    outputs[key] = _plain(raw) if known else UNKNOWN
+                    if secret:
                         secrets.add(key)
                 return outputs, secrets
 
@@ -334,5 +307,5 @@ def _reset_runtime(loop: asyncio.AbstractEventLoop) -> None:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
-        runtime_settings.reset_options()
+        pulumi.runtime.reset_options()
         pulumi.runtime.set_all_config({}, [])

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from policy.values import COMPUTED
 from preflight.analysis import Analysis
 from preflight.engine import UNKNOWN, Resource, Run, SecretValue
 
@@ -17,7 +18,7 @@ def masked(value: Any) -> Any:
     if isinstance(value, SecretValue):
         return MASK
     if value is UNKNOWN:
-        return "<computed>"
+        return COMPUTED
     if isinstance(value, dict):
         return {k: masked(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -133,7 +133,8 @@ def load_runtime() -> StackSettings:
     SUMMIT_PREFLIGHT=1 (it plans the full shape without the operator's secrets).
     """
     import pulumi
-    from pulumi.runtime import config as runtime_config
+
+    from policy import sdk
 
     stack = pulumi.get_stack()
     decls = read_declarations(PROJECT_DIR)
@@ -142,8 +143,7 @@ def load_runtime() -> StackSettings:
         # The CLI parsed this file already and hands over only its values; read it once more so what a parser
         # may let through (a duplicate key whose last value wins, aliases, …) fails here, with the same line.
         load_yaml(path, path.name)
-    config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    secret_keys = set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
+    config, secret_keys = sdk.engine_config()
     values = {}
     secrets = set()
     for full_key, raw_value in config.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 import pytest
@@ -45,6 +47,42 @@ def test_json_violations_carry_policy_enforcement_urn_and_message(capsys):
     ]
     assert "environment, service, cost-center" in tags[0]["message"]
     assert doc["cost"]["budget"] == 5.0 and doc["cost"]["ok"] is False
+
+
+@pytest.fixture(scope="module")
+def unknown_values_json():
+    """`python -m preflight --format json` on a program whose inputs are unknown at preview: the pack runs as its own
+    process (`python -m pulumi.policy` from policy/, as the Pulumi CLI starts it) and gets them as wire sentinels."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["--stack", "prod", "--program", str(POLICY_FIXTURES / "unknown_values"), "--format", "json"])
+    return code, json.loads(out.getvalue())
+
+
+def test_unknown_inputs_come_back_from_the_pack_process_as_not_known_until_deploy_advisories(unknown_values_json):
+    _, doc = unknown_values_json
+    unknown = {v["policy"]: v for v in doc["violations"] if "not known until deploy" in v["message"]}
+    assert {p: v["enforcement"] for p, v in unknown.items()} == {
+        "rds-backup-retention": "advisory",
+        "s3-versioning": "advisory",
+        "log-group-retention": "advisory",
+    }
+    assert "db-retention-unknown: backupRetentionPeriod" in unknown["rds-backup-retention"]["message"]
+    assert "bucket-versioning-unknown: versioning status" in unknown["s3-versioning"]["message"]
+    assert "logs-retention-unknown: retentionInDays" in unknown["log-group-retention"]["message"]
+
+
+def test_unknown_inputs_show_as_computed_in_the_json(unknown_values_json):
+    _, doc = unknown_values_json
+    inputs = {r["name"]: r["inputs"] for r in doc["resources"] if r["type"] != "aws:s3/bucket:Bucket"}
+    assert inputs["db-retention-unknown"]["backupRetentionPeriod"] == "<computed>"
+    assert inputs["logs-retention-unknown"]["retentionInDays"] == "<computed>"
+
+
+def test_the_cost_model_reports_an_unknown_input_as_not_known_until_deploy(unknown_values_json):
+    _, doc = unknown_values_json
+    reasons = {u["urn"].rsplit("::", 1)[1]: u["reason"] for u in doc["cost"]["unpriced"]}
+    assert reasons["db-retention-unknown"] == "backupRetentionPeriod not known until deploy"
 
 
 def _config_with(tmp_path, edit):

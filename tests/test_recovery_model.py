@@ -36,7 +36,7 @@ def record(name, host, role="PRIMARY", alias=True, ttl=None, health_check_id=Non
 
 def rds(name, replica_of=None):
     props = {"instanceClass": "db.r6g.large", "engine": "postgres"}
-    if replica_of:
+    if replica_of is not None:
         props["replicateSourceDb"] = replica_of
     return res("aws:rds/instance:Instance", name, props)
 
