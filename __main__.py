@@ -504,6 +504,8 @@ pulumi.export("dbReplicaIdentifier", database.replica.identifier if database.rep
 pulumi.export("dbReplicaArn", database.replica.arn if database.replica else None)
 pulumi.export("dbReplicaEndpoint", database.replica.address if database.replica else None)
 pulumi.export("dbReplicaRegion", core.dr_region if database.replica else None)
+# The PITR window a promoted replica must keep (ops drill promotes with it, never with a tool default).
+pulumi.export("dbBackupRetentionDays", data_tier.db_backup_retention_days)
 pulumi.export("dbSecretArn", database.secret_arn)
 pulumi.export("dbDrSecretArn", database.dr_secret_arn)
 pulumi.export("dbKmsKeyArn", database.primary_key.arn)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import re
 import sys
 import traceback
@@ -43,8 +44,11 @@ from ops.failback import Failback, FailbackOptions, database_return_plan
 from ops.failback import plan as failback_plan
 from ops.failover import ACTIONS, MODES, Failover, FailoverOptions
 from ops.failover import plan as failover_plan
+from ops.identity import Accounts, StackIdentity, check_caller, check_outputs, stack_accounts
+from ops.identity import resolve as resolve_identity
 from ops.objectives import RPO, RTO, Objectives, ObjectivesError, resolve
 from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
+from ops.evidence import STATE_TEXT
 from ops.outputs import StackOutputs, load
 from ops.velero import FileVelero, KubectlVelero, VeleroSource
 from ops.verify import FAIL, Verifier, VerifyOptions, failed
@@ -79,6 +83,7 @@ class Deps:
     world: World | None = None
     health: HealthObserver | None = None
     velero: VeleroSource | None = None
+    accounts: Accounts | None = None  # stack -> (awsAccountId, tier); default: the Pulumi.<stack>.yaml files
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
@@ -91,8 +96,8 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    if not math.isfinite(value) or value <= 0:  # an `inf` RTO always passes; `nan` compares false with everything
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
     return value
 
 
@@ -243,8 +248,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--backup-retention-days",
         type=_retention_days,
-        default=7,
-        help="BackupRetentionPeriod for promote_read_replica, 1-35 (default 7)",
+        default=None,
+        help="BackupRetentionPeriod for promote_read_replica, 1-35 (default: the stack's dbBackupRetentionDays "
+        "output, else the primary's own retention)",
     )
     g = d.add_argument_group("probes and canary")
     g.add_argument("--probe-url", metavar="URL", help="URL of the synthetic probe (default gatewayUrl)")
@@ -264,6 +270,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--promote-timeout", type=_positive, default=1200.0, help="promotion → available (default 1200)")
     g.add_argument("--first-good-timeout", type=_positive, default=900.0, help="re-point → first 2xx (default 900)")
     g.add_argument("--skip-verify", action="store_true", help="do not run verify first (not recommended)")
+    g.add_argument(
+        "--no-fence",
+        action="store_true",
+        help="leave the old primary running after promotion (it can keep taking writes: split brain)",
+    )
     _verify_args(d)
 
     f = sub.add_parser(
@@ -358,6 +369,13 @@ def _outputs(args: argparse.Namespace) -> StackOutputs:
     if outputs.environment is not None and outputs.environment != args.stack:
         raise UsageError(f"{args.outputs}: outputs are for environment {outputs.environment}, not --stack {args.stack}")
     return outputs
+
+
+def _identity(args: argparse.Namespace, deps: Deps, outputs: StackOutputs) -> StackIdentity:
+    """The stack's account from its stack file; every ARN in the outputs must be in it (no AWS call)."""
+    identity = resolve_identity(args.stack, deps.accounts if deps.accounts is not None else stack_accounts())
+    check_outputs(outputs, identity)
+    return identity
 
 
 def _factory(args: argparse.Namespace, deps: Deps) -> ClientFactory:
@@ -491,6 +509,7 @@ def _drill_options(args: argparse.Namespace, objectives: Objectives) -> DrillOpt
         promote_timeout=args.promote_timeout,
         first_good_timeout=args.first_good_timeout,
         skip_verify=args.skip_verify,
+        fence=not args.no_fence,
         verify=_verify_options(args, objectives),
     )
 
@@ -530,7 +549,8 @@ def _print_plan(kind: str, args: argparse.Namespace, steps: list[Any], extra: li
 
 def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
     outputs = _outputs(args)
-    require_confirmation(args.stack, outputs, args.confirm_production)
+    identity = _identity(args, deps, outputs)
+    require_confirmation(args.stack, outputs, args.confirm_production, identity.production)
     if outputs.gateway_host is None or outputs.gateway_url is None:
         raise UsageError(
             f"{args.outputs}: the drill needs the failover outputs gatewayUrl and failover {FAILOVER_HINT}"
@@ -547,6 +567,8 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
         _print_plan("drill", args, plan(outputs, options), notes, deps)
         return EXIT_OK
     factory = _factory(args, deps)
+    # the caller's account, from the DR region (the region a drill must be able to work from)
+    caller = check_caller(factory, outputs.replica.region, identity)
     world = deps.world
     if world is None:
         world = World(
@@ -559,6 +581,7 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
             reader_dsn = canary_conninfo(factory, outputs, outputs.replica.endpoint, args.canary_database)
             world.canary_writer = PgCanaryWriter(writer_dsn, interval=args.canary_interval, clock=deps.clock)
             world.canary_reader = PgCanaryReader(reader_dsn)
+            world.old_primary_reader = PgCanaryReader(writer_dsn)
     drill = Drill(
         args.stack,
         outputs,
@@ -568,11 +591,14 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
         options,
         confirm_production=args.confirm_production,
         progress=_progress(deps),
+        identity=identity,
     )
     if args.resume and not (Path(args.resume) / "evidence.json").is_file():
         raise UsageError(f"--resume {args.resume}: no evidence.json there — name the bundle directory a drill wrote")
     evidence = drill.open(Path(args.evidence_dir), Path(args.resume) if args.resume else None)
+    evidence.data["context"]["caller"] = caller["caller"]
     args.bundle = evidence.directory  # named in the one line if the drill is interrupted or loses AWS
+    args.journal = evidence
     result = drill.run(evidence)
     document = {"stack": args.stack, "ok": result.ok, "evidence": str(result.directory), **evidence.data}
     if args.format == "json":
@@ -587,8 +613,10 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
                     (
                         key.upper(),
                         f"{entry['objectiveSeconds']:.0f} s",
-                        "—" if entry["measuredSeconds"] is None else f"{entry['measuredSeconds']:.1f} s",
-                        "pass" if entry["ok"] else "FAIL",
+                        ("not run" if entry.get("notRun") else "—")
+                        if entry["measuredSeconds"] is None
+                        else f"{entry['measuredSeconds']:.1f} s",
+                        "not run" if entry.get("notRun") else ("pass" if entry["ok"] else "FAIL"),
                     )
                 )
         for key in ("detectionSeconds", "dnsSeconds", "promotionSeconds", "reconnectSeconds"):
@@ -609,7 +637,8 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
 
 def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
     outputs = _outputs(args)
-    require_confirmation(args.stack, outputs, args.confirm_production)
+    identity = _identity(args, deps, outputs)
+    require_confirmation(args.stack, outputs, args.confirm_production, identity.production)
     if outputs.gateway_host is None:
         raise UsageError(f"{args.outputs}: failback needs the failover outputs gatewayUrl and failover {FAILOVER_HINT}")
     options = FailbackOptions(
@@ -628,6 +657,7 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         )
         return EXIT_OK
     factory = _factory(args, deps)
+    check_caller(factory, outputs.replica.region, identity)
     health = deps.health or Route53Health(factory)
     ok, evidence = Failback(
         args.stack,
@@ -638,6 +668,7 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         options,
         confirm_production=args.confirm_production,
         progress=_progress(deps),
+        production=identity.production,
     ).run(Path(args.evidence_dir))
     if args.format == "json":
         _json({"stack": args.stack, "ok": ok, "evidence": str(evidence.directory), **evidence.data}, deps.stdout)
@@ -881,7 +912,14 @@ def _after_interruption(args: argparse.Namespace) -> str:
     bundle = getattr(args, "bundle", None)
     if bundle is None:
         return "nothing was changed"
-    return f"the evidence journal is kept: continue with --execute --resume {bundle}"
+    journal = getattr(args, "journal", None)
+    verdict = (journal.data.get("verdict") or {}) if journal is not None else {}
+    state = STATE_TEXT.get(verdict.get("state", ""), "")
+    undo = f"; undo with {verdict['undo']}" if verdict.get("undo") else ""
+    return (
+        f"journal and report.md in {bundle}" + (f"; state: {state}" if state else "")
+        + f"; continue with --execute --resume {bundle}{undo}"
+    )
 
 
 def _resume_hint(args: argparse.Namespace, err: OpsError) -> str:

@@ -42,13 +42,20 @@ class RpoMeasurement:
     newest_visible: CanaryRow | None = None
     last_written_before_fault: CanaryRow | None = None
     lost_seqs: tuple[int, ...] = ()
+    split_brain_seqs: tuple[int, ...] = ()  # lost rows acknowledged by the old primary after the fault
+    last_lost: CanaryRow | None = None
+    rows_on_promoted: int | None = None
+    rows_on_old_primary: int | None = None
 
     @property
     def lost_window_seconds(self) -> float:
         """Span of acknowledged rows that did not survive: last written before the fault − newest visible."""
-        if not self.lost_seqs or self.newest_visible is None or self.last_written_before_fault is None:
+        if not self.lost_seqs or self.newest_visible is None:
             return 0.0
-        return round((self.last_written_before_fault.written_at - self.newest_visible.written_at).total_seconds(), 3)
+        last = self.last_lost or self.last_written_before_fault
+        if last is None:
+            return 0.0
+        return round((last.written_at - self.newest_visible.written_at).total_seconds(), 3)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +68,10 @@ class RpoMeasurement:
             "lostSeqs": list(self.lost_seqs),
             "lostRows": len(self.lost_seqs),
             "lostWindowSeconds": self.lost_window_seconds,
+            "splitBrainSeqs": list(self.split_brain_seqs),
+            "splitBrainRows": len(self.split_brain_seqs),
+            "rowsOnPromoted": self.rows_on_promoted,
+            "rowsOnOldPrimary": self.rows_on_old_primary,
         }
 
 
@@ -83,14 +94,82 @@ def rpo_from_canary(
     return RpoMeasurement(seconds, "fault time − newest canary row visible after promotion", newest_visible, last, lost)
 
 
+def rpo_from_both_sides(
+    fault_at: datetime,
+    promoted: list[CanaryRow],
+    acknowledged: list[CanaryRow],
+    old_primary: list[CanaryRow] | None = None,
+) -> RpoMeasurement:
+    """RPO from canary rows on both sides of the failover.
+
+    The old primary's side is every row it acknowledged: the writer's log, plus the rows read from the old primary
+    before it was fenced (when it could be read). A row of that side missing on the promoted writer is a lost write;
+    one acknowledged after the fault is a split-brain write — the old primary kept accepting writes nobody will see.
+    RPO = the newest lost write (or the fault, whichever is later) − the newest row the promoted writer holds.
+    """
+    on_promoted = {row.seq for row in promoted}
+    newest = max(promoted, key=lambda row: row.seq) if promoted else None
+    side = {row.seq: row for row in acknowledged}
+    side.update({row.seq: row for row in old_primary or []})
+    lost = [side[seq] for seq in sorted(side) if seq not in on_promoted]
+    before = [row for row in acknowledged if row.written_at <= fault_at]
+    last_before = before[-1] if before else None
+    basis = "canary rows on both sides: acknowledged by the old primary (writer log" + (
+        " + its table)" if old_primary is not None else "; its table unreadable)"
+    ) + " vs the promoted writer"
+    if newest is None:
+        return RpoMeasurement(
+            None,
+            "no canary row visible after promotion",
+            None,
+            last_before,
+            tuple(row.seq for row in lost),
+            tuple(row.seq for row in lost if row.written_at > fault_at),
+            lost[-1] if lost else None,
+            0,
+            None if old_primary is None else len(old_primary),
+        )
+    end = max([fault_at, *(row.written_at for row in lost)])
+    seconds = max(0.0, round((end - newest.written_at).total_seconds(), 3))
+    return RpoMeasurement(
+        seconds,
+        basis,
+        newest,
+        last_before,
+        tuple(row.seq for row in lost),
+        tuple(row.seq for row in lost if row.written_at > fault_at),
+        lost[-1] if lost else None,
+        len(promoted),
+        None if old_primary is None else len(old_primary),
+    )
+
+
+def stop_state(data: dict[str, Any]) -> str:
+    """What a drill left behind, from its journal: unchanged, fault-injected (not promoted) or promoted."""
+    events = data.get("events") or {}
+    if "promoteRequestedAt" in events:
+        return "promoted"
+    if "faultAt" in events:
+        return "fault-injected"
+    return "unchanged"
+
+
+STATE_TEXT = {
+    "unchanged": "nothing was changed",
+    "fault-injected": "fault injected (primary health check inverted), replica NOT promoted",
+    "promoted": "fault injected and the replica promoted: the DR instance is the writer",
+}
+
+
 def rpo_from_lag(lag_seconds: float | None) -> RpoMeasurement:
     if lag_seconds is None:
         return RpoMeasurement(None, "no canary and no ReplicaLag datapoint at the fault")
     return RpoMeasurement(float(lag_seconds), "CloudWatch ReplicaLag (max) at the fault — no canary configured")
 
 
-def judge(objectives: dict[str, float | None], measured: dict[str, float | None]) -> dict[str, Any]:
-    """Objective vs measured for rto and rpo; a missing measurement fails its objective."""
+def judge(objectives: dict[str, float | None], measured: dict[str, Any], stopped: bool = False) -> dict[str, Any]:
+    """Objective vs measured for rto and rpo; a missing measurement fails its objective — and is "not run" when the
+    run stopped before that phase (the report then says so instead of FAIL)."""
     out: dict[str, Any] = {}
     ok = True
     for key in ("rto", "rpo"):
@@ -101,6 +180,8 @@ def judge(objectives: dict[str, float | None], measured: dict[str, float | None]
         passed = value is not None and value <= objective
         ok = ok and passed
         out[key] = {"objectiveSeconds": objective, "measuredSeconds": value, "ok": passed}
+        if value is None and stopped:
+            out[key]["notRun"] = True
     out["ok"] = ok
     return out
 
@@ -226,6 +307,10 @@ class Evidence:
         if record is None:
             record = {"name": name, "title": title, "attempts": 0, "apiCalls": [], "observations": []}
             self.data["steps"].append(record)
+        elif record.get("startedAt"):  # a resumed attempt: the earlier one's timing and error stay beside it
+            record.setdefault("previousAttempts", []).append(
+                {k: record.get(k) for k in ("startedAt", "endedAt", "status", "error")}
+            )
         record.update(status="running", startedAt=iso(at), endedAt=None, result=None, error=None)
         record["attempts"] += 1
         self._current = name
@@ -274,6 +359,12 @@ class Evidence:
 # --- report.md ----------------------------------------------------------------------------------------------
 
 
+def _result(entry: dict[str, Any]) -> str:
+    if entry.get("notRun"):
+        return "not run"
+    return "pass" if entry["ok"] else "FAIL"
+
+
 def _fmt_seconds(value: Any) -> str:
     if value is None:
         return "not measured"
@@ -288,7 +379,8 @@ def write_report(data: dict[str, Any], path: Path) -> None:
         f"Started {data['startedAt']}, ended {data.get('endedAt') or 'not finished'}."
         + (f" Resumed at {', '.join(data['resumes'])}." if data.get("resumes") else ""),
         "",
-        f"**Result: {'PASS' if verdict.get('ok') else 'FAIL'}**",
+        f"**Result: {'PASS' if verdict.get('ok') else 'FAIL'}**"
+        + (f" — stopped at {verdict['stoppedAt']}: {verdict.get('reason')}" if verdict.get("stoppedAt") else ""),
         "",
         "## Objectives vs measured",
         "",
@@ -300,8 +392,16 @@ def write_report(data: dict[str, Any], path: Path) -> None:
         if entry:
             lines.append(
                 f"| {label} | ≤ {_fmt_seconds(entry['objectiveSeconds'])} | "
-                f"{_fmt_seconds(entry['measuredSeconds'])} | {'pass' if entry['ok'] else 'FAIL'} |"
+                f"{'not run' if entry.get('notRun') else _fmt_seconds(entry['measuredSeconds'])} | {_result(entry)} |"
             )
+    if verdict.get("state"):
+        lines += [
+            "",
+            "## State left behind",
+            "",
+            f"{STATE_TEXT.get(verdict['state'], verdict['state'])}. "
+            + (f"Undo with `{verdict['undo']}`." if verdict.get("undo") else "Nothing to undo."),
+        ]
     sources = data.get("objectiveSources") or {}
     if sources:
         lines += ["", "Objectives from: " + "; ".join(f"{k} — {v}" for k, v in sources.items()) + "."]
@@ -320,8 +420,22 @@ def write_report(data: dict[str, Any], path: Path) -> None:
                 if rpo["lostSeqs"]
                 else ""
             )
-            + ".",
+            + "."
+            + (
+                f" Of these, {rpo['splitBrainRows']} were acknowledged by the old primary AFTER the fault "
+                f"(split brain: seq {rpo['splitBrainSeqs'][0]}–{rpo['splitBrainSeqs'][-1]})."
+                if rpo.get("splitBrainRows")
+                else ""
+            )
+            + (
+                f" Rows on the old primary: {rpo['rowsOnOldPrimary']}; on the promoted writer: {rpo['rowsOnPromoted']}."
+                if rpo.get("rowsOnOldPrimary") is not None
+                else ""
+            ),
         ]
+    errors = (data.get("canary") or {}).get("errors") or []
+    if errors:
+        lines += ["", f"Canary write errors: {len(errors)}, first at {errors[0]['at']}: {errors[0]['error']}."]
     lines += [
         "",
         "## Steps",
@@ -338,6 +452,13 @@ def write_report(data: dict[str, Any], path: Path) -> None:
         )
         if step.get("error"):
             lines.append(f"| ↳ error | {step['error']} | | | | |")
+        for n, earlier in enumerate(step.get("previousAttempts") or [], 1):
+            duration = seconds_between(parse_iso(earlier.get("startedAt")), parse_iso(earlier.get("endedAt")))
+            lines.append(
+                f"| ↳ attempt {n} | {earlier.get('status')} | {earlier.get('startedAt') or ''} | "
+                f"{earlier.get('endedAt') or ''} | {_fmt_seconds(duration) if duration is not None else ''} | "
+                f"{earlier.get('error') or ''} |"
+            )
     if data["events"]:
         lines += ["", "## Events", "", "| Event | At |", "|---|---|"]
         lines += [f"| {name} | {at} |" for name, at in data["events"].items()]

@@ -114,6 +114,8 @@ class StackOutputs:
     failover: tuple[FailoverHost, ...]
     velero: Velero | None
     region_switch_plan_arn: str | None = None  # the ARC Region switch plan (python -m ops failover)
+    # The primary's PITR window (dbBackupRetentionDays): the promoted writer keeps the same, never a tool default.
+    backup_retention_days: int | None = None
 
     @property
     def gateway_host(self) -> FailoverHost | None:
@@ -282,6 +284,10 @@ def parse(data: Any, source: str = "outputs") -> StackOutputs:
     environment = data.get("environment")
     if environment is not None and environment not in ("dev", "stage", "prod"):
         raise r.fail("environment", "dev, stage or prod", environment)
+    retention = data.get("dbBackupRetentionDays")
+    # PromoteReadReplica BackupRetentionPeriod: 0-35 (botocore rds model); 0 turns backups off on the new writer.
+    if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int) or not 1 <= retention <= 35):
+        raise r.fail("dbBackupRetentionDays", "a whole number of days from 1 to 35", retention)
     return StackOutputs(
         source=source,
         environment=environment,
@@ -304,6 +310,7 @@ def parse(data: Any, source: str = "outputs") -> StackOutputs:
             "an ARC Region switch plan ARN (arn:aws:arc-region-switch::ACCOUNT:plan/NAME:ID)",
             optional=True,
         ),
+        backup_retention_days=retention,
     )
 
 

@@ -12,8 +12,11 @@ from ops.cli import Deps, main
 from ops.drill import Drill, DrillOptions, DrillResult, ProductionRefused, World
 from ops.evidence import Evidence
 from tests import ops_support
+from ops.identity import StackIdentity
 from tests.ops_support import (
+    ACCOUNT,
     DR,
+    MOTO_ACCOUNTS,
     PRIMARY,
     FakeCanary,
     MotoStack,
@@ -39,10 +42,11 @@ def run_drill(
     *,
     canary: bool = True,
     resume: Path | None = None,
+    down_after: float | None = None,
     **options,
 ) -> tuple[DrillResult, Evidence, list[str]]:
     factory = arm_on_fault(stack.factory(), timeline)
-    writer = FakeCanary(clock, timeline) if canary else None
+    writer = FakeCanary(clock, timeline, down_after=down_after) if canary else None
     world = World(
         health=timeline,
         dns=timeline,
@@ -50,9 +54,19 @@ def run_drill(
         canary_writer=writer,
         canary_reader=writer,
         velero=StaticVelero(velero_objects(clock.now(), backup_age=__import__("datetime").timedelta(minutes=20))),
+        old_primary_reader=writer.old_side() if writer else None,
     )
     progress: list[str] = []
-    drill = Drill("stage", stack.outputs(), factory, clock, world, DrillOptions(**options), progress=progress.append)
+    drill = Drill(
+        "stage",
+        stack.outputs(),
+        factory,
+        clock,
+        world,
+        DrillOptions(**options),
+        progress=progress.append,
+        identity=StackIdentity("stage", ACCOUNT, production=False),
+    )
     evidence = drill.open(tmp_path, resume)
     return drill.run(evidence), evidence, progress
 
@@ -62,18 +76,51 @@ def api_calls(evidence: Evidence, operation: str) -> list[dict]:
 
 
 def test_passing_drill_promotes_repoints_and_meets_objectives(stack, clock, tmp_path):
-    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock, good_after=400))
+    # a real fault: the old primary stops acknowledging writes the moment the fault is in
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock, good_after=400), down_after=0)
 
     assert result.ok, result.reason
     assert stack.health_check()["Inverted"] is True
     assert not stack.replica().get("ReadReplicaSourceDBInstanceIdentifier")
-    assert stack.replica()["BackupRetentionPeriod"] == 7
     assert stack.parameter(DR) == stack.data["dbReplicaEndpoint"]
     assert stack.parameter(PRIMARY) == stack.data["dbPrimaryEndpoint"]  # only the DR region is re-pointed
     measured = evidence.data["measured"]
     assert 400 <= measured["rtoSeconds"] <= 400 + 5  # first 2xx scripted 400 s after the fault, 5 s probes
     assert measured["rpoSeconds"] == pytest.approx(3.0, abs=1.0)  # canary visible up to 2.5 s before the fault
-    assert measured["rpo"]["lostRows"] >= 2
+    assert measured["rpo"]["lostRows"] >= 2 and measured["rpo"]["splitBrainRows"] == 0
+
+
+def test_promoted_writer_keeps_the_stacks_backup_retention_not_a_tool_default(stack, clock, tmp_path):
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), down_after=0)
+
+    assert result.ok, result.reason
+    assert stack.replica()["BackupRetentionPeriod"] == 14  # dbBackupRetentionDays; the old default cut it to 7
+    assert evidence.step("promote-replica")["result"]["backupRetentionFrom"] == "outputs.json dbBackupRetentionDays"
+
+
+def test_writes_the_old_primary_acknowledged_after_the_fault_are_lost_rows_counted_in_rpo(stack, clock, tmp_path):
+    # The health-check lever alone: the old primary stays writable and the canary keeps writing to it until fenced.
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), down_after=None)
+
+    rpo = evidence.data["measured"]["rpo"]
+    fenced = evidence.event("fencedAt")
+    newest = rpo["newestVisible"]
+    assert fenced is not None and api_calls(evidence, "StopDBInstance")[0]["region"] == PRIMARY
+    assert rpo["splitBrainRows"] > 0 and rpo["rowsOnOldPrimary"] > rpo["rowsOnPromoted"]
+    assert rpo["lostRows"] == rpo["rowsOnOldPrimary"] - rpo["rowsOnPromoted"]
+    assert evidence.data["measured"]["rpoSeconds"] > 60  # the split-brain window, not the 2.5 s replica lag
+    assert evidence.data["measured"]["rpoSeconds"] == pytest.approx(
+        (fenced - __import__("ops.clock").clock.parse_iso(newest["writtenAt"])).total_seconds(), abs=1.0
+    )
+    assert "split brain" in (result.directory / "report.md").read_text()
+    assert evidence.data["canary"]["errors"]  # the writes the fenced primary refused are kept
+
+
+def test_without_fencing_the_old_primary_is_not_stopped(stack, clock, tmp_path):
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), down_after=0, fence=False)
+
+    assert result.ok, result.reason
+    assert evidence.step("fence-old-primary") is None and api_calls(evidence, "StopDBInstance") == []
 
 
 def test_evidence_records_every_step_with_request_ids_and_the_bundle_files(stack, clock, tmp_path):
@@ -89,6 +136,7 @@ def test_evidence_records_every_step_with_request_ids_and_the_bundle_files(stack
         "wait-dns-secondary",
         "promote-replica",
         "wait-promoted",
+        "fence-old-primary",
         "repoint-endpoint",
         "wait-first-2xx",
         "measure-rpo",
@@ -111,7 +159,7 @@ def test_missed_rto_fails_the_drill_and_names_the_slowest_phase(stack, clock, tm
     assert result.verdict["rto"]["ok"] is False and result.verdict["rto"]["measuredSeconds"] >= 1300
     assert result.verdict["rpo"]["ok"] is True
     assert any("RTO missed" in s for s in evidence.data["nextSteps"])
-    assert any("Slowest phase: reconnectSeconds" in s for s in evidence.data["nextSteps"])
+    assert any(s.startswith("reconnectSeconds = ") for s in evidence.data["nextSteps"])
     assert "**Result: FAIL**" in (result.directory / "report.md").read_text()
 
 
@@ -126,7 +174,9 @@ def test_wait_timeout_stops_the_drill_with_progress_and_a_resume_hint(stack, clo
     assert any("/120s] waiting for health check" in line for line in progress)
     assert evidence.step("promote-replica") is None  # nothing past the timeout ran
     assert stack.replica().get("ReadReplicaSourceDBInstanceIdentifier")
-    assert any("still INVERTED" in s and "--resume" in s for s in evidence.data["nextSteps"])
+    undo = f"python -m ops failback --stack stage --outputs outputs.json --execute"
+    assert any("still INVERTED" in s and "NOT promoted" in s and undo in s for s in evidence.data["nextSteps"])
+    assert any("--resume" in s for s in evidence.data["nextSteps"])
 
 
 def test_throttled_health_poll_is_retried_and_recorded(stack, clock, tmp_path):
@@ -205,12 +255,22 @@ def test_drill_object_refuses_production_without_confirmation(stack, clock):
 
 def cli(argv: list[str], **deps) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
+    deps.setdefault("accounts", MOTO_ACCOUNTS)
     code = main(argv, Deps(stdout=out, stderr=err, **deps))
     return code, out.getvalue(), err.getvalue()
 
 
+PROD_ACCOUNT = MOTO_ACCOUNTS["prod"][0]
+
+
+def in_account(path: Path, account: str) -> Path:
+    """The same outputs with every ARN in `account` (another stack's outputs)."""
+    path.write_text(path.read_text().replace(f":{ACCOUNT}:", f":{account}:"))
+    return path
+
+
 def test_cli_refuses_prod_without_confirm_production_exit_2(stack, tmp_path):
-    outputs = stack.write(tmp_path / "prod.json", environment="prod")
+    outputs = in_account(stack.write(tmp_path / "prod.json", environment="prod"), PROD_ACCOUNT)
     code, out, err = cli(["drill", "--stack", "prod", "--outputs", str(outputs), "--execute"])
 
     assert code == 2 and out == ""
@@ -219,7 +279,7 @@ def test_cli_refuses_prod_without_confirm_production_exit_2(stack, tmp_path):
 
 
 def test_cli_prod_dry_run_with_confirmation_prints_the_plan(stack, tmp_path):
-    outputs = stack.write(tmp_path / "prod.json", environment="prod")
+    outputs = in_account(stack.write(tmp_path / "prod.json", environment="prod"), PROD_ACCOUNT)
     code, out, _ = cli(
         ["drill", "--stack", "prod", "--outputs", str(outputs), "--confirm-production", "prod", "--format", "json"]
     )

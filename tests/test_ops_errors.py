@@ -54,6 +54,7 @@ EVIDENCE_HINT = "pass --evidence-dir naming a directory you can write"
 
 def cli(argv: list[str], **deps) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
+    deps.setdefault("accounts", ops_support.MOTO_ACCOUNTS)  # the moto world is the stage account
     code = main(argv, Deps(stdout=out, stderr=err, **deps))
     return code, out.getvalue(), err.getvalue()
 
