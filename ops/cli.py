@@ -48,7 +48,6 @@ from ops.identity import Accounts, StackIdentity, check_caller, check_outputs, s
 from ops.identity import resolve as resolve_identity
 from ops.objectives import RPO, RTO, Objectives, ObjectivesError, resolve
 from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
-from ops.evidence import STATE_TEXT
 from ops.outputs import StackOutputs, load
 from ops.velero import FileVelero, KubectlVelero, VeleroSource
 from ops.verify import FAIL, Verifier, VerifyOptions, failed
@@ -96,8 +95,10 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:  # an `inf` RTO always passes; `nan` compares false with everything
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    if not math.isfinite(value):  # an `inf` RTO always passes; `nan` compares false with everything
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
 
 
@@ -914,12 +915,11 @@ def _after_interruption(args: argparse.Namespace) -> str:
         return "nothing was changed"
     journal = getattr(args, "journal", None)
     verdict = (journal.data.get("verdict") or {}) if journal is not None else {}
-    state = STATE_TEXT.get(verdict.get("state", ""), "")
-    undo = f"; undo with {verdict['undo']}" if verdict.get("undo") else ""
-    return (
-        f"journal and report.md in {bundle}" + (f"; state: {state}" if state else "")
-        + f"; continue with --execute --resume {bundle}{undo}"
+    state = {"fault-injected": "health check inverted, replica not promoted", "promoted": "replica promoted"}.get(
+        verdict.get("state", ""), "nothing changed"
     )
+    undo = " or undo: ops failback --execute (command in report.md)" if verdict.get("undo") else ""
+    return f"{state}; journal and report.md in {bundle}: resume with --execute --resume {bundle}{undo}"
 
 
 def _resume_hint(args: argparse.Namespace, err: OpsError) -> str:

@@ -321,7 +321,8 @@ def test_a_drill_that_loses_aws_after_the_fault_exits_3_keeps_its_journal_and_na
     assert {s["name"]: s["status"] for s in journal["steps"]}["inject-fault"] == "failed"
     assert journal["verdict"]["stoppedAt"] == "inject-fault" and (bundle / "report.md").is_file()
     assert stack.health_check()["Inverted"] is True  # the fault is in: the bundle says so and how to go on
-    assert any("still INVERTED" in step and "--resume" in step for step in journal["nextSteps"])
+    assert any("still INVERTED" in step and "ops failback" in step for step in journal["nextSteps"])
+    assert any("--resume" in step for step in journal["nextSteps"])
 
 
 # --- evidence directory: a file in the way, or not writable → exit 2, nothing run -----------------------------------
@@ -453,8 +454,13 @@ def test_sigterm_during_a_drill_exits_143_and_names_the_journal_to_resume(stack,
     steps = {s["name"]: s for s in json.loads((bundle / "evidence.json").read_text())["steps"]}
     assert (code, out) == (143, "")
     assert error_line(err) == (
-        f"ops drill: interrupted by SIGTERM — the evidence journal is kept: continue with --execute --resume {bundle}"
+        "ops drill: interrupted by SIGTERM — health check inverted, replica not promoted; "
+        f"journal and report.md in {bundle}: resume with --execute --resume {bundle} or undo: ops failback "
+        "--execute (command in report.md)"
     )
+    journal = json.loads((bundle / "evidence.json").read_text())
+    assert journal["verdict"]["state"] == "fault-injected" and journal["endedAt"]  # the journal is complete
+    assert "Undo with `python -m ops failback --stack stage" in (bundle / "report.md").read_text()
     assert steps["wait-dns-secondary"]["status"] == "failed"
     assert steps["wait-dns-secondary"]["error"] == "Interrupted: interrupted by SIGTERM"
     assert signal.getsignal(signal.SIGTERM) is handler_before  # the door put the previous handler back
