@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -316,3 +318,198 @@ def test_cli_execute_missed_rto_exits_1_with_json_evidence(stack, clock, tmp_pat
     assert document["verdict"]["rto"]["ok"] is False
     assert Path(document["evidence"], "report.md").is_file()
     assert "waiting for a 2xx" in err  # progress goes to stderr, the document to stdout
+
+
+# --- identity, not labels ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", [None, "stage"], ids=["unlabelled", "labelled-stage"])
+def test_prod_outputs_without_or_with_a_wrong_environment_label_are_refused_for_stage(stack, tmp_path, label):
+    outputs = in_account(stack.write(tmp_path / "outputs.json", environment=label), PROD_ACCOUNT)
+    code, out, err = cli(["drill", "--stack", "stage", "--outputs", str(outputs), "--execute"], factory=stack.factory())
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"ops drill: {outputs}: dbPrimaryArn is in account {PROD_ACCOUNT}, but stack stage is awsAccountId {ACCOUNT} "
+        "(Pulumi.stage.yaml) — these are another stack's outputs\n"
+    )
+    assert stack.health_check().get("Inverted") is False
+
+
+def test_a_stack_name_without_a_stack_file_is_refused(stack, tmp_path):
+    outputs = stack.write(tmp_path / "outputs.json", environment=None)
+    code, _, err = cli(["drill", "--stack", "production", "--outputs", str(outputs), "--execute"])
+
+    assert code == 2
+    assert err == (
+        "ops drill: --stack production: no Pulumi.production.yaml with summit-resilience:awsAccountId "
+        "(stacks: dev, prod, stage)\n"
+    )
+
+
+def test_credentials_of_another_account_are_refused_before_any_change(stack, clock, tmp_path):
+    other = "555555555555"  # the stack file says stage is this account; moto's caller is ACCOUNT
+    outputs = in_account(stack.write(tmp_path / "outputs.json"), other)
+    timeline = Timeline(clock)
+    code, _, err = cli(
+        ["drill", "--stack", "stage", "--outputs", str(outputs), "--execute", "--evidence-dir", str(tmp_path / "ev")],
+        factory=stack.factory(),
+        clock=clock,
+        world=World(health=timeline, dns=timeline, prober=timeline),
+        accounts={**MOTO_ACCOUNTS, "stage": (other, "stage")},
+    )
+
+    assert code == 2
+    assert err.startswith(f"ops drill: credentials are for account {ACCOUNT} (")
+    assert err.endswith(f"but stack stage is awsAccountId {other} (Pulumi.stage.yaml)\n")
+    assert not (tmp_path / "ev").exists() and stack.health_check().get("Inverted") is False
+
+
+def test_an_account_shared_with_a_prod_stack_is_prod_whatever_the_labels_say(stack, tmp_path):
+    outputs = stack.write(tmp_path / "outputs.json")  # labelled stage, --stack stage
+    code, _, err = cli(
+        ["drill", "--stack", "stage", "--outputs", str(outputs), "--execute"],
+        factory=stack.factory(),
+        accounts={**MOTO_ACCOUNTS, "prod": (ACCOUNT, "prod")},
+    )
+
+    assert code == 2
+    assert "its account is a prod stack's account): add --confirm-production prod" in err
+    assert stack.health_check().get("Inverted") is False
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_non_finite_objectives_are_refused(value):
+    code, _, err = cli(["drill", "--stack", "stage", "--outputs", "o.json", f"--rto-seconds={value}"])
+
+    assert code == 2
+    assert f"argument --rto-seconds: expected a finite number, got '{value}'" in err
+
+
+# --- always undoable ----------------------------------------------------------------------------------------------
+
+
+class SilentDns(Timeline):
+    def answer(self, fqdn):
+        return ()
+
+
+def test_no_fault_is_injected_when_dns_cannot_be_observed_at_baseline(stack, clock, tmp_path):
+    result, evidence, _ = run_drill(stack, clock, tmp_path, SilentDns(clock), skip_verify=True)
+
+    assert not result.ok and result.stopped_at == "baseline"
+    assert "no fault was injected" in (result.reason or "") and "has no answer" in (result.reason or "")
+    assert stack.health_check().get("Inverted") is False
+    assert result.verdict["state"] == "unchanged" and result.verdict["undo"] is None
+    assert evidence.data["nextSteps"][0].endswith("Nothing was changed; nothing to undo. Fix that and run the drill again.")
+
+
+class SigtermAt(Timeline):
+    """SIGTERM to this process while the drill waits for the first good probe (after the promotion)."""
+
+    def probe(self, url):
+        if self.fenced_at is not None:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().probe(url)
+
+
+STOP_POINTS = {
+    # before the fault: verify fails (replica lag above the RPO)
+    "before-fault": dict(build={"lag": 900}, timeline={}, options={}),
+    # after the fault, before promotion: the health check never turns Unhealthy
+    "after-fault": dict(build={}, timeline={"unhealthy_after": None}, options={"health_timeout": 60}),
+    # after promotion: the app never answers 2xx
+    "after-promotion": dict(build={}, timeline={"good_after": None}, options={"first_good_timeout": 60}),
+}
+
+
+@pytest.mark.parametrize("point", [*STOP_POINTS, "sigterm"])
+def test_failback_undoes_the_drill_from_every_stop_point(moto_endpoint, clock, tmp_path, point):
+    spec = STOP_POINTS.get(point, dict(build={}, timeline={}, options={}))
+    stack = MotoStack(moto_endpoint).build(**spec["build"])
+    timeline = (SigtermAt if point == "sigterm" else Timeline)(clock, **spec["timeline"])
+    outputs = stack.write(tmp_path / "outputs.json")
+    code, _, err = cli(
+        ["drill", "--stack", "stage", "--outputs", str(outputs), "--execute", "--evidence-dir", str(tmp_path / "ev")]
+        + [f"--{k.replace('_', '-')}={v}" for k, v in spec["options"].items()],
+        factory=arm_on_fault(stack.factory(), timeline),
+        clock=clock,
+        world=World(
+            health=timeline,
+            dns=timeline,
+            prober=timeline,
+            velero=StaticVelero(velero_objects(clock.now(), backup_age=__import__("datetime").timedelta(minutes=20))),
+        ),
+    )
+    bundle = next((tmp_path / "ev").iterdir())
+    journal = json.loads((bundle / "evidence.json").read_text())
+    report = (bundle / "report.md").read_text()
+    assert code == (143 if point == "sigterm" else 1), err
+    assert journal["endedAt"] and "## State left behind" in report  # every stop point leaves journal and report
+
+    undo = journal["verdict"]["undo"]
+    if point == "before-fault":
+        assert undo is None and "Nothing to undo." in report
+        return
+    assert undo == f"python -m ops failback --stack stage --outputs {outputs} --execute" and f"`{undo}`" in report
+    code, _, err = cli(
+        [*undo.split()[3:], "--evidence-dir", str(tmp_path / "fb"), "--poll-interval", "1"],
+        factory=stack.factory(),
+        clock=clock,
+        health=Timeline(clock),
+    )
+
+    assert code == 0, err
+    assert stack.health_check()["Inverted"] is False
+    promoted = point in ("after-promotion", "sigterm")
+    assert bool(stack.replica().get("ReadReplicaSourceDBInstanceIdentifier")) is not promoted
+    if promoted:
+        assert stack.parameter(PRIMARY) == stack.data["dbReplicaEndpoint"]  # both regions write to the writer
+
+
+# --- evidence a person can read -------------------------------------------------------------------------------
+
+
+def test_a_resumed_step_keeps_the_first_attempts_timing_and_error_beside_the_second(stack, clock, tmp_path):
+    timeline = Timeline(clock)
+    timeline.crash_on_dns = Crash()
+    with pytest.raises(Crash):
+        run_drill(stack, clock, tmp_path, timeline)
+    bundle = next(tmp_path.iterdir())
+    first = {s["name"]: s for s in json.loads((bundle / "evidence.json").read_text())["steps"]}["wait-dns-secondary"]
+    clock.sleep(60)  # the operator resumes a minute later
+
+    result, evidence, _ = run_drill(stack, clock, tmp_path, timeline, resume=bundle)
+
+    step = evidence.step("wait-dns-secondary")
+    assert step["previousAttempts"] == [
+        {"startedAt": first["startedAt"], "endedAt": first["endedAt"], "status": "failed", "error": first["error"]}
+    ]
+    assert step["startedAt"] != first["startedAt"] and step["status"] == "done"
+    assert "| ↳ attempt 1 | failed |" in (result.directory / "report.md").read_text()
+
+
+def test_objectives_of_a_drill_stopped_before_measuring_are_not_run_not_failed(moto_endpoint, clock, tmp_path):
+    stack = MotoStack(moto_endpoint).build(lag=900)
+    result, _, _ = run_drill(stack, clock, tmp_path, Timeline(clock))
+
+    assert result.verdict["rto"]["notRun"] and result.verdict["rpo"]["notRun"]
+    report = (result.directory / "report.md").read_text()
+    assert "| RTO (fault → first good probe / write) | ≤ 900.0 s | not run | not run |" in report
+    assert "— FAIL" not in report
+
+
+def test_no_phase_advice_when_the_rto_is_met_nor_lag_advice_far_below_the_rpo(stack, clock, tmp_path):
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), down_after=0)
+
+    assert result.ok
+    text = " ".join(evidence.data["nextSteps"])
+    assert "Slowest phase" not in text and "detectionSeconds =" not in text and "Replica lag" not in text
+
+
+def test_only_the_phases_that_threaten_a_missed_rto_get_advice(stack, clock, tmp_path):
+    # reconnect takes ~1300 s of a 900 s RTO; detection 30 s and DNS 90 s are not the problem
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock, good_after=1300), first_good_timeout=1800)
+
+    advice = [s for s in evidence.data["nextSteps"] if "Seconds = " in s]
+    assert [s.split(" ")[0] for s in advice] == ["reconnectSeconds"]
