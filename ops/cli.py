@@ -358,6 +358,16 @@ def parser() -> argparse.ArgumentParser:
     lab.add_argument("--evidence-dir", default="evidence", metavar="DIR", help="bundle goes to DIR/lab-<UTC time>/")
     lab.add_argument("--canary-interval", type=_positive, default=0.1, help="seconds between canary rows (0.1)")
     lab.add_argument("--write-seconds", type=_positive, default=3.0, help="seconds of writes before the kill (3)")
+    lab.add_argument(
+        "--fault",
+        choices=("kill", "partition"),
+        default="kill",
+        help="kill: stop the primary (-m immediate), then promote; partition: cut replication while the primary keeps "
+        "taking writes, promote, fence it after --split-seconds (split brain, lost writes counted)",
+    )
+    lab.add_argument(
+        "--split-seconds", type=_positive, default=1.0, help="partition: old primary keeps writing this long (1)"
+    )
     lab.add_argument("--format", choices=("text", "json"), default="text", help="text tables or one JSON document")
     return top
 
@@ -821,7 +831,12 @@ def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
 
     ok, evidence = run_lab(
         Path(args.evidence_dir),
-        LabOptions(canary_interval=args.canary_interval, write_seconds=args.write_seconds),
+        LabOptions(
+            canary_interval=args.canary_interval,
+            write_seconds=args.write_seconds,
+            fault=args.fault,
+            split_seconds=args.split_seconds,
+        ),
         progress=_progress(deps),
     )
     measured = evidence.data["measured"]
@@ -834,9 +849,10 @@ def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
             ("measurement", "value"),
             [
                 ("promotion time", f"{measured['promotionSeconds']:.3f} s"),
-                ("RTO (kill → first write on promoted)", f"{measured['rtoSeconds']:.3f} s"),
-                ("RPO (kill − newest visible canary row)", f"{measured['rpoSeconds']:.3f} s"),
+                ("RTO (fault → first write on promoted)", f"{measured['rtoSeconds']:.3f} s"),
+                ("RPO (newest lost write or fault − newest row kept)", f"{measured['rpoSeconds']:.3f} s"),
                 ("canary rows lost", f"{rpo['lostRows']} ({rpo['lostWindowSeconds']} s of writes)"),
+                ("of them split brain (acknowledged after the fault)", str(rpo["splitBrainRows"])),
                 (
                     "canary rows written / on promoted",
                     f"{measured['canaryRowsWritten']} / {measured['canaryRowsOnPromoted']}",
