@@ -38,6 +38,8 @@ from ops.velero import VeleroSource
 from ops.verify import Verifier, VerifyOptions, failed
 
 FAULT_DB_CHOICES = ("none", "reboot", "stop")
+# Where the drill publishes its results; components/dashboards.py graphs the same namespace, names and dimension.
+METRIC_NAMESPACE = "Summit/DR"
 
 
 class CanaryWriter(Protocol):
@@ -631,8 +633,33 @@ class Drill(Operation):
             verdict.update(ok=False, stoppedAt=stopped_at, reason=reason)
         verdict["state"] = state
         verdict["undo"] = self._undo(state)
+        measured["published"] = self._publish(measured, bool(verdict["ok"]))
         evidence.finish(self.clock.now(), measured, verdict, self._next_steps(verdict, measured, stopped_at, reason))
         return DrillResult(bool(verdict["ok"]), evidence.directory, verdict, stopped_at, reason)
+
+    def _publish(self, measured: dict[str, Any], ok: bool) -> list[str] | str:
+        """CloudWatch metrics in the DR region (it outlives the primary): what was measured, and whether the drill
+        passed — DrillSucceeded 1 or 0 on every finished run, so a failed or stopped drill is a datapoint too."""
+        dims = [{"Name": "Environment", "Value": self.stack}]
+        now = self.clock.now()
+        values = {
+            "MeasuredRtoSeconds": (measured.get("rtoSeconds"), "Seconds"),
+            "MeasuredRpoSeconds": (measured.get("rpoSeconds"), "Seconds"),
+            "LostCanaryRows": (measured.get("lostRows"), "Count"),
+            "DrillSucceeded": (1.0 if ok else 0.0, "Count"),
+        }
+        data = [
+            {"MetricName": name, "Dimensions": dims, "Timestamp": now, "Value": float(value), "Unit": unit}
+            for name, (value, unit) in values.items()
+            if value is not None
+        ]
+        try:
+            self.factory.client("cloudwatch", self.o.replica.region).put_metric_data(
+                Namespace=METRIC_NAMESPACE, MetricData=data
+            )
+        except Exception as err:  # noqa: BLE001 - the bundle is the evidence; a lost metric is reported, not fatal
+            return f"not published: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+        return [d["MetricName"] for d in data]
 
     def _undo(self, state: str) -> str | None:
         """The one command that undoes what the drill left behind (None when nothing was changed)."""

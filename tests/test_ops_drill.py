@@ -513,3 +513,21 @@ def test_only_the_phases_that_threaten_a_missed_rto_get_advice(stack, clock, tmp
 
     advice = [s for s in evidence.data["nextSteps"] if "Seconds = " in s]
     assert [s.split(" ")[0] for s in advice] == ["reconnectSeconds"]
+
+
+def test_a_finished_drill_publishes_its_measurements_to_cloudwatch_in_the_dr_region(stack, clock, tmp_path):
+    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), down_after=0)
+
+    from ops.drill import METRIC_NAMESPACE
+    from components.dashboards import DRILL_METRICS, DRILL_NAMESPACE
+
+    assert METRIC_NAMESPACE == DRILL_NAMESPACE  # the DR dashboard graphs what the drill publishes
+    listed = stack.factory().client("cloudwatch", DR).list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]
+    names = {m["MetricName"] for m in listed if {"Name": "Environment", "Value": "stage"} in m["Dimensions"]}
+    assert set(DRILL_METRICS) | {"LostCanaryRows", "DrillSucceeded"} <= names
+    assert evidence.data["measured"]["published"] == [
+        "MeasuredRtoSeconds",
+        "MeasuredRpoSeconds",
+        "LostCanaryRows",
+        "DrillSucceeded",
+    ]
