@@ -245,3 +245,38 @@ def test_the_handler_publishes_the_age_the_alarm_reads(cloudwatch, monkeypatch):
     listed = cloudwatch.list_metrics(Namespace=METRIC_NAMESPACE, MetricName=AGE_METRIC)["Metrics"]
     assert listed and listed[0]["Dimensions"] == [{"Name": "Environment", "Value": "stage"}]
     assert 2 <= result["daysSinceSuccessfulDrill"] <= 4
+
+
+# --- cost -----------------------------------------------------------------------------------------------------
+
+
+def _template(actions):
+    return {
+        "type": TEMPLATE,
+        "urn": f"urn:pulumi:t::p::{TEMPLATE}::t",
+        "name": "t",
+        "region": "us-east-1",
+        "props": {"actions": actions},
+        "protect": False,
+    }
+
+
+def test_a_template_bills_its_action_minutes_once_a_month_at_the_fis_rate():
+    from policy.cost import estimate
+
+    timed = {"actionId": "aws:s3:bucket-pause-replication", "parameters": [{"key": "duration", "value": "PT10M"}]}
+    (item,) = estimate([_template([timed])], {})["items"]
+    assert item["monthly"] == pytest.approx(10 * 0.10)  # $0.10 per action-minute (FIS pricing)
+
+
+def test_an_action_without_a_duration_bills_one_minute():
+    from policy.cost import estimate
+
+    (item,) = estimate([_template([{"actionId": "aws:rds:reboot-db-instances"}])], {})["items"]
+    assert item["monthly"] == pytest.approx(0.10) and "1 action-minute(s) per run" in item["basis"]
+
+
+def test_chaos_without_the_replica_is_refused_with_one_line():
+    with pytest.raises(ConfigError) as err:
+        stack_settings("dev", {"chaosExperimentsEnabled": True, "dbReplicaEnabled": False})
+    assert "chaosExperimentsEnabled" in str(err.value) and "dbReplicaEnabled" in str(err.value)
