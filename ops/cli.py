@@ -121,6 +121,12 @@ def _retention_days(text: str) -> int:
     return value
 
 
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a reason (why the check is skipped), got an empty string")
+    return text.strip()
+
+
 def _stack_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stack", required=True, help="stack name (dev, stage, prod); must match the outputs' environment")
     p.add_argument(
@@ -186,6 +192,12 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
         "default: run that kubectl command",
     )
     g.add_argument("--kubectl", default="kubectl", help="kubectl binary for the Velero check (default kubectl)")
+    g.add_argument(
+        "--skip-velero",
+        metavar="REASON",
+        type=_reason,
+        help="do not check Velero (no cluster access on purpose); the check is SKIP with REASON in the evidence",
+    )
     g.add_argument(
         "--velero-grace-minutes",
         type=_positive,
@@ -413,10 +425,13 @@ def _verify_options(args: argparse.Namespace, objectives: Objectives) -> VerifyO
         lag_window_minutes=args.lag_window_minutes,
         snapshot_max_age_hours=args.snapshot_max_age_hours,
         velero_grace_minutes=args.velero_grace_minutes,
+        velero_skip_reason=args.skip_velero,
     )
 
 
 def _velero(args: argparse.Namespace, outputs: StackOutputs, deps: Deps) -> VeleroSource | None:
+    if args.skip_velero:
+        return None
     if deps.velero is not None:
         return deps.velero
     if args.velero_json:

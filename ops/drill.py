@@ -113,7 +113,13 @@ def plan(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
                     for b in o.buckets
                 ),
                 "route53.get_health_check / get_health_check_status for every failover health check",
-                "Velero: last Completed backup of the schedule vs its interval" if o.velero else "Velero: skipped",
+                (
+                    f"Velero: NOT checked (--skip-velero: {opts.verify.velero_skip_reason})"
+                    if opts.verify.velero_skip_reason
+                    else "Velero: last Completed backup of the schedule vs its interval"
+                    if o.velero
+                    else "Velero: skipped"
+                ),
             ),
         ),
         PlannedStep(
@@ -291,6 +297,7 @@ class Drill(Operation):
                 "faultDb": self.opts.fault_db,
                 "canary": self.world.canary_writer is not None,
                 "awsAccountId": self.identity.account if self.identity else None,
+                "veleroSkipped": self.opts.verify.velero_skip_reason,
                 "production": self.identity.production if self.identity else None,
             },
         )
