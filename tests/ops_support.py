@@ -50,6 +50,7 @@ class MotoStack:
 
     endpoint: str
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    account: str = ACCOUNT  # the moto account the stack is built in (MOTO_ACCOUNT_ID, when a test sets it)
     data: dict[str, Any] = field(default_factory=dict)
 
     def factory(self, **kw: Any) -> ClientFactory:
@@ -76,7 +77,7 @@ class MotoStack:
             DBInstanceClass="db.t3.micro",
         )["DBInstance"]
         if replicate_backups:
-            simulate_backup_replication(f"db-{s}")
+            simulate_backup_replication(f"db-{s}", self.account)
         now = datetime.now(UTC)
         cw1, cw2 = f.client("cloudwatch", PRIMARY), f.client("cloudwatch", DR)
         cw2.put_metric_data(
@@ -240,12 +241,12 @@ class MotoStack:
         )
 
 
-def simulate_backup_replication(primary_id: str) -> None:
+def simulate_backup_replication(primary_id: str, account: str = ACCOUNT) -> None:
     """AWS lists replicated automated backups in the DR region; moto cannot replicate, so place one there."""
     from moto.rds.models import DBSnapshot, rds_backends
 
-    source = rds_backends[ACCOUNT][PRIMARY].databases[primary_id]
-    dr = rds_backends[ACCOUNT][DR]
+    source = rds_backends[account][PRIMARY].databases[primary_id]
+    dr = rds_backends[account][DR]
     snapshot = DBSnapshot(dr, source, f"rds:{primary_id}-replicated", "automated")
     dr.database_snapshots[snapshot.db_snapshot_identifier] = snapshot
 
