@@ -169,7 +169,8 @@ class ChaosDrill(pulumi.ComponentResource):
                 ),
             ),
             "s3-pause-replication": (
-                f"Pause S3 replication to {args.dr_region} for {FAULT_DURATION}: objects written meanwhile are the S3 RPO",
+                f"Pause S3 replication to {args.dr_region} for {FAULT_DURATION}: objects written meanwhile are "
+                "the S3 RPO",
                 aws.fis.ExperimentTemplateActionArgs(
                     name="pause-replication",
                     action_id="aws:s3:bucket-pause-replication",
@@ -322,7 +323,9 @@ class ChaosDrill(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(f"{name}-age-schedule", rule=rule.name, arn=function.arn, opts=opts)
         return function
 
-    def _alarms(self, name: str, args: ChaosDrillArgs, opts: pulumi.ResourceOptions) -> dict[str, aws.cloudwatch.MetricAlarm]:
+    def _alarms(
+        self, name: str, args: ChaosDrillArgs, opts: pulumi.ResourceOptions
+    ) -> dict[str, aws.cloudwatch.MetricAlarm]:
         specs = {
             # alarm name: (metric, statistic, comparison, threshold, missing data, what it means)
             "RTOViolated": (

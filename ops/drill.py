@@ -666,7 +666,7 @@ class Drill(Operation):
             )
         except Exception as err:  # noqa: BLE001 - the bundle is the evidence; a lost metric is reported, not fatal
             return f"not published: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
-        return [d["MetricName"] for d in data]
+        return [str(d["MetricName"]) for d in data]
 
     def _undo(self, state: str) -> str | None:
         """The one command that undoes what the drill left behind (None when nothing was changed)."""

@@ -114,9 +114,11 @@ def rpo_from_both_sides(
     lost = [side[seq] for seq in sorted(side) if seq not in on_promoted]
     before = [row for row in acknowledged if row.written_at <= fault_at]
     last_before = before[-1] if before else None
-    basis = "canary rows on both sides: acknowledged by the old primary (writer log" + (
-        " + its table)" if old_primary is not None else "; its table unreadable)"
-    ) + " vs the promoted writer"
+    basis = (
+        "canary rows on both sides: acknowledged by the old primary (writer log"
+        + (" + its table)" if old_primary is not None else "; its table unreadable)")
+        + " vs the promoted writer"
+    )
     if newest is None:
         return RpoMeasurement(
             None,

@@ -276,9 +276,7 @@ def run_lab(
             runner.run(
                 "kill-primary", "Kill the primary (pg_ctl stop -m immediate)", lambda: _kill(runner, primary, writer)
             )
-            runner.run(
-                "promote", "Promote the replica (SELECT pg_promote())", lambda: _promote(runner, replica, opts)
-            )
+            runner.run("promote", "Promote the replica (SELECT pg_promote())", lambda: _promote(runner, replica, opts))
         rpo = runner.run("measure-rpo", "Measure RPO from the canary rows", lambda: _measure(runner, replica, writer))
         runner.run("write-promoted", "Write to the promoted replica", lambda: _write_promoted(runner, replica))
     ev = evidence.event
@@ -392,7 +390,10 @@ def _partition(runner: Runner, primary: Cluster, replica: Cluster) -> dict[str, 
     )
     fault_at = runner.clock.now()
     runner.evidence.set_event("faultAt", fault_at)
-    return {"faultAt": iso(fault_at), "primaryStillWritable": not _query(primary.conninfo, "SELECT pg_is_in_recovery()")}
+    return {
+        "faultAt": iso(fault_at),
+        "primaryStillWritable": not _query(primary.conninfo, "SELECT pg_is_in_recovery()"),
+    }
 
 
 def _split(runner: Runner, writer: PgCanaryWriter, opts: LabOptions) -> dict[str, Any]:

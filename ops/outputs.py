@@ -286,7 +286,9 @@ def parse(data: Any, source: str = "outputs") -> StackOutputs:
         raise r.fail("environment", "dev, stage or prod", environment)
     retention = data.get("dbBackupRetentionDays")
     # PromoteReadReplica BackupRetentionPeriod: 0-35 (botocore rds model); 0 turns backups off on the new writer.
-    if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int) or not 1 <= retention <= 35):
+    if retention is not None and (
+        isinstance(retention, bool) or not isinstance(retention, int) or not 1 <= retention <= 35
+    ):
         raise r.fail("dbBackupRetentionDays", "a whole number of days from 1 to 35", retention)
     return StackOutputs(
         source=source,

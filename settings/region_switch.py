@@ -126,7 +126,9 @@ def _drill_objectives(v: Values) -> tuple[float, float]:
     try:
         objectives = resolve(v.stack, {RTO: None, RPO: None}, flag_hint=False)
     except ObjectivesError as err:
-        raise v.fail("chaosExperimentsEnabled", f"the drill alarms take their objectives from the policy config: {err}")
+        raise v.fail(
+            "chaosExperimentsEnabled", f"the drill alarms take their objectives from the policy config: {err}"
+        ) from None
     return float(objectives.seconds[RTO]), float(objectives.seconds[RPO])
 
 

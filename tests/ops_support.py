@@ -388,7 +388,9 @@ class FakeCanary:
         fault, fenced = self.timeline.fault_at, self.timeline.fenced_at
         if fenced is not None and at >= fenced:
             return False
-        return not (fault is not None and self.down_after is not None and at >= fault + timedelta(seconds=self.down_after))
+        return not (
+            fault is not None and self.down_after is not None and at >= fault + timedelta(seconds=self.down_after)
+        )
 
     def _tick(self, now: datetime) -> None:
         if not self.running or self._next_at is None:

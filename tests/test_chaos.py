@@ -194,7 +194,11 @@ def test_a_template_set_needs_one_to_five_stop_conditions():
 def cloudwatch(monkeypatch):
     from moto import mock_aws
 
-    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-west-2"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-west-2",
+    }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
         import boto3

@@ -64,9 +64,7 @@ class LoggingFactory(ClientFactory):
         fresh = (service, region) not in self._clients
         client = super().client(service, region)
         if fresh:
-            client.meta.events.register(
-                "after-call.*.*", lambda model, **_: self.calls.add((service, model.name))
-            )
+            client.meta.events.register("after-call.*.*", lambda model, **_: self.calls.add((service, model.name)))
         return client
 
 
@@ -114,9 +112,7 @@ def calls(moto_endpoint, clock, tmp_path) -> set[tuple[str, str]]:
     )
     not_promoted = MotoStack(moto_endpoint).build()
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0))  # the new stack's metrics are from now
-    stopped = drill(
-        not_promoted, factory, clock, tmp_path / "c", timeline={"unhealthy_after": None}, health_timeout=30
-    )
+    stopped = drill(not_promoted, factory, clock, tmp_path / "c", timeline={"unhealthy_after": None}, health_timeout=30)
     assert stopped.verdict["state"] == "fault-injected", stopped.reason
     Failback("stage", not_promoted.outputs(), factory, clock, Timeline(clock), FailbackOptions(poll_interval=1)).run(
         tmp_path / "d"

@@ -13,8 +13,8 @@ import pytest
 from ops.cli import Deps, main
 from ops.drill import Drill, DrillOptions, DrillResult, ProductionRefused, World
 from ops.evidence import Evidence
-from tests import ops_support
 from ops.identity import StackIdentity
+from tests import ops_support
 from tests.ops_support import (
     ACCOUNT,
     DR,
@@ -176,7 +176,7 @@ def test_wait_timeout_stops_the_drill_with_progress_and_a_resume_hint(stack, clo
     assert any("/120s] waiting for health check" in line for line in progress)
     assert evidence.step("promote-replica") is None  # nothing past the timeout ran
     assert stack.replica().get("ReadReplicaSourceDBInstanceIdentifier")
-    undo = f"python -m ops failback --stack stage --outputs outputs.json --execute"
+    undo = "python -m ops failback --stack stage --outputs outputs.json --execute"
     assert any("still INVERTED" in s and "NOT promoted" in s and undo in s for s in evidence.data["nextSteps"])
     assert any("--resume" in s for s in evidence.data["nextSteps"])
 
@@ -401,7 +401,9 @@ def test_no_fault_is_injected_when_dns_cannot_be_observed_at_baseline(stack, clo
     assert "no fault was injected" in (result.reason or "") and "has no answer" in (result.reason or "")
     assert stack.health_check().get("Inverted") is False
     assert result.verdict["state"] == "unchanged" and result.verdict["undo"] is None
-    assert evidence.data["nextSteps"][0].endswith("Nothing was changed; nothing to undo. Fix that and run the drill again.")
+    assert evidence.data["nextSteps"][0].endswith(
+        "Nothing was changed; nothing to undo. Fix that and run the drill again."
+    )
 
 
 class SigtermAt(Timeline):
@@ -509,17 +511,17 @@ def test_no_phase_advice_when_the_rto_is_met_nor_lag_advice_far_below_the_rpo(st
 
 def test_only_the_phases_that_threaten_a_missed_rto_get_advice(stack, clock, tmp_path):
     # reconnect takes ~1300 s of a 900 s RTO; detection 30 s and DNS 90 s are not the problem
-    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock, good_after=1300), first_good_timeout=1800)
+    _, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock, good_after=1300), first_good_timeout=1800)
 
     advice = [s for s in evidence.data["nextSteps"] if "Seconds = " in s]
     assert [s.split(" ")[0] for s in advice] == ["reconnectSeconds"]
 
 
 def test_a_finished_drill_publishes_its_measurements_to_cloudwatch_in_the_dr_region(stack, clock, tmp_path):
-    result, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), down_after=0)
+    _, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), down_after=0)
 
-    from ops.drill import METRIC_NAMESPACE
     from components.dashboards import DRILL_METRICS, DRILL_NAMESPACE
+    from ops.drill import METRIC_NAMESPACE
 
     assert METRIC_NAMESPACE == DRILL_NAMESPACE  # the DR dashboard graphs what the drill publishes
     listed = stack.factory().client("cloudwatch", DR).list_metrics(Namespace=METRIC_NAMESPACE)["Metrics"]

@@ -91,5 +91,7 @@ def test_failback_refuses_production_without_confirmation(stack, clock, tmp_path
     outputs = stack.write(tmp_path / "prod.json", environment="prod")
     outputs.write_text(outputs.read_text().replace(f":{ACCOUNT}:", f":{MOTO_ACCOUNTS['prod'][0]}:"))
     err = io.StringIO()
-    assert main(["failback", "--stack", "prod", "--outputs", str(outputs)], Deps(stderr=err, accounts=MOTO_ACCOUNTS)) == 2
+    assert (
+        main(["failback", "--stack", "prod", "--outputs", str(outputs)], Deps(stderr=err, accounts=MOTO_ACCOUNTS)) == 2
+    )
     assert "--confirm-production prod" in err.getvalue()

@@ -85,8 +85,10 @@ def test_lab_partition_counts_the_writes_the_old_primary_took_after_the_split_as
     # A real PostgreSQL pair: replication cut, the replica promoted while the old primary keeps taking writes.
     out = io.StringIO()
     code = main(
-        ["lab", "--evidence-dir", str(tmp_path), "--fault", "partition", "--write-seconds", "1", "--split-seconds", "1"]
-        + ["--canary-interval", "0.05", "--format", "json"],
+        [
+            *("lab", "--evidence-dir", str(tmp_path), "--fault", "partition"),
+            *("--write-seconds", "1", "--split-seconds", "1", "--canary-interval", "0.05", "--format", "json"),
+        ],
         Deps(stdout=out, stderr=io.StringIO()),
     )
     summary = json.loads(out.getvalue())
