@@ -478,7 +478,33 @@ def write_report(data: dict[str, Any], path: Path) -> None:
 # --- timeline.png -------------------------------------------------------------------------------------------
 
 
+ZOOM_SHARE = 0.05  # the recovery (fault → first good) spans under 5 % of the run: it gets its own zoomed panel
+PROBE_ROW = "probes (HTTP)"
+COLOURS = {"done": "#2b8a3e", "skipped": "#adb5bd", "failed": "#c92a2a", "running": "#e67700"}
+EVENT_LINES = (
+    ("faultAt", "#c92a2a", "fault injected"),
+    ("promotedAt", "#1971c2", "replica promoted"),
+    ("fencedAt", "#5f3dc4", "old primary fenced"),
+    ("firstGoodProbeAt", "#2b8a3e", "first good probe"),
+    ("firstGoodWriteAt", "#2b8a3e", "first write on promoted"),
+)
+
+
 def write_timeline(data: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = timeline_figure(data)
+    fig.savefig(path, dpi=100, bbox_inches="tight")  # "tight": the legend sits outside the plot, and is kept
+    plt.close(fig)
+
+
+def timeline_figure(data: dict[str, Any]) -> Any:
+    """The run as bars on a time axis: one labelled row per step (earlier attempts hatched beside the last), a
+    labelled probe row, event lines, interruptions shaded and named, a stop marked, a legend outside the plot that
+    covers nothing, and — when the recovery is short against the whole run — a second, zoomed panel of it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -492,49 +518,101 @@ def write_timeline(data: dict[str, Any], path: Path) -> None:
         return None if moment is None else (moment - origin).total_seconds()
 
     steps = [s for s in data["steps"] if s.get("startedAt")]
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * max(1, len(steps))))
-    colours = {"done": "#2b8a3e", "skipped": "#adb5bd", "failed": "#c92a2a", "running": "#e67700"}
-    for row, step in enumerate(steps):
-        start = t(step["startedAt"]) or 0.0
-        end = t(step.get("endedAt"))
-        width = max((end if end is not None else start) - start, 0.05)
-        ax.barh(row, width, left=start, color=colours.get(step["status"], "#495057"))
-    ax.set_yticks(range(len(steps)), [s["name"] for s in steps])
-    ax.invert_yaxis()
-    lines = (
-        ("faultAt", "#c92a2a"),
-        ("promotedAt", "#1971c2"),
-        ("firstGoodProbeAt", "#2b8a3e"),
-        ("firstGoodWriteAt", "#2b8a3e"),
+    events = data.get("events") or {}
+    fault, good = t(events.get("faultAt")), t(events.get("firstGoodProbeAt") or events.get("firstGoodWriteAt"))
+    ends = [x for s in steps for x in (t(s.get("endedAt")), t(s.get("startedAt"))) if x is not None]
+    total = max(ends + [t(data.get("endedAt")) or 0.0, 1.0])
+    end_of_recovery = good if good is not None else t(events.get("promotedAt"))
+    recovery = (fault, end_of_recovery) if fault is not None and end_of_recovery is not None else None
+    zoom = recovery is not None and (recovery[1] - recovery[0]) < ZOOM_SHARE * total
+    rows = 1.2 + 0.45 * (len(steps) + 1)
+    fig, axes = plt.subplots(
+        2 if zoom else 1, 1, figsize=(10, rows * (2 if zoom else 1)), squeeze=False, constrained_layout=True
     )
-    for name, colour in lines:
-        at = t(data["events"].get(name))
-        if at is not None:
-            ax.axvline(at, color=colour, linestyle="--", linewidth=1, label=name)
-    probes = data.get("probes") or []
-    if probes:
-        xs = [t(p["at"]) or 0.0 for p in probes]
-        good = [p["status"] is not None and 200 <= p["status"] < 300 for p in probes]
-        ax.scatter(
-            [x for x, g in zip(xs, good, strict=True) if g],
-            [-0.8] * sum(good),
-            marker="|",
-            color="#2b8a3e",
-            label="probe 2xx",
-        )
-        ax.scatter(
-            [x for x, g in zip(xs, good, strict=True) if not g],
-            [-0.8] * (len(good) - sum(good)),
-            marker="|",
-            color="#c92a2a",
-            label="probe failed",
-        )
-    ax.set_xlabel(f"seconds since {data['startedAt']}")
+    panels = [axes[0][0], *([axes[1][0]] if zoom else [])]
+    for panel, span in zip(panels, [total, *([recovery[1] - recovery[0]] if zoom and recovery else [])], strict=True):
+        _draw(panel, data, steps, t, min_width=span * 0.004)  # a zero-length step is still a visible sliver
+    main = panels[0]
+    main.set_xlabel(f"seconds since {data['startedAt']}")
     verdict = data.get("verdict") or {}
     label = data["kind"] if data["kind"] == data["stack"] else f"{data['kind']} {data['stack']}"
-    ax.set_title(f"{label} — {'PASS' if verdict.get('ok') else 'FAIL'}")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower right", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    result = "PASS" if verdict.get("ok") else ("STOPPED" if verdict.get("stoppedAt") else "FAIL")
+    main.set_title(f"{label} — {result}")
+    if zoom and recovery is not None:
+        start, end = recovery
+        pad = max((end - start) * 0.25, 0.05)
+        panels[1].set_xlim(start - pad, end + pad)
+        panels[1].set_title(f"recovery, zoomed: {end - start:.3f} s from the fault")
+        panels[1].set_xlabel(f"seconds since {data['startedAt']}")
+    handles, labels = main.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    if unique:
+        main.legend(
+            unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small"
+        )
+    return fig
+
+
+def _draw(ax: Any, data: dict[str, Any], steps: list[dict[str, Any]], t: Any, min_width: float) -> None:
+    for row, step in enumerate(steps):
+        for earlier in step.get("previousAttempts") or []:
+            start, end = t(earlier.get("startedAt")) or 0.0, t(earlier.get("endedAt"))
+            ax.barh(
+                row,
+                max((end if end is not None else start) - start, min_width),
+                left=start,
+                color="none",
+                edgecolor=COLOURS.get(str(earlier.get("status")), "#495057"),
+                hatch="//",
+                label="earlier attempt",
+            )
+        start = t(step["startedAt"]) or 0.0
+        end = t(step.get("endedAt"))
+        ax.barh(
+            row,
+            max((end if end is not None else start) - start, min_width),
+            left=start,
+            color=COLOURS.get(step["status"], "#495057"),
+            label=f"step {step['status']}",
+        )
+    probes = data.get("probes") or []
+    probe_row = len(steps)
+    labels = [s["name"] for s in steps] + ([PROBE_ROW] if probes else [])
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    for name, colour, text in EVENT_LINES:
+        at = t((data.get("events") or {}).get(name))
+        if at is not None:
+            ax.axvline(at, color=colour, linestyle="--", linewidth=1, label=text)
+    for gap_start, gap_end in interruptions(data):
+        ax.axvspan(t(gap_start), t(gap_end), color="#868e96", alpha=0.25, hatch="xx", label="interrupted (resumed)")
+    stopped = (data.get("verdict") or {}).get("stoppedAt")
+    if stopped and data.get("endedAt"):
+        ax.axvline(t(data["endedAt"]), color="#000000", linewidth=1.5, label=f"stopped at {stopped}")
+    for good in (True, False):
+        xs = [t(p["at"]) or 0.0 for p in probes if (p["status"] is not None and 200 <= p["status"] < 300) is good]
+        if xs:
+            ax.scatter(
+                xs,
+                [probe_row] * len(xs),
+                marker="|",
+                color="#2b8a3e" if good else "#c92a2a",
+                label="probe 2xx" if good else "probe failed",
+            )
+
+
+def interruptions(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(last moment recorded before the resume, the resume) for each resume: the time nobody was watching."""
+    out = []
+    for resumed in data.get("resumes") or []:
+        at = parse_iso(resumed)
+        moments = [
+            moment
+            for step in data["steps"]
+            for record in (step, *(step.get("previousAttempts") or []))
+            for key in ("startedAt", "endedAt")
+            if (moment := parse_iso(record.get(key))) is not None and at is not None and moment < at
+        ]
+        if moments and at is not None:
+            out.append((str(iso(max(moments))), resumed))
+    return out

@@ -533,3 +533,79 @@ def test_a_finished_drill_publishes_its_measurements_to_cloudwatch_in_the_dr_reg
         "LostCanaryRows",
         "DrillSucceeded",
     ]
+
+
+# --- the timeline ---------------------------------------------------------------------------------------------
+
+
+def _figure(data):
+    from ops.evidence import timeline_figure
+
+    fig = timeline_figure(data)
+    fig.canvas.draw()
+    return fig
+
+
+def _labels(ax):
+    return [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_timeline_labels_every_row_including_the_probes(stack, clock, tmp_path):
+    _, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), down_after=0)
+
+    labels = _labels(_figure(evidence.data).axes[0])
+    assert labels == [s["name"] for s in evidence.data["steps"]] + ["probes (HTTP)"]
+
+
+def test_timeline_legend_sits_outside_the_plot_and_names_every_marker(stack, clock, tmp_path):
+    _, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock), down_after=0)
+
+    fig = _figure(evidence.data)
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    renderer = fig.canvas.get_renderer()
+    assert legend.get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1  # covers no bar
+    names = {t.get_text() for t in legend.get_texts()}
+    assert {"fault injected", "replica promoted", "old primary fenced", "first good probe", "probe 2xx"} <= names
+
+
+def test_timeline_marks_an_interruption_and_the_earlier_attempt(stack, clock, tmp_path):
+    timeline = Timeline(clock)
+    timeline.crash_on_dns = Crash()
+    with pytest.raises(Crash):
+        run_drill(stack, clock, tmp_path, timeline)
+    bundle = next(tmp_path.iterdir())
+    clock.sleep(120)  # nobody watching for two minutes
+    _, evidence, _ = run_drill(stack, clock, tmp_path, timeline, resume=bundle)
+
+    names = {t.get_text() for t in _figure(evidence.data).axes[0].get_legend().get_texts()}
+    assert {"interrupted (resumed)", "earlier attempt"} <= names
+    from ops.evidence import interruptions
+
+    ((start, end),) = interruptions(evidence.data)
+    assert end == evidence.data["resumes"][0] and start < end
+
+
+def test_timeline_marks_where_a_stopped_drill_stopped(stack, clock, tmp_path):
+    _, evidence, _ = run_drill(stack, clock, tmp_path, Timeline(clock, unhealthy_after=None), health_timeout=60)
+
+    fig = _figure(evidence.data)
+    assert "stopped at wait-unhealthy" in {t.get_text() for t in fig.axes[0].get_legend().get_texts()}
+    assert fig.axes[0].get_title().endswith("STOPPED")
+
+
+def test_a_short_recovery_gets_a_zoomed_panel_and_a_long_one_does_not(stack, clock, tmp_path):
+    _, long_run, _ = run_drill(stack, clock, tmp_path / "long", Timeline(clock), down_after=0)
+    short = json.loads(json.dumps(long_run.data))
+    fault = __import__("ops.clock").clock.parse_iso(short["events"]["faultAt"])
+    from datetime import timedelta as td
+
+    from ops.clock import iso
+
+    short["events"]["firstGoodProbeAt"] = iso(fault + td(seconds=0.3))  # the lab's 0.3 s failover
+
+    assert len(_figure(long_run.data).axes) == 1
+    zoomed = _figure(short).axes
+    assert len(zoomed) == 2 and zoomed[1].get_title().startswith("recovery, zoomed: 0.300 s")
+    lo, hi = zoomed[1].get_xlim()
+    assert hi - lo < 1.0
