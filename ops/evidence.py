@@ -547,9 +547,7 @@ def timeline_figure(data: dict[str, Any]) -> Any:
     handles, labels = main.get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=True))
     if unique:
-        main.legend(
-            unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small"
-        )
+        main.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return fig
 
 
