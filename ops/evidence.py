@@ -521,7 +521,7 @@ def timeline_figure(data: dict[str, Any]) -> Any:
     events = data.get("events") or {}
     fault, good = t(events.get("faultAt")), t(events.get("firstGoodProbeAt") or events.get("firstGoodWriteAt"))
     ends = [x for s in steps for x in (t(s.get("endedAt")), t(s.get("startedAt"))) if x is not None]
-    total = max(ends + [t(data.get("endedAt")) or 0.0, 1.0])
+    total = max([*ends, t(data.get("endedAt")) or 0.0, 1.0])
     end_of_recovery = good if good is not None else t(events.get("promotedAt"))
     recovery = (fault, end_of_recovery) if fault is not None and end_of_recovery is not None else None
     zoom = recovery is not None and (recovery[1] - recovery[0]) < ZOOM_SHARE * total
