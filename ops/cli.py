@@ -284,6 +284,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--first-good-timeout", type=_positive, default=900.0, help="re-point → first 2xx (default 900)")
     g.add_argument("--skip-verify", action="store_true", help="do not run verify first (not recommended)")
     g.add_argument(
+        "--region-switch",
+        action="store_true",
+        help="practise the stack's ARC Region switch plan: after the fault a graceful activate execution promotes "
+        "and re-points (needs regionSwitchPlanArn); the evidence keeps each plan step's start/end",
+    )
+    g.add_argument(
         "--no-fence",
         action="store_true",
         help="leave the old primary running after promotion (it can keep taking writes: split brain)",
@@ -536,6 +542,7 @@ def _drill_options(args: argparse.Namespace, objectives: Objectives) -> DrillOpt
         first_good_timeout=args.first_good_timeout,
         skip_verify=args.skip_verify,
         fence=not args.no_fence,
+        region_switch=args.region_switch,
         verify=_verify_options(args, objectives),
     )
 

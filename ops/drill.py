@@ -77,6 +77,9 @@ class DrillOptions:
     # dbBackupRetentionDays output, else the primary's own BackupRetentionPeriod (never a tool default).
     backup_retention_days: int | None = None
     fence: bool = True  # stop the old primary once the replica is promoted, so it cannot take writes (split brain)
+    # Practise the stack's ARC Region switch plan: after the fault, a graceful activate execution of the DR region
+    # promotes and re-points (ops.failover's client code), and its steps' own start/end times are the phases.
+    region_switch: bool = False
     poll_interval: float = 10.0
     probe_interval: float = 5.0
     probe_url: str | None = None  # default: gatewayUrl
@@ -93,7 +96,6 @@ def plan(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
     host = o.gateway_host
     hc = planned_health_check(o)
     fqdn = host.fqdn if host else "<fqdn>"
-    url = opts.probe_url or o.gateway_url or "<gatewayUrl>"
     p, r = o.primary, o.replica
     steps = [
         PlannedStep(
@@ -161,6 +163,33 @@ def plan(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
                 f"timeout {opts.dns_timeout:g} s",
             ),
         ),
+    ]
+    if opts.region_switch:
+        steps.append(
+            PlannedStep(
+                "region-switch",
+                f"Practise the Region switch plan: activate {r.region} (graceful), follow every step",
+                (
+                    f"arc-region-switch[{r.region}].list_plan_executions / get_plan_evaluation_status "
+                    f"(plan {o.region_switch_plan_arn or '<regionSwitchPlanArn>'})",
+                    f"arc-region-switch[{r.region}].start_plan_execution(action=activate, targetRegion={r.region}, "
+                    "mode=graceful, comment=practice …)",
+                    f"arc-region-switch[{r.region}].get_plan_execution every {opts.poll_interval:g} s, timeout "
+                    f"{opts.promote_timeout:g} s",
+                ),
+            )
+        )
+    else:
+        steps += _own_promotion(o, opts)
+    steps += _after_promotion(o, opts)
+    if opts.skip_verify:
+        steps = steps[1:]
+    return steps
+
+
+def _own_promotion(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
+    r = o.replica
+    return [
         PlannedStep(
             "promote-replica",
             f"Promote {r.identifier} in {r.region}",
@@ -178,6 +207,13 @@ def plan(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
                 f"{opts.poll_interval:g} s, timeout {opts.promote_timeout:g} s",
             ),
         ),
+    ]
+
+
+def _after_promotion(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
+    p, r = o.primary, o.replica
+    url = opts.probe_url or o.gateway_url or "<gatewayUrl>"
+    steps = [
         *(
             (
                 PlannedStep(
@@ -216,8 +252,8 @@ def plan(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
             ),
         ),
     ]
-    if opts.skip_verify:
-        steps = steps[1:]
+    if opts.region_switch:  # the plan's CustomActionLambda step re-points the writer
+        steps = [s for s in steps if s.name != "repoint-endpoint"]
     return steps
 
 
@@ -319,10 +355,13 @@ class Drill(Operation):
             ("inject-fault", self.inject_fault),
             ("wait-unhealthy", self.wait_unhealthy),
             ("wait-dns-secondary", self.wait_dns_secondary),
-            ("promote-replica", self.promote_replica),
-            ("wait-promoted", self.wait_promoted),
+            *(
+                (("region-switch", self.region_switch),)
+                if self.opts.region_switch
+                else (("promote-replica", self.promote_replica), ("wait-promoted", self.wait_promoted))
+            ),
             *((("fence-old-primary", self.fence_old_primary),) if self.opts.fence else ()),
-            ("repoint-endpoint", self.repoint_endpoint),
+            *(() if self.opts.region_switch else (("repoint-endpoint", self.repoint_endpoint),)),
             ("wait-first-2xx", self.wait_first_2xx),
             ("measure-rpo", self.measure_rpo),
         ]
@@ -546,6 +585,48 @@ class Drill(Operation):
         )
         self.runner.evidence.set_event("promotedAt", at)
         return value
+
+    def region_switch(self) -> dict[str, Any]:
+        """Practise the plan: a graceful activate execution of the DR region, followed with ops.failover's client
+        code; the execution's own step times become the drill's promotion and re-point events."""
+        from ops.failover import Failover, FailoverOptions
+
+        if self.o.region_switch_plan_arn is None:
+            raise StepFailed(f"{self.o.source}: --region-switch needs the regionSwitchPlanArn output")
+        failover = Failover(
+            self.stack,
+            self.o,
+            self.identity.account if self.identity else "",
+            self.factory,
+            self.clock,
+            FailoverOptions(
+                action="activate",
+                target_region=self.o.replica.region,
+                mode="graceful",  # a practice: both regions are up, the plan may use them
+                poll_interval=self.opts.poll_interval,
+                timeout=self.opts.promote_timeout,
+                comment=f"practice: python -m ops drill {self.stack} ({self.runner.evidence.directory.name})",
+                rto_seconds=self.opts.rto_seconds,
+            ),
+            progress=self.progress,
+        )
+        failover.runner, failover.evidence = self.runner, self.runner.evidence
+        kinds = {s["name"]: s["type"] for s in failover.read_plan()["steps"]}
+        started = failover.start(failover.read_state())
+        self.runner.observe("plan execution", started)
+        result = failover.follow(started["executionId"])
+        times = failover.step_times()
+        for kind, begin_event, end_event in (
+            ("RdsPromoteReadReplica", "promoteRequestedAt", "promotedAt"),
+            ("CustomActionLambda", None, "repointedAt"),
+        ):
+            step = next((name for name, k in kinds.items() if k == kind), None)
+            begin, end = times.get(step or "", (None, None))
+            if begin_event and begin is not None:
+                self.runner.evidence.set_event(begin_event, begin)
+            if end is not None:
+                self.runner.evidence.set_event(end_event, end)
+        return {**result, "stepKinds": kinds}
 
     def fence_old_primary(self) -> dict[str, Any]:
         """Read what the old primary holds (the other side of the RPO), then stop it: an old primary that keeps
