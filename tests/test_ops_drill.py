@@ -609,3 +609,10 @@ def test_a_short_recovery_gets_a_zoomed_panel_and_a_long_one_does_not(stack, clo
     assert len(zoomed) == 2 and zoomed[1].get_title().startswith("recovery, zoomed: 0.300 s")
     lo, hi = zoomed[1].get_xlim()
     assert hi - lo < 1.0
+
+
+def test_zero_attempts_per_call_is_refused():
+    code, _, err = cli(["drill", "--stack", "stage", "--outputs", "o.json", "--max-attempts", "0"])
+
+    assert code == 2
+    assert "argument --max-attempts: expected a positive whole number, got '0'" in err
