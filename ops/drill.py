@@ -372,10 +372,12 @@ class Drill(Operation):
             self.run_steps(steps, titles)
         except (WaitTimeout, StepFailed) as err:
             return self._finish(stopped_at=self._current_failed(), reason=str(err))
-        except Interrupted as err:  # SIGINT/SIGTERM: the journal, the report and the undo command, then exit 130/143
+        except (Interrupted, KeyboardInterrupt) as err:  # SIGINT/SIGTERM: journal, report, undo; then exit 130/143
             if writer is not None:
                 writer.stop()
-            self._finish(stopped_at=self._current_failed() or "between steps", reason=str(err))
+            self._finish(
+                stopped_at=self._current_failed() or "between steps", reason=str(err) or "interrupted (SIGINT)"
+            )
             raise
         except Exception as err:  # an unexpected error still leaves a readable bundle
             stopped = self._finish(stopped_at=self._current_failed(), reason=f"{type(err).__name__}: {err}")

@@ -523,3 +523,32 @@ def test_the_errors_table_in_ops_readme_lists_every_exit_code_the_door_returns()
 
     assert {str(code) for code in codes} <= rows
     assert "130, 143" in rows  # EXIT_SIGNAL_BASE + SIGINT, + SIGTERM
+
+
+class SigintOnDns(Timeline):
+    """Ctrl-C while the drill waits for DNS (after the fault)."""
+
+    def answer(self, fqdn):
+        if self.fault_at is not None:
+            os.kill(os.getpid(), signal.SIGINT)
+        return super().answer(fqdn)
+
+
+def test_sigint_names_the_directory_warns_of_the_inverted_check_and_writes_the_report(stack, clock, tmp_path):
+    timeline = SigintOnDns(clock)
+    outputs = stack.write(tmp_path / "outputs.json")
+    code, out, err = cli(
+        [*DRILL_EXECUTE, str(outputs), "--skip-verify", "--evidence-dir", str(tmp_path / "ev")],
+        factory=arm_on_fault(stack.factory(), timeline),
+        clock=clock,
+        world=World(health=timeline, dns=timeline, prober=timeline),
+    )
+
+    bundle = next((tmp_path / "ev").iterdir())
+    assert (code, out) == (130, "")
+    line = error_line(err)
+    assert line.startswith("ops drill: interrupted by SIGINT — health check inverted, replica not promoted; ")
+    assert f"journal and report.md in {bundle}" in line and "undo: ops failback --execute" in line
+    report = (bundle / "report.md").read_text()
+    assert "stopped at wait-dns-secondary: interrupted by SIGINT" in report
+    assert "Undo with `python -m ops failback --stack stage" in report
