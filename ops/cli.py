@@ -284,6 +284,14 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--first-good-timeout", type=_positive, default=900.0, help="re-point → first 2xx (default 900)")
     g.add_argument("--skip-verify", action="store_true", help="do not run verify first (not recommended)")
     g.add_argument(
+        "--fis-experiment",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also start this FIS experiment template of the stack with the fault (a name in the "
+        "chaosExperimentTemplateIds output: primary-db-reboot, s3-pause-replication, app-network); repeatable",
+    )
+    g.add_argument(
         "--region-switch",
         action="store_true",
         help="practise the stack's ARC Region switch plan: after the fault a graceful activate execution promotes "
@@ -543,6 +551,7 @@ def _drill_options(args: argparse.Namespace, objectives: Objectives) -> DrillOpt
         skip_verify=args.skip_verify,
         fence=not args.no_fence,
         region_switch=args.region_switch,
+        fis_experiments=tuple(args.fis_experiment),
         verify=_verify_options(args, objectives),
     )
 
@@ -588,6 +597,10 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
         raise UsageError(
             f"{args.outputs}: the drill needs the failover outputs gatewayUrl and failover {FAILOVER_HINT}"
         )
+    unknown = [n for n in args.fis_experiment if n not in outputs.fis_templates]
+    if unknown:
+        known = ", ".join(sorted(outputs.fis_templates)) or "none (chaosExperimentsEnabled is off)"
+        raise UsageError(f"--fis-experiment {unknown[0]}: not in {args.outputs} chaosExperimentTemplateIds ({known})")
     objectives = _objectives(args, RTO, RPO)
     options = _drill_options(args, objectives)
     if not args.execute:

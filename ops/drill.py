@@ -80,6 +80,9 @@ class DrillOptions:
     # Practise the stack's ARC Region switch plan: after the fault, a graceful activate execution of the DR region
     # promotes and re-points (ops.failover's client code), and its steps' own start/end times are the phases.
     region_switch: bool = False
+    # FIS experiment templates (chaosExperimentTemplateIds by name) started with the fault: a real, bounded fault
+    # on top of the health-check lever (components/chaos.py).
+    fis_experiments: tuple[str, ...] = ()
     poll_interval: float = 10.0
     probe_interval: float = 5.0
     probe_url: str | None = None  # default: gatewayUrl
@@ -137,6 +140,11 @@ def plan(o: StackOutputs, opts: DrillOptions) -> list[PlannedStep]:
             "inject-fault",
             "Inject the fault: invert the primary health check",
             (
+                *(
+                    f"fis[{p.region}].start_experiment(experimentTemplateId={o.fis_templates.get(n, '<' + n + '>')})"
+                    f" — {n}"
+                    for n in opts.fis_experiments
+                ),
                 f"route53.get_health_check(HealthCheckId={hc})",
                 f"route53.update_health_check(HealthCheckId={hc}, Inverted=True)",
                 *(
@@ -473,8 +481,10 @@ class Drill(Operation):
         return {"dnsAnswer": list(answer), "endpointParameter": value, "probe": probe, **canary}
 
     def inject_fault(self) -> dict[str, Any]:
-        response = self.set_inverted(True)
         result: dict[str, Any] = {}
+        if self.opts.fis_experiments:
+            result["fisExperiments"] = self._start_experiments()
+        response = self.set_inverted(True)
         if response is None:
             self.runner.observe("health check already inverted", self.host.primary_health_check_id)
             result["alreadyInverted"] = True
@@ -494,6 +504,23 @@ class Drill(Operation):
         result["replicaLagAtFaultSeconds"] = self._replica_lag_at(fault_at)
         result["faultAt"] = iso(fault_at)
         return result
+
+    def _start_experiments(self) -> dict[str, str]:
+        """Start each named FIS experiment; the client token makes a resumed step find, not repeat, its experiment."""
+        fis = self.factory.client("fis", self.o.primary.region)
+        started = {}
+        for name in self.opts.fis_experiments:
+            template = self.o.fis_templates.get(name)
+            if template is None:
+                raise StepFailed(f"{self.o.source}: chaosExperimentTemplateIds has no {name!r}")
+            experiment = fis.start_experiment(
+                experimentTemplateId=template,
+                clientToken=f"{self.runner.evidence.directory.name}-{name}"[:64],  # ClientToken max 64
+            )["experiment"]
+            started[name] = experiment["id"]
+            self.runner.observe(f"FIS experiment {name}", {"id": experiment["id"], "state": experiment.get("state")})
+        self.runner.evidence.set_event("fisStartedAt", self.clock.now())
+        return started
 
     def _replica_lag_at(self, at: datetime) -> float | None:
         points = self.factory.client("cloudwatch", self.o.replica.region).get_metric_statistics(

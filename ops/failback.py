@@ -48,6 +48,14 @@ def plan(o: StackOutputs, opts: FailbackOptions) -> list[PlannedStep]:
     p, r = o.primary, o.replica
     return [
         PlannedStep(
+            "stop-experiments",
+            "Stop the stack's FIS experiments still running (they end by themselves within their duration)",
+            (
+                f"fis[{p.region}].list_experiments() for templates {', '.join(o.fis_templates.values()) or 'none'}",
+                f"fis[{p.region}].stop_experiment(id) for each pending/initiating/running one",
+            ),
+        ),
+        PlannedStep(
             "check-promoted",
             f"Find what the drill left: is {r.identifier} in {r.region} the writer, or still a replica",
             (f"rds[{r.region}].describe_db_instances(DBInstanceIdentifier={r.identifier})",),
@@ -144,6 +152,7 @@ class Failback(Operation):
         try:
             self.run_steps(
                 [
+                    ("stop-experiments", self.stop_experiments),
                     ("check-promoted", self.check_promoted),
                     ("create-replica", self.create_replica),
                     ("wait-replica", self.wait_replica),
@@ -166,6 +175,19 @@ class Failback(Operation):
         )
         evidence.finish(self.clock.now(), {}, {"ok": ok, **({"reason": reason} if reason else {})}, next_steps)
         return ok, evidence
+
+    def stop_experiments(self) -> dict[str, Any]:
+        templates = set(self.o.fis_templates.values())
+        if not templates:
+            return {"skipped": True, "why": "the stack has no FIS experiment templates"}
+        fis = self.factory.client("fis", self.o.primary.region)
+        stopped = []
+        for experiment in fis.list_experiments().get("experiments", []):
+            status = (experiment.get("state") or {}).get("status")
+            if experiment.get("experimentTemplateId") in templates and status in ("pending", "initiating", "running"):
+                fis.stop_experiment(id=experiment["id"])
+                stopped.append(experiment["id"])
+        return {"stopped": stopped}
 
     def check_promoted(self) -> dict[str, Any]:
         db = self.instance(self.o.replica.region, self.o.replica.identifier)

@@ -209,6 +209,29 @@ class MotoStack:
         }
         return self
 
+    def fis_template(self, name: str = "primary-db-reboot") -> str:
+        """An FIS experiment template in moto rebooting the primary (what components/chaos.py creates)."""
+        return str(
+            self.factory()
+            .client("fis", PRIMARY)
+            .create_experiment_template(
+                clientToken=f"{self.suffix}-{name}",
+                description=f"drill {name}",
+                roleArn=f"arn:aws:iam::{self.account}:role/drill-fis",
+                stopConditions=[{"source": "none"}],
+                targets={
+                    "primary-db": {
+                        "resourceType": "aws:rds:db",
+                        "resourceArns": [self.data["dbPrimaryArn"]],
+                        "selectionMode": "ALL",
+                    }
+                },
+                actions={
+                    "reboot": {"actionId": "aws:rds:reboot-db-instances", "targets": {"DBInstances": "primary-db"}}
+                },
+            )["experimentTemplate"]["id"]
+        )
+
     def outputs(self, **overrides: Any) -> StackOutputs:
         return parse({**self.data, **overrides}, "outputs.json")
 

@@ -1,7 +1,8 @@
 """The drill role's policy is derived from the calls the tools make, not written from memory.
 
-Every AWS call `ops verify`, `ops drill --execute --canary` (and `--fault-db reboot`) and `ops failback --execute`
-(after a promotion and after a fault without one) make against moto is logged; mapped to IAM actions, that set must
+Every AWS call `ops verify`, `ops drill --execute --canary` (with `--fault-db reboot` and `--fis-experiment`) and
+`ops failback --execute` (after a promotion and after a fault without one) make against moto is logged; mapped to
+IAM actions, that set must
 be exactly the actions of the documented policy, docs/drill-role-policy.json, apart from the permissions AWS checks
 without a call of their own (listed with their reason). A missing action (the old documentation lacked
 route53:UpdateHealthCheck and ssm:GetParameter) or a surplus one fails here.
@@ -106,7 +107,8 @@ def drill(stack: MotoStack, factory: LoggingFactory, clock, tmp_path: Path, **op
 def calls(moto_endpoint, clock, tmp_path) -> set[tuple[str, str]]:
     factory = LoggingFactory(endpoint_url=moto_endpoint)
     promoted = MotoStack(moto_endpoint).build()
-    assert drill(promoted, factory, clock, tmp_path / "a", fault_db="reboot").ok
+    promoted.data["chaosExperimentTemplateIds"] = {"primary-db-reboot": promoted.fis_template()}
+    assert drill(promoted, factory, clock, tmp_path / "a", fault_db="reboot", fis_experiments=("primary-db-reboot",)).ok
     Failback("stage", promoted.outputs(), factory, clock, Timeline(clock), FailbackOptions(poll_interval=1)).run(
         tmp_path / "b"
     )

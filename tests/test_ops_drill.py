@@ -616,3 +616,56 @@ def test_zero_attempts_per_call_is_refused():
 
     assert code == 2
     assert "argument --max-attempts: expected a positive whole number, got '0'" in err
+
+
+# --- real faults from the stack's FIS templates -------------------------------------------------------------
+
+
+def fis_drill(stack, clock, tmp_path, **options):
+    template = stack.fis_template()
+    stack.data["chaosExperimentTemplateIds"] = {"primary-db-reboot": template}
+    return template, *run_drill(
+        stack, clock, tmp_path, Timeline(clock), fis_experiments=("primary-db-reboot",), **options
+    )
+
+
+def test_a_named_fis_experiment_starts_with_the_fault(stack, clock, tmp_path):
+    template, result, evidence, _ = fis_drill(stack, clock, tmp_path, down_after=0)
+
+    assert result.ok, result.reason
+    experiments = stack.factory().client("fis", PRIMARY).list_experiments()["experiments"]
+    (started,) = [e for e in experiments if e["experimentTemplateId"] == template]
+    assert evidence.step("inject-fault")["result"]["fisExperiments"] == {"primary-db-reboot": started["id"]}
+    assert evidence.data["events"]["fisStartedAt"] <= evidence.data["events"]["faultAt"]
+    assert api_calls(evidence, "StartExperiment")[0]["region"] == PRIMARY
+
+
+def test_failback_stops_the_stacks_experiments_still_running(stack, clock, tmp_path):
+    from ops.failback import Failback, FailbackOptions
+
+    template, *_ = fis_drill(stack, clock, tmp_path / "drill", down_after=0)
+    fis = stack.factory().client("fis", PRIMARY)
+    running = [e["id"] for e in fis.list_experiments()["experiments"] if e["experimentTemplateId"] == template]
+
+    ok, evidence = Failback(
+        "stage", stack.outputs(), stack.factory(), clock, Timeline(clock), FailbackOptions(poll_interval=1)
+    ).run(tmp_path / "fb")
+
+    assert ok, evidence.data["verdict"]
+    assert evidence.step("stop-experiments")["result"]["stopped"] == running
+    states = {e["id"]: e["state"]["status"] for e in fis.list_experiments()["experiments"]}
+    assert all(states[i] in ("stopping", "stopped") for i in running)
+
+
+def test_an_unknown_fis_experiment_name_is_one_line_before_anything_runs(stack, tmp_path):
+    outputs = stack.write(tmp_path / "outputs.json")
+    code, _, err = cli(
+        ["drill", "--stack", "stage", "--outputs", str(outputs), "--execute", "--fis-experiment", "meteor"],
+        factory=stack.factory(),
+    )
+
+    assert code == 2
+    assert err == (
+        f"ops drill: --fis-experiment meteor: not in {outputs} chaosExperimentTemplateIds "
+        "(none (chaosExperimentsEnabled is off))\n"
+    )
