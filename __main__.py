@@ -16,6 +16,7 @@ from components.aws_backup import (
 from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
 from components.canaries import GatewayCanaries, GatewayCanariesArgs
+from components.chaos import ChaosDrill, ChaosDrillArgs, FaultTargets
 from components.costs import CostVisibility, CostVisibilityArgs
 from components.dashboards import DrDashboard, DrDashboardArgs, GrafanaDashboard, GrafanaDashboardArgs
 from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs, replica_identifier
@@ -376,6 +377,36 @@ failover = FailoverDns(
     ),
     provider=providers.global_,
 )
+# --- the drill's real faults (FIS templates) and the alarms on its results ---
+chaos_drill = (
+    ChaosDrill(
+        "chaos-drill",
+        ChaosDrillArgs(
+            name_prefix=f"{core.service}-{core.environment}",
+            environment=core.environment,
+            account_id=core.aws_account_id,
+            primary_region=core.primary_region,
+            dr_region=core.dr_region,
+            # DR region: the drill publishes there, and the alarms must outlive the primary region
+            alarm_topics=operations_dr.topics,
+            rto_seconds=switch.drill_rto_seconds,
+            rpo_seconds=switch.drill_rpo_seconds,
+            log_retention_days=data_tier.db_log_retention_days,
+            faults=FaultTargets(
+                db_arn=database.primary.arn,
+                bucket_arns=tuple(b.primary.arn for b in buckets.values()),
+                # Stop every experiment when a secondary endpoint goes unhealthy: the side the drill fails over to
+                # is down, so breaking the primary further only hurts (us-east-1 alarms; settings check the region).
+                stop_alarm_arns=tuple(f.alarms["secondary"].arn for f in failover.hosts.values()),
+                app_subnet_tag=switch.chaos_app_subnet_tag,
+            ),
+        ),
+        primary=providers.primary,
+        dr=providers.dr,
+    )
+    if switch.chaos_experiments
+    else None
+)
 edge_protection = EdgeProtection(
     "edge",
     EdgeProtectionArgs(
@@ -559,6 +590,9 @@ pulumi.export("budgetAlertTopicArn", budget.topic.arn)
 pulumi.export("gatewayUrl", f"https://{edge.public_fqdn('gateway', core.domain)}")
 pulumi.export("failover", failover.outputs())
 pulumi.export("regionSwitchPlanArn", region_switch.plan.arn if region_switch else None)
+pulumi.export(
+    "chaosExperimentTemplateIds", {k: t.id for k, t in chaos_drill.templates.items()} if chaos_drill else None
+)
 pulumi.export("wafRegionalAclArn", edge_protection.regional_acls["primary"].arn)
 pulumi.export("wafDrRegionalAclArn", edge_protection.regional_acls["dr"].arn)
 pulumi.export("wafCloudfrontAclArn", edge_protection.cloudfront_acl.arn if edge_protection.cloudfront_acl else None)
@@ -575,6 +609,8 @@ pulumi.export("dbReplicaIdentifier", database.replica.identifier if database.rep
 pulumi.export("dbReplicaArn", database.replica.arn if database.replica else None)
 pulumi.export("dbReplicaEndpoint", database.replica.address if database.replica else None)
 pulumi.export("dbReplicaRegion", core.dr_region if database.replica else None)
+# The PITR window a promoted replica must keep (ops drill promotes with it, never with a tool default).
+pulumi.export("dbBackupRetentionDays", data_tier.db_backup_retention_days)
 pulumi.export("dbSecretArn", database.secret_arn)
 pulumi.export("dbDrSecretArn", database.dr_secret_arn)
 pulumi.export("dbKmsKeyArn", database.primary_key.arn)

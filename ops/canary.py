@@ -31,6 +31,8 @@ class CanaryRow:
 class CanaryReader(Protocol):
     def newest(self) -> CanaryRow | None: ...
 
+    def rows(self) -> list[CanaryRow]: ...
+
 
 class PgCanaryReader:
     """Reads the newest canary row from a PostgreSQL database (psycopg 3)."""
@@ -45,6 +47,13 @@ class PgCanaryReader:
         with psycopg.connect(self.conninfo, connect_timeout=self.connect_timeout, autocommit=True) as conn:
             row = conn.execute(f"SELECT seq, written_at FROM {TABLE} ORDER BY seq DESC LIMIT 1").fetchone()
         return CanaryRow(int(row[0]), row[1]) if row else None
+
+    def rows(self) -> list[CanaryRow]:
+        import psycopg
+
+        with psycopg.connect(self.conninfo, connect_timeout=self.connect_timeout, autocommit=True) as conn:
+            found = conn.execute(f"SELECT seq, written_at FROM {TABLE} ORDER BY seq").fetchall()
+        return [CanaryRow(int(seq), at) for seq, at in found]
 
     def all_seqs(self) -> list[int]:
         import psycopg

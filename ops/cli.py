@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import re
 import sys
 import traceback
@@ -43,6 +44,8 @@ from ops.failback import Failback, FailbackOptions, database_return_plan
 from ops.failback import plan as failback_plan
 from ops.failover import ACTIONS, MODES, Failover, FailoverOptions
 from ops.failover import plan as failover_plan
+from ops.identity import Accounts, StackIdentity, check_caller, check_outputs, stack_accounts
+from ops.identity import resolve as resolve_identity
 from ops.objectives import RPO, RTO, Objectives, ObjectivesError, resolve
 from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
 from ops.outputs import StackOutputs, load
@@ -79,6 +82,7 @@ class Deps:
     world: World | None = None
     health: HealthObserver | None = None
     velero: VeleroSource | None = None
+    accounts: Accounts | None = None  # stack -> (awsAccountId, tier); default: the Pulumi.<stack>.yaml files
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
@@ -91,6 +95,8 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):  # an `inf` RTO always passes; `nan` compares false with everything
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
@@ -113,6 +119,12 @@ def _retention_days(text: str) -> int:
     if value > 35:
         raise argparse.ArgumentTypeError(f"expected 1 to 35 days (RDS's limit), got {text!r}")
     return value
+
+
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a reason (why the check is skipped), got an empty string")
+    return text.strip()
 
 
 def _stack_args(p: argparse.ArgumentParser) -> None:
@@ -181,6 +193,12 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--kubectl", default="kubectl", help="kubectl binary for the Velero check (default kubectl)")
     g.add_argument(
+        "--skip-velero",
+        metavar="REASON",
+        type=_reason,
+        help="do not check Velero (no cluster access on purpose); the check is SKIP with REASON in the evidence",
+    )
+    g.add_argument(
         "--velero-grace-minutes",
         type=_positive,
         default=30,
@@ -243,8 +261,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--backup-retention-days",
         type=_retention_days,
-        default=7,
-        help="BackupRetentionPeriod for promote_read_replica, 1-35 (default 7)",
+        default=None,
+        help="BackupRetentionPeriod for promote_read_replica, 1-35 (default: the stack's dbBackupRetentionDays "
+        "output, else the primary's own retention)",
     )
     g = d.add_argument_group("probes and canary")
     g.add_argument("--probe-url", metavar="URL", help="URL of the synthetic probe (default gatewayUrl)")
@@ -264,6 +283,25 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--promote-timeout", type=_positive, default=1200.0, help="promotion → available (default 1200)")
     g.add_argument("--first-good-timeout", type=_positive, default=900.0, help="re-point → first 2xx (default 900)")
     g.add_argument("--skip-verify", action="store_true", help="do not run verify first (not recommended)")
+    g.add_argument(
+        "--fis-experiment",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also start this FIS experiment template of the stack with the fault (a name in the "
+        "chaosExperimentTemplateIds output: primary-db-reboot, s3-pause-replication, app-network); repeatable",
+    )
+    g.add_argument(
+        "--region-switch",
+        action="store_true",
+        help="practise the stack's ARC Region switch plan: after the fault a graceful activate execution promotes "
+        "and re-points (needs regionSwitchPlanArn); the evidence keeps each plan step's start/end",
+    )
+    g.add_argument(
+        "--no-fence",
+        action="store_true",
+        help="leave the old primary running after promotion (it can keep taking writes: split brain)",
+    )
     _verify_args(d)
 
     f = sub.add_parser(
@@ -346,6 +384,16 @@ def parser() -> argparse.ArgumentParser:
     lab.add_argument("--evidence-dir", default="evidence", metavar="DIR", help="bundle goes to DIR/lab-<UTC time>/")
     lab.add_argument("--canary-interval", type=_positive, default=0.1, help="seconds between canary rows (0.1)")
     lab.add_argument("--write-seconds", type=_positive, default=3.0, help="seconds of writes before the kill (3)")
+    lab.add_argument(
+        "--fault",
+        choices=("kill", "partition"),
+        default="kill",
+        help="kill: stop the primary (-m immediate), then promote; partition: cut replication while the primary keeps "
+        "taking writes, promote, fence it after --split-seconds (split brain, lost writes counted)",
+    )
+    lab.add_argument(
+        "--split-seconds", type=_positive, default=1.0, help="partition: old primary keeps writing this long (1)"
+    )
     lab.add_argument("--format", choices=("text", "json"), default="text", help="text tables or one JSON document")
     return top
 
@@ -358,6 +406,13 @@ def _outputs(args: argparse.Namespace) -> StackOutputs:
     if outputs.environment is not None and outputs.environment != args.stack:
         raise UsageError(f"{args.outputs}: outputs are for environment {outputs.environment}, not --stack {args.stack}")
     return outputs
+
+
+def _identity(args: argparse.Namespace, deps: Deps, outputs: StackOutputs) -> StackIdentity:
+    """The stack's account from its stack file; every ARN in the outputs must be in it (no AWS call)."""
+    identity = resolve_identity(args.stack, deps.accounts if deps.accounts is not None else stack_accounts())
+    check_outputs(outputs, identity)
+    return identity
 
 
 def _factory(args: argparse.Namespace, deps: Deps) -> ClientFactory:
@@ -384,10 +439,13 @@ def _verify_options(args: argparse.Namespace, objectives: Objectives) -> VerifyO
         lag_window_minutes=args.lag_window_minutes,
         snapshot_max_age_hours=args.snapshot_max_age_hours,
         velero_grace_minutes=args.velero_grace_minutes,
+        velero_skip_reason=args.skip_velero,
     )
 
 
 def _velero(args: argparse.Namespace, outputs: StackOutputs, deps: Deps) -> VeleroSource | None:
+    if args.skip_velero:
+        return None
     if deps.velero is not None:
         return deps.velero
     if args.velero_json:
@@ -491,6 +549,9 @@ def _drill_options(args: argparse.Namespace, objectives: Objectives) -> DrillOpt
         promote_timeout=args.promote_timeout,
         first_good_timeout=args.first_good_timeout,
         skip_verify=args.skip_verify,
+        fence=not args.no_fence,
+        region_switch=args.region_switch,
+        fis_experiments=tuple(args.fis_experiment),
         verify=_verify_options(args, objectives),
     )
 
@@ -530,11 +591,16 @@ def _print_plan(kind: str, args: argparse.Namespace, steps: list[Any], extra: li
 
 def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
     outputs = _outputs(args)
-    require_confirmation(args.stack, outputs, args.confirm_production)
+    identity = _identity(args, deps, outputs)
+    require_confirmation(args.stack, outputs, args.confirm_production, identity.production)
     if outputs.gateway_host is None or outputs.gateway_url is None:
         raise UsageError(
             f"{args.outputs}: the drill needs the failover outputs gatewayUrl and failover {FAILOVER_HINT}"
         )
+    unknown = [n for n in args.fis_experiment if n not in outputs.fis_templates]
+    if unknown:
+        known = ", ".join(sorted(outputs.fis_templates)) or "none (chaosExperimentsEnabled is off)"
+        raise UsageError(f"--fis-experiment {unknown[0]}: not in {args.outputs} chaosExperimentTemplateIds ({known})")
     objectives = _objectives(args, RTO, RPO)
     options = _drill_options(args, objectives)
     if not args.execute:
@@ -547,6 +613,8 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
         _print_plan("drill", args, plan(outputs, options), notes, deps)
         return EXIT_OK
     factory = _factory(args, deps)
+    # the caller's account, from the DR region (the region a drill must be able to work from)
+    caller = check_caller(factory, outputs.replica.region, identity)
     world = deps.world
     if world is None:
         world = World(
@@ -559,6 +627,7 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
             reader_dsn = canary_conninfo(factory, outputs, outputs.replica.endpoint, args.canary_database)
             world.canary_writer = PgCanaryWriter(writer_dsn, interval=args.canary_interval, clock=deps.clock)
             world.canary_reader = PgCanaryReader(reader_dsn)
+            world.old_primary_reader = PgCanaryReader(writer_dsn)
     drill = Drill(
         args.stack,
         outputs,
@@ -568,11 +637,14 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
         options,
         confirm_production=args.confirm_production,
         progress=_progress(deps),
+        identity=identity,
     )
     if args.resume and not (Path(args.resume) / "evidence.json").is_file():
         raise UsageError(f"--resume {args.resume}: no evidence.json there — name the bundle directory a drill wrote")
     evidence = drill.open(Path(args.evidence_dir), Path(args.resume) if args.resume else None)
+    evidence.data["context"]["caller"] = caller["caller"]
     args.bundle = evidence.directory  # named in the one line if the drill is interrupted or loses AWS
+    args.journal = evidence
     result = drill.run(evidence)
     document = {"stack": args.stack, "ok": result.ok, "evidence": str(result.directory), **evidence.data}
     if args.format == "json":
@@ -587,8 +659,10 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
                     (
                         key.upper(),
                         f"{entry['objectiveSeconds']:.0f} s",
-                        "—" if entry["measuredSeconds"] is None else f"{entry['measuredSeconds']:.1f} s",
-                        "pass" if entry["ok"] else "FAIL",
+                        ("not run" if entry.get("notRun") else "—")
+                        if entry["measuredSeconds"] is None
+                        else f"{entry['measuredSeconds']:.1f} s",
+                        "not run" if entry.get("notRun") else ("pass" if entry["ok"] else "FAIL"),
                     )
                 )
         for key in ("detectionSeconds", "dnsSeconds", "promotionSeconds", "reconnectSeconds"):
@@ -609,7 +683,8 @@ def cmd_drill(args: argparse.Namespace, deps: Deps) -> int:
 
 def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
     outputs = _outputs(args)
-    require_confirmation(args.stack, outputs, args.confirm_production)
+    identity = _identity(args, deps, outputs)
+    require_confirmation(args.stack, outputs, args.confirm_production, identity.production)
     if outputs.gateway_host is None:
         raise UsageError(f"{args.outputs}: failback needs the failover outputs gatewayUrl and failover {FAILOVER_HINT}")
     options = FailbackOptions(
@@ -628,6 +703,7 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         )
         return EXIT_OK
     factory = _factory(args, deps)
+    check_caller(factory, outputs.replica.region, identity)
     health = deps.health or Route53Health(factory)
     ok, evidence = Failback(
         args.stack,
@@ -638,6 +714,7 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         options,
         confirm_production=args.confirm_production,
         progress=_progress(deps),
+        production=identity.production,
     ).run(Path(args.evidence_dir))
     if args.format == "json":
         _json({"stack": args.stack, "ok": ok, "evidence": str(evidence.directory), **evidence.data}, deps.stdout)
@@ -789,7 +866,12 @@ def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
 
     ok, evidence = run_lab(
         Path(args.evidence_dir),
-        LabOptions(canary_interval=args.canary_interval, write_seconds=args.write_seconds),
+        LabOptions(
+            canary_interval=args.canary_interval,
+            write_seconds=args.write_seconds,
+            fault=args.fault,
+            split_seconds=args.split_seconds,
+        ),
         progress=_progress(deps),
     )
     measured = evidence.data["measured"]
@@ -802,9 +884,10 @@ def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
             ("measurement", "value"),
             [
                 ("promotion time", f"{measured['promotionSeconds']:.3f} s"),
-                ("RTO (kill → first write on promoted)", f"{measured['rtoSeconds']:.3f} s"),
-                ("RPO (kill − newest visible canary row)", f"{measured['rpoSeconds']:.3f} s"),
+                ("RTO (fault → first write on promoted)", f"{measured['rtoSeconds']:.3f} s"),
+                ("RPO (newest lost write or fault − newest row kept)", f"{measured['rpoSeconds']:.3f} s"),
                 ("canary rows lost", f"{rpo['lostRows']} ({rpo['lostWindowSeconds']} s of writes)"),
+                ("of them split brain (acknowledged after the fault)", str(rpo["splitBrainRows"])),
                 (
                     "canary rows written / on promoted",
                     f"{measured['canaryRowsWritten']} / {measured['canaryRowsOnPromoted']}",
@@ -881,7 +964,13 @@ def _after_interruption(args: argparse.Namespace) -> str:
     bundle = getattr(args, "bundle", None)
     if bundle is None:
         return "nothing was changed"
-    return f"the evidence journal is kept: continue with --execute --resume {bundle}"
+    journal = getattr(args, "journal", None)
+    verdict = (journal.data.get("verdict") or {}) if journal is not None else {}
+    state = {"fault-injected": "health check inverted, replica not promoted", "promoted": "replica promoted"}.get(
+        verdict.get("state", ""), "nothing changed"
+    )
+    undo = " or undo: ops failback --execute (command in report.md)" if verdict.get("undo") else ""
+    return f"{state}; journal and report.md in {bundle}: resume with --execute --resume {bundle}{undo}"
 
 
 def _resume_hint(args: argparse.Namespace, err: OpsError) -> str:

@@ -42,13 +42,20 @@ class RpoMeasurement:
     newest_visible: CanaryRow | None = None
     last_written_before_fault: CanaryRow | None = None
     lost_seqs: tuple[int, ...] = ()
+    split_brain_seqs: tuple[int, ...] = ()  # lost rows acknowledged by the old primary after the fault
+    last_lost: CanaryRow | None = None
+    rows_on_promoted: int | None = None
+    rows_on_old_primary: int | None = None
 
     @property
     def lost_window_seconds(self) -> float:
         """Span of acknowledged rows that did not survive: last written before the fault − newest visible."""
-        if not self.lost_seqs or self.newest_visible is None or self.last_written_before_fault is None:
+        if not self.lost_seqs or self.newest_visible is None:
             return 0.0
-        return round((self.last_written_before_fault.written_at - self.newest_visible.written_at).total_seconds(), 3)
+        last = self.last_lost or self.last_written_before_fault
+        if last is None:
+            return 0.0
+        return round((last.written_at - self.newest_visible.written_at).total_seconds(), 3)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +68,10 @@ class RpoMeasurement:
             "lostSeqs": list(self.lost_seqs),
             "lostRows": len(self.lost_seqs),
             "lostWindowSeconds": self.lost_window_seconds,
+            "splitBrainSeqs": list(self.split_brain_seqs),
+            "splitBrainRows": len(self.split_brain_seqs),
+            "rowsOnPromoted": self.rows_on_promoted,
+            "rowsOnOldPrimary": self.rows_on_old_primary,
         }
 
 
@@ -83,14 +94,84 @@ def rpo_from_canary(
     return RpoMeasurement(seconds, "fault time − newest canary row visible after promotion", newest_visible, last, lost)
 
 
+def rpo_from_both_sides(
+    fault_at: datetime,
+    promoted: list[CanaryRow],
+    acknowledged: list[CanaryRow],
+    old_primary: list[CanaryRow] | None = None,
+) -> RpoMeasurement:
+    """RPO from canary rows on both sides of the failover.
+
+    The old primary's side is every row it acknowledged: the writer's log, plus the rows read from the old primary
+    before it was fenced (when it could be read). A row of that side missing on the promoted writer is a lost write;
+    one acknowledged after the fault is a split-brain write — the old primary kept accepting writes nobody will see.
+    RPO = the newest lost write (or the fault, whichever is later) − the newest row the promoted writer holds.
+    """
+    on_promoted = {row.seq for row in promoted}
+    newest = max(promoted, key=lambda row: row.seq) if promoted else None
+    side = {row.seq: row for row in acknowledged}
+    side.update({row.seq: row for row in old_primary or []})
+    lost = [side[seq] for seq in sorted(side) if seq not in on_promoted]
+    before = [row for row in acknowledged if row.written_at <= fault_at]
+    last_before = before[-1] if before else None
+    basis = (
+        "canary rows on both sides: acknowledged by the old primary (writer log"
+        + (" + its table)" if old_primary is not None else "; its table unreadable)")
+        + " vs the promoted writer"
+    )
+    if newest is None:
+        return RpoMeasurement(
+            None,
+            "no canary row visible after promotion",
+            None,
+            last_before,
+            tuple(row.seq for row in lost),
+            tuple(row.seq for row in lost if row.written_at > fault_at),
+            lost[-1] if lost else None,
+            0,
+            None if old_primary is None else len(old_primary),
+        )
+    end = max([fault_at, *(row.written_at for row in lost)])
+    seconds = max(0.0, round((end - newest.written_at).total_seconds(), 3))
+    return RpoMeasurement(
+        seconds,
+        basis,
+        newest,
+        last_before,
+        tuple(row.seq for row in lost),
+        tuple(row.seq for row in lost if row.written_at > fault_at),
+        lost[-1] if lost else None,
+        len(promoted),
+        None if old_primary is None else len(old_primary),
+    )
+
+
+def stop_state(data: dict[str, Any]) -> str:
+    """What a drill left behind, from its journal: unchanged, fault-injected (not promoted) or promoted."""
+    events = data.get("events") or {}
+    if "promoteRequestedAt" in events:
+        return "promoted"
+    if "faultAt" in events:
+        return "fault-injected"
+    return "unchanged"
+
+
+STATE_TEXT = {
+    "unchanged": "nothing was changed",
+    "fault-injected": "fault injected (primary health check inverted), replica NOT promoted",
+    "promoted": "fault injected and the replica promoted: the DR instance is the writer",
+}
+
+
 def rpo_from_lag(lag_seconds: float | None) -> RpoMeasurement:
     if lag_seconds is None:
         return RpoMeasurement(None, "no canary and no ReplicaLag datapoint at the fault")
     return RpoMeasurement(float(lag_seconds), "CloudWatch ReplicaLag (max) at the fault — no canary configured")
 
 
-def judge(objectives: dict[str, float | None], measured: dict[str, float | None]) -> dict[str, Any]:
-    """Objective vs measured for rto and rpo; a missing measurement fails its objective."""
+def judge(objectives: dict[str, float | None], measured: dict[str, Any], stopped: bool = False) -> dict[str, Any]:
+    """Objective vs measured for rto and rpo; a missing measurement fails its objective — and is "not run" when the
+    run stopped before that phase (the report then says so instead of FAIL)."""
     out: dict[str, Any] = {}
     ok = True
     for key in ("rto", "rpo"):
@@ -101,6 +182,8 @@ def judge(objectives: dict[str, float | None], measured: dict[str, float | None]
         passed = value is not None and value <= objective
         ok = ok and passed
         out[key] = {"objectiveSeconds": objective, "measuredSeconds": value, "ok": passed}
+        if value is None and stopped:
+            out[key]["notRun"] = True
     out["ok"] = ok
     return out
 
@@ -226,6 +309,10 @@ class Evidence:
         if record is None:
             record = {"name": name, "title": title, "attempts": 0, "apiCalls": [], "observations": []}
             self.data["steps"].append(record)
+        elif record.get("startedAt"):  # a resumed attempt: the earlier one's timing and error stay beside it
+            record.setdefault("previousAttempts", []).append(
+                {k: record.get(k) for k in ("startedAt", "endedAt", "status", "error")}
+            )
         record.update(status="running", startedAt=iso(at), endedAt=None, result=None, error=None)
         record["attempts"] += 1
         self._current = name
@@ -274,6 +361,12 @@ class Evidence:
 # --- report.md ----------------------------------------------------------------------------------------------
 
 
+def _result(entry: dict[str, Any]) -> str:
+    if entry.get("notRun"):
+        return "not run"
+    return "pass" if entry["ok"] else "FAIL"
+
+
 def _fmt_seconds(value: Any) -> str:
     if value is None:
         return "not measured"
@@ -288,7 +381,8 @@ def write_report(data: dict[str, Any], path: Path) -> None:
         f"Started {data['startedAt']}, ended {data.get('endedAt') or 'not finished'}."
         + (f" Resumed at {', '.join(data['resumes'])}." if data.get("resumes") else ""),
         "",
-        f"**Result: {'PASS' if verdict.get('ok') else 'FAIL'}**",
+        f"**Result: {'PASS' if verdict.get('ok') else 'FAIL'}**"
+        + (f" — stopped at {verdict['stoppedAt']}: {verdict.get('reason')}" if verdict.get("stoppedAt") else ""),
         "",
         "## Objectives vs measured",
         "",
@@ -300,8 +394,16 @@ def write_report(data: dict[str, Any], path: Path) -> None:
         if entry:
             lines.append(
                 f"| {label} | ≤ {_fmt_seconds(entry['objectiveSeconds'])} | "
-                f"{_fmt_seconds(entry['measuredSeconds'])} | {'pass' if entry['ok'] else 'FAIL'} |"
+                f"{'not run' if entry.get('notRun') else _fmt_seconds(entry['measuredSeconds'])} | {_result(entry)} |"
             )
+    if verdict.get("state"):
+        lines += [
+            "",
+            "## State left behind",
+            "",
+            f"{STATE_TEXT.get(verdict['state'], verdict['state'])}. "
+            + (f"Undo with `{verdict['undo']}`." if verdict.get("undo") else "Nothing to undo."),
+        ]
     sources = data.get("objectiveSources") or {}
     if sources:
         lines += ["", "Objectives from: " + "; ".join(f"{k} — {v}" for k, v in sources.items()) + "."]
@@ -320,8 +422,22 @@ def write_report(data: dict[str, Any], path: Path) -> None:
                 if rpo["lostSeqs"]
                 else ""
             )
-            + ".",
+            + "."
+            + (
+                f" Of these, {rpo['splitBrainRows']} were acknowledged by the old primary AFTER the fault "
+                f"(split brain: seq {rpo['splitBrainSeqs'][0]}–{rpo['splitBrainSeqs'][-1]})."
+                if rpo.get("splitBrainRows")
+                else ""
+            )
+            + (
+                f" Rows on the old primary: {rpo['rowsOnOldPrimary']}; on the promoted writer: {rpo['rowsOnPromoted']}."
+                if rpo.get("rowsOnOldPrimary") is not None
+                else ""
+            ),
         ]
+    errors = (data.get("canary") or {}).get("errors") or []
+    if errors:
+        lines += ["", f"Canary write errors: {len(errors)}, first at {errors[0]['at']}: {errors[0]['error']}."]
     lines += [
         "",
         "## Steps",
@@ -338,6 +454,13 @@ def write_report(data: dict[str, Any], path: Path) -> None:
         )
         if step.get("error"):
             lines.append(f"| ↳ error | {step['error']} | | | | |")
+        for n, earlier in enumerate(step.get("previousAttempts") or [], 1):
+            duration = seconds_between(parse_iso(earlier.get("startedAt")), parse_iso(earlier.get("endedAt")))
+            lines.append(
+                f"| ↳ attempt {n} | {earlier.get('status')} | {earlier.get('startedAt') or ''} | "
+                f"{earlier.get('endedAt') or ''} | {_fmt_seconds(duration) if duration is not None else ''} | "
+                f"{earlier.get('error') or ''} |"
+            )
     if data["events"]:
         lines += ["", "## Events", "", "| Event | At |", "|---|---|"]
         lines += [f"| {name} | {at} |" for name, at in data["events"].items()]
@@ -355,7 +478,33 @@ def write_report(data: dict[str, Any], path: Path) -> None:
 # --- timeline.png -------------------------------------------------------------------------------------------
 
 
+ZOOM_SHARE = 0.05  # the recovery (fault → first good) spans under 5 % of the run: it gets its own zoomed panel
+PROBE_ROW = "probes (HTTP)"
+COLOURS = {"done": "#2b8a3e", "skipped": "#adb5bd", "failed": "#c92a2a", "running": "#e67700"}
+EVENT_LINES = (
+    ("faultAt", "#c92a2a", "fault injected"),
+    ("promotedAt", "#1971c2", "replica promoted"),
+    ("fencedAt", "#5f3dc4", "old primary fenced"),
+    ("firstGoodProbeAt", "#2b8a3e", "first good probe"),
+    ("firstGoodWriteAt", "#2b8a3e", "first write on promoted"),
+)
+
+
 def write_timeline(data: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = timeline_figure(data)
+    fig.savefig(path, dpi=100, bbox_inches="tight")  # "tight": the legend sits outside the plot, and is kept
+    plt.close(fig)
+
+
+def timeline_figure(data: dict[str, Any]) -> Any:
+    """The run as bars on a time axis: one labelled row per step (earlier attempts hatched beside the last), a
+    labelled probe row, event lines, interruptions shaded and named, a stop marked, a legend outside the plot that
+    covers nothing, and — when the recovery is short against the whole run — a second, zoomed panel of it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -369,49 +518,99 @@ def write_timeline(data: dict[str, Any], path: Path) -> None:
         return None if moment is None else (moment - origin).total_seconds()
 
     steps = [s for s in data["steps"] if s.get("startedAt")]
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * max(1, len(steps))))
-    colours = {"done": "#2b8a3e", "skipped": "#adb5bd", "failed": "#c92a2a", "running": "#e67700"}
-    for row, step in enumerate(steps):
-        start = t(step["startedAt"]) or 0.0
-        end = t(step.get("endedAt"))
-        width = max((end if end is not None else start) - start, 0.05)
-        ax.barh(row, width, left=start, color=colours.get(step["status"], "#495057"))
-    ax.set_yticks(range(len(steps)), [s["name"] for s in steps])
-    ax.invert_yaxis()
-    lines = (
-        ("faultAt", "#c92a2a"),
-        ("promotedAt", "#1971c2"),
-        ("firstGoodProbeAt", "#2b8a3e"),
-        ("firstGoodWriteAt", "#2b8a3e"),
+    events = data.get("events") or {}
+    fault, good = t(events.get("faultAt")), t(events.get("firstGoodProbeAt") or events.get("firstGoodWriteAt"))
+    ends = [x for s in steps for x in (t(s.get("endedAt")), t(s.get("startedAt"))) if x is not None]
+    total = max([*ends, t(data.get("endedAt")) or 0.0, 1.0])
+    end_of_recovery = good if good is not None else t(events.get("promotedAt"))
+    recovery = (fault, end_of_recovery) if fault is not None and end_of_recovery is not None else None
+    zoom = recovery is not None and (recovery[1] - recovery[0]) < ZOOM_SHARE * total
+    rows = 1.2 + 0.45 * (len(steps) + 1)
+    fig, axes = plt.subplots(
+        2 if zoom else 1, 1, figsize=(10, rows * (2 if zoom else 1)), squeeze=False, constrained_layout=True
     )
-    for name, colour in lines:
-        at = t(data["events"].get(name))
-        if at is not None:
-            ax.axvline(at, color=colour, linestyle="--", linewidth=1, label=name)
-    probes = data.get("probes") or []
-    if probes:
-        xs = [t(p["at"]) or 0.0 for p in probes]
-        good = [p["status"] is not None and 200 <= p["status"] < 300 for p in probes]
-        ax.scatter(
-            [x for x, g in zip(xs, good, strict=True) if g],
-            [-0.8] * sum(good),
-            marker="|",
-            color="#2b8a3e",
-            label="probe 2xx",
-        )
-        ax.scatter(
-            [x for x, g in zip(xs, good, strict=True) if not g],
-            [-0.8] * (len(good) - sum(good)),
-            marker="|",
-            color="#c92a2a",
-            label="probe failed",
-        )
-    ax.set_xlabel(f"seconds since {data['startedAt']}")
+    panels = [axes[0][0], *([axes[1][0]] if zoom else [])]
+    for panel, span in zip(panels, [total, *([recovery[1] - recovery[0]] if zoom and recovery else [])], strict=True):
+        _draw(panel, data, steps, t, min_width=span * 0.004)  # a zero-length step is still a visible sliver
+    main = panels[0]
+    main.set_xlabel(f"seconds since {data['startedAt']}")
     verdict = data.get("verdict") or {}
     label = data["kind"] if data["kind"] == data["stack"] else f"{data['kind']} {data['stack']}"
-    ax.set_title(f"{label} — {'PASS' if verdict.get('ok') else 'FAIL'}")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower right", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    result = "PASS" if verdict.get("ok") else ("STOPPED" if verdict.get("stoppedAt") else "FAIL")
+    main.set_title(f"{label} — {result}")
+    if zoom and recovery is not None:
+        start, end = recovery
+        pad = max((end - start) * 0.25, 0.05)
+        panels[1].set_xlim(start - pad, end + pad)
+        panels[1].set_title(f"recovery, zoomed: {end - start:.3f} s from the fault")
+        panels[1].set_xlabel(f"seconds since {data['startedAt']}")
+    handles, labels = main.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    if unique:
+        main.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    return fig
+
+
+def _draw(ax: Any, data: dict[str, Any], steps: list[dict[str, Any]], t: Any, min_width: float) -> None:
+    for row, step in enumerate(steps):
+        for earlier in step.get("previousAttempts") or []:
+            start, end = t(earlier.get("startedAt")) or 0.0, t(earlier.get("endedAt"))
+            ax.barh(
+                row,
+                max((end if end is not None else start) - start, min_width),
+                left=start,
+                color="none",
+                edgecolor=COLOURS.get(str(earlier.get("status")), "#495057"),
+                hatch="//",
+                label="earlier attempt",
+            )
+        start = t(step["startedAt"]) or 0.0
+        end = t(step.get("endedAt"))
+        ax.barh(
+            row,
+            max((end if end is not None else start) - start, min_width),
+            left=start,
+            color=COLOURS.get(step["status"], "#495057"),
+            label=f"step {step['status']}",
+        )
+    probes = data.get("probes") or []
+    probe_row = len(steps)
+    labels = [s["name"] for s in steps] + ([PROBE_ROW] if probes else [])
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    for name, colour, text in EVENT_LINES:
+        at = t((data.get("events") or {}).get(name))
+        if at is not None:
+            ax.axvline(at, color=colour, linestyle="--", linewidth=1, label=text)
+    for gap_start, gap_end in interruptions(data):
+        ax.axvspan(t(gap_start), t(gap_end), color="#868e96", alpha=0.25, hatch="xx", label="interrupted (resumed)")
+    stopped = (data.get("verdict") or {}).get("stoppedAt")
+    if stopped and data.get("endedAt"):
+        ax.axvline(t(data["endedAt"]), color="#000000", linewidth=1.5, label=f"stopped at {stopped}")
+    for good in (True, False):
+        xs = [t(p["at"]) or 0.0 for p in probes if (p["status"] is not None and 200 <= p["status"] < 300) is good]
+        if xs:
+            ax.scatter(
+                xs,
+                [probe_row] * len(xs),
+                marker="|",
+                color="#2b8a3e" if good else "#c92a2a",
+                label="probe 2xx" if good else "probe failed",
+            )
+
+
+def interruptions(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(last moment recorded before the resume, the resume) for each resume: the time nobody was watching."""
+    out = []
+    for resumed in data.get("resumes") or []:
+        at = parse_iso(resumed)
+        moments = [
+            moment
+            for step in data["steps"]
+            for record in (step, *(step.get("previousAttempts") or []))
+            for key in ("startedAt", "endedAt")
+            if (moment := parse_iso(record.get(key))) is not None and at is not None and moment < at
+        ]
+        if moments and at is not None:
+            out.append((str(iso(max(moments))), resumed))
+    return out

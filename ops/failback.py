@@ -10,6 +10,8 @@ Dry-run by default. With `--execute`:
    in the primary region write to the live database once traffic returns;
 5. undo the health-check inversion and wait until the primary health check is Healthy — Route53 then answers the
    primary records again (the DNS return).
+A drill stopped after the fault but before the promotion leaves the replica a replica and the primary the writer:
+then steps 2–4 are skipped (recorded as such) and failback only undoes the inversion and waits for Healthy.
 The database switch-back (promote the `-failback` replica, re-point both parameters, re-create the DR replica) is a
 planned maintenance change and is printed as a plan, not executed.
 """
@@ -46,8 +48,16 @@ def plan(o: StackOutputs, opts: FailbackOptions) -> list[PlannedStep]:
     p, r = o.primary, o.replica
     return [
         PlannedStep(
+            "stop-experiments",
+            "Stop the stack's FIS experiments still running (they end by themselves within their duration)",
+            (
+                f"fis[{p.region}].list_experiments() for templates {', '.join(o.fis_templates.values()) or 'none'}",
+                f"fis[{p.region}].stop_experiment(id) for each pending/initiating/running one",
+            ),
+        ),
+        PlannedStep(
             "check-promoted",
-            f"Check {r.identifier} in {r.region} is the writer",
+            f"Find what the drill left: is {r.identifier} in {r.region} the writer, or still a replica",
             (f"rds[{r.region}].describe_db_instances(DBInstanceIdentifier={r.identifier})",),
         ),
         PlannedStep(
@@ -120,8 +130,9 @@ class Failback(Operation):
         *,
         confirm_production: str | None = None,
         progress: Progress | None = None,
+        production: bool = False,
     ) -> None:
-        super().__init__(stack, outputs, factory, clock, confirm_production, progress)
+        super().__init__(stack, outputs, factory, clock, confirm_production, progress, production)
         self.health = health
         self.opts = options or FailbackOptions()
 
@@ -141,6 +152,7 @@ class Failback(Operation):
         try:
             self.run_steps(
                 [
+                    ("stop-experiments", self.stop_experiments),
                     ("check-promoted", self.check_promoted),
                     ("create-replica", self.create_replica),
                     ("wait-replica", self.wait_replica),
@@ -153,22 +165,44 @@ class Failback(Operation):
         except (WaitTimeout, StepFailed) as err:
             reason = str(err)
         ok = reason is None
+        promoted = self.runner.result("check-promoted").get("promoted", True)
         next_steps = (
             [f"Stopped: {reason}. Steps are idempotent: fix the cause and run failback again."] if reason else []
-        ) + database_return_plan(self.o)
+        ) + (
+            database_return_plan(self.o)
+            if promoted
+            else ["The replica was never promoted: the primary is still the writer; nothing else to undo."]
+        )
         evidence.finish(self.clock.now(), {}, {"ok": ok, **({"reason": reason} if reason else {})}, next_steps)
         return ok, evidence
 
+    def stop_experiments(self) -> dict[str, Any]:
+        templates = set(self.o.fis_templates.values())
+        if not templates:
+            return {"skipped": True, "why": "the stack has no FIS experiment templates"}
+        fis = self.factory.client("fis", self.o.primary.region)
+        stopped = []
+        for experiment in fis.list_experiments().get("experiments", []):
+            status = (experiment.get("state") or {}).get("status")
+            if experiment.get("experimentTemplateId") in templates and status in ("pending", "initiating", "running"):
+                fis.stop_experiment(id=experiment["id"])
+                stopped.append(experiment["id"])
+        return {"stopped": stopped}
+
     def check_promoted(self) -> dict[str, Any]:
         db = self.instance(self.o.replica.region, self.o.replica.identifier)
-        if db.get("ReadReplicaSourceDBInstanceIdentifier"):
-            raise StepFailed(
-                f"{self.o.replica.identifier} is still a replica of "
-                f"{db['ReadReplicaSourceDBInstanceIdentifier']}: nothing to fail back"
-            )
-        return {"status": db["DBInstanceStatus"], "class": db.get("DBInstanceClass")}
+        source = db.get("ReadReplicaSourceDBInstanceIdentifier")
+        if source:
+            # "fault injected, not promoted": only the health check inversion needs undoing
+            self.runner.observe("still a replica: the primary is the writer; only the fault is undone", source)
+        return {"status": db["DBInstanceStatus"], "class": db.get("DBInstanceClass"), "promoted": not source}
+
+    def _promoted(self) -> bool:
+        return bool(self.runner.result("check-promoted").get("promoted", True))
 
     def create_replica(self) -> dict[str, Any]:
+        if not self._promoted():
+            return {"skipped": True, "why": "the replica was never promoted"}
         rds = self.factory.client("rds", self.o.primary.region)
         new = failback_identifier(self.o)
         existing = rds.describe_db_instances(Filters=[{"Name": "db-instance-id", "Values": [new]}])["DBInstances"]
@@ -195,6 +229,8 @@ class Failback(Operation):
         return {"identifier": new, "requestId": request_id(response)}
 
     def wait_replica(self) -> dict[str, Any]:
+        if not self._promoted():
+            return {"skipped": True, "why": "the replica was never promoted"}
         new = failback_identifier(self.o)
         status, at = self.runner.wait_until(
             f"{new} to be available",
@@ -206,6 +242,8 @@ class Failback(Operation):
         return {"status": status, "at": iso(at)}
 
     def repoint(self) -> dict[str, Any]:
+        if not self._promoted():
+            return {"skipped": True, "why": "the primary is still the writer"}
         current = self.point_parameter(self.o.primary.region, self.o.replica.endpoint)
         return {"previous": current, "value": self.o.replica.endpoint}
 

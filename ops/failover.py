@@ -283,9 +283,11 @@ class Failover:
             reason = str(err)
         return self._finish(reason)
 
-    def start(self) -> dict[str, Any]:
-        """Start the execution — unless one for the same action and region is already in flight: follow that."""
-        state = self.runner.result("state")
+    def start(self, state: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Start the execution — unless one for the same action and region is already in flight: follow that.
+
+        `state` is read_state()'s answer (default: this run's `state` step; the drill passes its own)."""
+        state = state if state is not None else self.runner.result("state")
         for e in state.get("inFlight", []):
             if e["action"] == self.opts.action and e["region"] == self.target:
                 self.say(f"  execution {e['executionId']} is already {e['state']}: following it, not starting another")
@@ -328,8 +330,8 @@ class Failover:
             return f"{state} (approve it in the Region switch console of {self.target})"
         return str(state)
 
-    def follow(self) -> dict[str, Any]:
-        execution_id = self.runner.result("start")["executionId"]
+    def follow(self, execution_id: str | None = None) -> dict[str, Any]:
+        execution_id = execution_id or self.runner.result("start")["executionId"]
         try:
             state, _ = self.runner.wait_until(
                 f"execution {execution_id} to finish",
@@ -368,6 +370,10 @@ class Failover:
             for e in events
             if e.get("type") in ("stepFailed", "stepPausedByError", "executionFailed")
         ]
+
+    def step_times(self) -> dict[str, tuple[Any, Any]]:
+        """Plan step name -> (startTime, endTime) as the execution recorded them (the drill reads its phases here)."""
+        return {s["name"]: (s.get("startTime"), s.get("endTime")) for s in self._execution.get("stepStates", [])}
 
     def _record_plan_steps(self) -> None:
         """Each plan step as a journal step with the start and end AWS recorded (report table and timeline)."""

@@ -6,6 +6,12 @@ writes canary rows at a fixed interval, kills the primary (`pg_ctl stop -m immed
 AWS drill (ops.evidence, ops.canary, ops.runner), writing the same bundle. As root, the postgres binaries run as
 the `postgres` user (runuser).
 
+`--fault partition` is the split brain: instead of killing the primary, replication is cut (the replica's
+`primary_conninfo` emptied and reloaded, so its WAL receiver stops) while the primary keeps running and the canary
+keeps writing to it; the replica is promoted, the old primary keeps acknowledging writes for `--split-seconds`, then
+it is fenced (its rows read, then stopped). Every row it acknowledged after the partition is missing on the promoted
+writer: lost writes, counted in RPO exactly as the AWS drill counts them (ops.evidence.rpo_from_both_sides).
+
 Everything it starts is stopped and its temp dir removed on every way out — success, a failed step, an unusable
 --evidence-dir (checked before anything is started), SIGINT and SIGTERM (`ops.errors.interruptible` turns them
 into an exception so the cleanup below runs): each resource is registered for cleanup the moment it exists,
@@ -29,13 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ops.canary import PgCanaryReader, PgCanaryWriter
-from ops.clock import Clock, SystemClock, iso
+from ops.canary import CanaryRow, PgCanaryReader, PgCanaryWriter
+from ops.clock import Clock, SystemClock, iso, parse_iso
 from ops.errors import EnvironmentProblem, deferred
-from ops.evidence import Evidence, bundle_dir, judge, rpo_from_canary, seconds_between
+from ops.evidence import Evidence, bundle_dir, judge, rpo_from_both_sides, seconds_between
 from ops.runner import Progress, Runner
 
 PG_ROOT = Path("/usr/lib/postgresql")
+FAULTS = ("kill", "partition")
 
 
 def find_pg_bin(env: Mapping[str, str] = os.environ, root: Path = PG_ROOT) -> Path | None:
@@ -60,6 +67,8 @@ class LabOptions:
     promote_timeout: float = 60.0
     rto_seconds: float = 900
     rpo_seconds: float = 300
+    fault: str = "kill"  # kill: the primary dies; partition: replication is cut and the primary keeps running
+    split_seconds: float = 1.0  # partition: how long the old primary keeps taking writes after the promotion
 
 
 def free_port() -> int:
@@ -179,7 +188,8 @@ def _query(conninfo: str, sql: str) -> Any:
     import psycopg
 
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        row = conn.execute(sql).fetchone()
+        cursor = conn.execute(sql)
+        row = cursor.fetchone() if cursor.description else None  # ALTER SYSTEM returns no rows
     return row[0] if row else None
 
 
@@ -215,6 +225,8 @@ def run_lab(
             "replicaPort": ports[1],
             "canaryIntervalSeconds": opts.canary_interval,
             "writeSeconds": opts.write_seconds,
+            "fault": opts.fault,
+            "splitSeconds": opts.split_seconds if opts.fault == "partition" else None,
         },
     )
     runner = Runner(evidence, clock, progress=progress, progress_every=5)
@@ -243,10 +255,28 @@ def run_lab(
         runner.run(
             "write-canary", f"Write canary rows every {opts.canary_interval:g} s", lambda: _write(runner, writer, opts)
         )
-        runner.run(
-            "kill-primary", "Kill the primary (pg_ctl stop -m immediate)", lambda: _kill(runner, primary, writer)
-        )
-        runner.run("promote", "Promote the replica (SELECT pg_promote())", lambda: _promote(runner, replica, opts))
+        if opts.fault == "partition":
+            runner.run(
+                "partition",
+                "Cut replication; the primary keeps running and taking writes",
+                lambda: _partition(runner, primary, replica),
+            )
+            runner.run("promote", "Promote the replica (SELECT pg_promote())", lambda: _promote(runner, replica, opts))
+            runner.run(
+                "split-brain",
+                f"Old primary keeps taking writes for {opts.split_seconds:g} s",
+                lambda: _split(runner, writer, opts),
+            )
+            runner.run(
+                "fence-old-primary",
+                "Fence the old primary (read-only), read its canary rows, stop it",
+                lambda: _fence(runner, primary, writer),
+            )
+        else:
+            runner.run(
+                "kill-primary", "Kill the primary (pg_ctl stop -m immediate)", lambda: _kill(runner, primary, writer)
+            )
+            runner.run("promote", "Promote the replica (SELECT pg_promote())", lambda: _promote(runner, replica, opts))
         rpo = runner.run("measure-rpo", "Measure RPO from the canary rows", lambda: _measure(runner, replica, writer))
         runner.run("write-promoted", "Write to the promoted replica", lambda: _write_promoted(runner, replica))
     ev = evidence.event
@@ -255,6 +285,8 @@ def run_lab(
         "rpoSeconds": rpo["seconds"],
         "promotionSeconds": seconds_between(ev("promoteRequestedAt"), ev("promotedAt")),
         "canaryRowsWritten": len(writer.written),
+        "lostRows": rpo["lostRows"],
+        "splitBrainRows": rpo["splitBrainRows"],
         "canaryRowsOnPromoted": runner.result("measure-rpo").get("rowsOnPromoted"),
         "canaryContiguous": runner.result("measure-rpo").get("contiguous"),
         "rpo": rpo,
@@ -344,6 +376,47 @@ def _kill(runner: Runner, primary: Cluster, writer: PgCanaryWriter) -> dict[str,
     }
 
 
+def _partition(runner: Runner, primary: Cluster, replica: Cluster) -> dict[str, Any]:
+    # primary_conninfo is reloadable (PostgreSQL 13+): emptied, the WAL receiver stops and the standby stays in
+    # recovery, receiving nothing more — the replication link is gone while both servers run.
+    _query(replica.conninfo, "ALTER SYSTEM SET primary_conninfo = ''")
+    _query(replica.conninfo, "SELECT pg_reload_conf()")
+    runner.wait_until(
+        "the primary to have no streaming replica",
+        lambda: _query(primary.conninfo, "SELECT count(*) FROM pg_stat_replication"),
+        lambda n: n == 0,
+        timeout=30,
+        interval=0.01,
+    )
+    fault_at = runner.clock.now()
+    runner.evidence.set_event("faultAt", fault_at)
+    return {
+        "faultAt": iso(fault_at),
+        "primaryStillWritable": not _query(primary.conninfo, "SELECT pg_is_in_recovery()"),
+    }
+
+
+def _split(runner: Runner, writer: PgCanaryWriter, opts: LabOptions) -> dict[str, Any]:
+    before = len(writer.written)
+    runner.clock.sleep(opts.split_seconds)
+    runner.save()
+    return {"rowsAcknowledgedByOldPrimary": len(writer.written) - before}
+
+
+def _fence(runner: Runner, primary: Cluster, writer: PgCanaryWriter) -> dict[str, Any]:
+    # Fence first (every session re-reads the setting on reload, so the next INSERT fails), then read what the old
+    # primary holds — complete, since nothing more can land — then stop it.
+    _query(primary.conninfo, "ALTER SYSTEM SET default_transaction_read_only = on")
+    _query(primary.conninfo, "SELECT pg_reload_conf()")
+    runner.evidence.set_event("fencedAt", runner.clock.now())
+    rows = PgCanaryReader(primary.conninfo).rows()
+    runner.evidence.data["canary"]["oldPrimary"] = [row.to_json() for row in rows]
+    primary.stop("fast")
+    writer.stop()
+    runner.save()
+    return {"rowsOnOldPrimary": len(rows), "writerErrors": len(writer.errors)}
+
+
 def _promote(runner: Runner, replica: Cluster, opts: LabOptions) -> dict[str, Any]:
     runner.evidence.set_event("promoteRequestedAt", runner.clock.now())
     _query(replica.conninfo, f"SELECT pg_promote(wait => false, wait_seconds => {int(opts.promote_timeout)})")
@@ -372,9 +445,10 @@ def _write_promoted(runner: Runner, replica: Cluster) -> dict[str, Any]:
 def _measure(runner: Runner, replica: Cluster, writer: PgCanaryWriter) -> dict[str, Any]:
     fault_at = runner.evidence.event("faultAt")
     assert fault_at is not None
-    reader = PgCanaryReader(replica.conninfo)
-    newest = reader.newest()
-    seqs = reader.all_seqs()
-    rpo = rpo_from_canary(fault_at, newest, writer.written)
-    expected = list(range(1, newest.seq + 1)) if newest else []
+    promoted = PgCanaryReader(replica.conninfo).rows()
+    old = runner.evidence.data["canary"].get("oldPrimary")
+    old_rows = None if old is None else [CanaryRow(int(r["seq"]), parse_iso(r["writtenAt"])) for r in old]  # type: ignore[arg-type]
+    rpo = rpo_from_both_sides(fault_at, promoted, writer.written, old_rows)
+    seqs = [row.seq for row in promoted]
+    expected = list(range(1, seqs[-1] + 1)) if seqs else []
     return {**rpo.to_json(), "rowsOnPromoted": len(seqs), "contiguous": seqs == expected}

@@ -27,11 +27,13 @@ class ProductionRefused(InputError):
     """prod without `--confirm-production prod` (exit 2)."""
 
 
-def require_confirmation(stack: str, outputs: StackOutputs, confirm: str | None) -> None:
-    if "prod" in (stack, outputs.environment) and confirm != "prod":
+def require_confirmation(stack: str, outputs: StackOutputs, confirm: str | None, production: bool = False) -> None:
+    """prod needs `--confirm-production prod`; `production` is the account's verdict (ops.identity), so a prod
+    account is prod whatever `--stack` and the outputs' `environment` label say."""
+    if (production or "prod" in (stack, outputs.environment)) and confirm != "prod":
+        why = "its account is a prod stack's account" if production else f"environment {outputs.environment or stack}"
         raise ProductionRefused(
-            f"refusing to touch production ({outputs.source} is environment "
-            f"{outputs.environment or stack}): add --confirm-production prod"
+            f"refusing to touch production ({outputs.source}: {why}): add --confirm-production prod"
         )
 
 
@@ -66,8 +68,9 @@ class Operation:
         clock: Clock,
         confirm_production: str | None,
         progress: Progress | None,
+        production: bool = False,
     ) -> None:
-        require_confirmation(stack, outputs, confirm_production)
+        require_confirmation(stack, outputs, confirm_production, production)
         host = outputs.gateway_host
         if host is None or (self.needs_gateway_url and outputs.gateway_url is None):
             raise StepFailed(f"{outputs.source}: {self.missing_outputs}")

@@ -12,7 +12,7 @@ import codecs
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ _SECRET_ARN = re.compile(rf"arn:aws(?:-[a-z]+)*:secretsmanager:{REGION}:\d{{12}}
 _KMS_ARN = re.compile(rf"arn:aws(?:-[a-z]+)*:kms:{REGION}:\d{{12}}:key/[A-Za-z0-9-]+")
 _S3_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])")
 _ALARM_ARN = re.compile(rf"arn:aws(?:-[a-z]+)*:cloudwatch:{REGION}:\d{{12}}:alarm:.+")
+_FIS_TEMPLATE_ID = re.compile(r"[\S]{1,64}")  # ExperimentTemplateId: max 64, pattern [\S]+ (botocore fis model)
 _DB_ID = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,62}")
 _ENDPOINT = re.compile(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d{1,5})?")
 _HEALTH_CHECK_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -114,6 +115,10 @@ class StackOutputs:
     failover: tuple[FailoverHost, ...]
     velero: Velero | None
     region_switch_plan_arn: str | None = None  # the ARC Region switch plan (python -m ops failover)
+    # The primary's PITR window (dbBackupRetentionDays): the promoted writer keeps the same, never a tool default.
+    backup_retention_days: int | None = None
+    # chaosExperimentTemplateIds: the stack's FIS experiment templates by fault name (components/chaos.py)
+    fis_templates: dict[str, str] = field(default_factory=dict)
 
     @property
     def gateway_host(self) -> FailoverHost | None:
@@ -282,6 +287,17 @@ def parse(data: Any, source: str = "outputs") -> StackOutputs:
     environment = data.get("environment")
     if environment is not None and environment not in ("dev", "stage", "prod"):
         raise r.fail("environment", "dev, stage or prod", environment)
+    templates = data.get("chaosExperimentTemplateIds") or {}
+    if not isinstance(templates, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and _FIS_TEMPLATE_ID.fullmatch(v) for k, v in templates.items()
+    ):
+        raise r.fail("chaosExperimentTemplateIds", "an object {fault name: FIS experiment template id}", templates)
+    retention = data.get("dbBackupRetentionDays")
+    # PromoteReadReplica BackupRetentionPeriod: 0-35 (botocore rds model); 0 turns backups off on the new writer.
+    if retention is not None and (
+        isinstance(retention, bool) or not isinstance(retention, int) or not 1 <= retention <= 35
+    ):
+        raise r.fail("dbBackupRetentionDays", "a whole number of days from 1 to 35", retention)
     return StackOutputs(
         source=source,
         environment=environment,
@@ -304,6 +320,8 @@ def parse(data: Any, source: str = "outputs") -> StackOutputs:
             "an ARC Region switch plan ARN (arn:aws:arc-region-switch::ACCOUNT:plan/NAME:ID)",
             optional=True,
         ),
+        backup_retention_days=retention,
+        fis_templates=dict(templates),
     )
 
 

@@ -40,6 +40,9 @@ class VerifyOptions:
     snapshot_max_age_hours: float = 26  # daily automated snapshot + the 2 h a snapshot may take to appear
     replication_window_minutes: int = 60  # OperationsFailedReplication is reported per minute
     velero_grace_minutes: float = 30  # a scheduled backup needs time to run before it counts as Completed
+    # `--skip-velero REASON`: the run has no cluster access on purpose; the check is SKIP with this reason, so the
+    # evidence says the Velero backup was not checked and why (never a silent pass).
+    velero_skip_reason: str | None = None
 
 
 def _age(now: datetime, then: datetime) -> float:
@@ -320,8 +323,14 @@ class Verifier:
     def velero_backup(self) -> Check:
         if self.o.velero is None:
             return Check("velero-backup", SKIP, "no veleroNamespace output in this stack (ClusterBackups not deployed)")
+        if self.options.velero_skip_reason:
+            return Check("velero-backup", SKIP, f"not checked (--skip-velero): {self.options.velero_skip_reason}")
         if self.velero is None:
-            return Check("velero-backup", FAIL, "no Velero source: pass --velero-json FILE or have kubectl configured")
+            return Check(
+                "velero-backup",
+                FAIL,
+                "no Velero source: pass --velero-json FILE, have kubectl configured, or --skip-velero REASON",
+            )
         newest, cron = last_successful_backup(self.velero.objects(), self.o.velero.schedule_name)
         if cron is None:
             return Check(

@@ -880,6 +880,38 @@ def _price_canary(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     return runs * rate, f"{_fmt(runs)} runs/month ({expression}) × ${_fmt(rate)} = {_money(runs * rate)}"
 
 
+# The drill runs each FIS experiment template about once a month (the monthly stage drill, .github/workflows/
+# dr-drill.yml); a template itself is free, FIS bills action-minutes while an experiment runs.
+FIS_RUNS_PER_MONTH = 1
+# An action without a duration parameter (a reboot) completes within a minute; FIS rounds to the nearest minute.
+FIS_INSTANT_ACTION_MINUTES = 1.0
+
+
+def _iso_minutes(text: str) -> float | None:
+    m = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", text)
+    if not m or not any(m.groups()):
+        return None
+    hours, minutes, seconds = (int(g or 0) for g in m.groups())
+    return hours * 60 + minutes + seconds / 60
+
+
+def _price_fis_template(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
+    """Action-minutes of one run (each action's duration parameter, else one minute) × runs per month × rate."""
+    rate = ctx.price("fis.actionMinute", _region(r))
+    minutes = 0.0
+    for action in _plain(_get(r["props"], "actions", [])) or []:
+        params = {p.get("key"): p.get("value") for p in action.get("parameters") or []}
+        duration = params.get("duration")
+        if is_unknown(duration):
+            raise Unpriced("the action duration is not known until deploy")
+        minutes += (_iso_minutes(duration) if isinstance(duration, str) else None) or FIS_INSTANT_ACTION_MINUTES
+    cost = minutes * FIS_RUNS_PER_MONTH * rate
+    return cost, (
+        f"{_fmt(minutes)} action-minute(s) per run × {FIS_RUNS_PER_MONTH} run(s)/month (monthly drill) × "
+        f"${_fmt(rate)} = {_money(cost)}"
+    )
+
+
 def _price_parameter(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     tier = str(_get(r["props"], "tier", "Standard"))
     if tier.lower() == "advanced":
@@ -944,6 +976,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:ssm/parameter:Parameter": _price_parameter,
     "aws:lambda/function:Function": _price_lambda,
     "aws:synthetics/canary:Canary": _price_canary,
+    "aws:fis/experimentTemplate:ExperimentTemplate": _price_fis_template,
     "aws:arcregionswitch/plan:Plan": _fixed("arcregionswitch.planMonth", "ARC Region switch plan"),
     "aws:backup/vault:Vault": _price_backup_vault,
     "aws:backup/plan:Plan": _price_backup_plan,

@@ -691,3 +691,51 @@ def recovery_budget(resources: Iterable[Mapping[str, Any]], objectives: Mapping[
         rpo.append({**entry, "namespaces": list(namespaces)} if namespaces else entry)
     ok = bool(rto["ok"] and all(e["ok"] for e in rpo))
     return {"rto": rto, "rpo": rpo, "auditTrails": _audit_trails(by), "ok": ok}
+
+
+# RTO terms a drill measures (ops/drill.py `measured`): the term → how to read it from the drill's measurements.
+DRILL_TERMS = {
+    "dbPromotion": "promotionSeconds (promote requested → writer available with backups)",
+    "dns": "dnsSeconds − detectionSeconds (health check Unhealthy → DNS answers the secondary)",
+    "appReconnect": "reconnectSeconds (endpoint re-pointed → first good probe)",
+}
+
+
+def drill_terms(measured: Mapping[str, Any]) -> dict[str, float]:
+    """The RTO terms a finished drill measured, from its evidence's `measured` block (absent ones left out)."""
+    out: dict[str, float] = {}
+    promotion, reconnect = _num(measured.get("promotionSeconds")), _num(measured.get("reconnectSeconds"))
+    dns, detection = _num(measured.get("dnsSeconds")), _num(measured.get("detectionSeconds"))
+    if promotion is not None:
+        out["dbPromotion"] = promotion
+    if dns is not None and detection is not None:
+        out["dns"] = max(dns - detection, 0.0)
+    if reconnect is not None:
+        out["appReconnect"] = reconnect
+    return out
+
+
+def apply_drill(budget: Mapping[str, Any], measured: Mapping[str, float], source: str) -> dict[str, Any]:
+    """The recovery budget with the drill's measured terms in place of the estimates; every term says which it is."""
+    rto = dict(budget["rto"])
+    terms = []
+    for term in rto["terms"]:
+        name = term["name"]
+        if name in measured:
+            terms.append(
+                {
+                    **term,
+                    "seconds": _secs(round(measured[name], 3)),
+                    "basis": f"measured by the drill {source}: {DRILL_TERMS[name]}",
+                    "measured": True,
+                }
+            )
+        else:
+            terms.append({**term, "measured": False})
+    known = [t["seconds"] for t in terms]
+    total = _secs(sum(known)) if all(s is not None for s in known) else None
+    objective = rto.get("objectiveSeconds")
+    rto.update(terms=terms, totalSeconds=total, ok=total is not None and objective is not None and total <= objective)
+    rto["drill"] = source
+    ok = bool(rto["ok"] and all(e["ok"] for e in budget.get("rpo") or []))
+    return {**budget, "rto": rto, "ok": ok}

@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="policy config JSON (default: policy/config/<stack>.json)",
     )
     p.add_argument("--no-policy", action="store_true", help="skip the policy pack (plan only)")
+    p.add_argument(
+        "--drill-evidence",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the newest finished drill of the stack under DIR (a bundle or ops drill's --evidence-dir): its "
+        "measured promotion, DNS and reconnect times replace the recovery budget's estimates",
+    )
     return p
 
 
@@ -91,6 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if warning:
         print(f"preflight: warning: {warning}", file=sys.stderr)
 
+    drill = None
+    if args.drill_evidence is not None:
+        from preflight.drill_evidence import newest_drill
+
+        try:
+            drill = newest_drill(args.drill_evidence, args.stack)
+        except ConfigError as e:
+            return _fail(str(e))
+
     session: PolicySession | None = None
     try:
         if not args.no_policy:
@@ -110,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             env=dict(os.environ),
         )
         analysis = session.analyze(run, stack_settings) if session else Analysis()
+        if drill is not None and analysis.recovery:
+            from policy.recovery import apply_drill
+
+            analysis.recovery = apply_drill(analysis.recovery, *drill)
     except ConfigError as e:
         return _fail(str(e))
     except ProgramError as e:

@@ -212,7 +212,14 @@ def _recovery_lines(recovery: dict[str, Any]) -> list[str]:
     if terms:
         wn = max(len(str(t.get("name", ""))) for t in terms)
         ws = max(len(_secs(t.get("seconds"))) for t in terms)
-        out += [f"    {t.get('name', ''):<{wn}}  {_secs(t.get('seconds')):>{ws}}  {t.get('basis', '')}" for t in terms]
+        if rto.get("drill"):
+            out.append(f"    terms marked measured come from the drill {rto['drill']}; the others are estimates")
+        kinds = {True: "measured  ", False: "estimate  "}
+        out += [
+            f"    {t.get('name', ''):<{wn}}  {_secs(t.get('seconds')):>{ws}}  "
+            f"{kinds[t['measured']] if isinstance(t.get('measured'), bool) else ''}{t.get('basis', '')}"
+            for t in terms
+        ]
     rpo = recovery.get("rpo") or []
     if rpo:
         out.append("  RPO per data class")

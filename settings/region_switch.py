@@ -44,6 +44,9 @@ def _deployment(text: str) -> EksDeployment:
     return EksDeployment(namespace, name)
 
 
+# EC2 tag keys: 1–127 characters, values 0–255, not starting with "aws:" (EC2 "Tag restrictions"); FIS target
+# resourceTags is a TagMap of the same (botocore fis TagKey max 128, TagValue max 256).
+_TAG = r"(?!aws:)[^=\x00-\x1f]{1,127}=[^\x00-\x1f]{0,255}"
 _ROLE_ARN = r"arn:aws[a-zA-Z0-9-]*:iam::(\d{12}):role/.+"  # IamRoleArn pattern of the arc-region-switch model
 _ALARM_ARN = r"arn:aws[a-zA-Z0-9-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:.+"
 
@@ -68,6 +71,8 @@ KEYS = [
         "regionSwitchEksDeployments",
         s.array(s.composite(_deployment, 'a Deployment as "namespace/name", e.g. "gateway/gateway"')),
     ),
+    s.Key("chaosExperimentsEnabled", s.boolean()),
+    s.Key("chaosAppSubnetTag", s.string(_TAG, 'a subnet tag as "key=value" or empty', allow_empty=True)),
 ]
 
 
@@ -85,6 +90,11 @@ class RegionSwitchSettings:
     reprotect_workflows: bool  # also put the re-protection (deactivate) workflows in the plan
     dr_eks_cluster_name: str  # "" = no EKSResourceScaling step
     eks_deployments: tuple[EksDeployment, ...]
+    chaos_experiments: bool = False  # FIS experiment templates and drill alarms (components/chaos.py)
+    chaos_app_subnet_tag: tuple[str, str] | None = None  # the primary's app-tier subnets, for network disruption
+    # The objectives the drill alarms judge against: the recovery-budget policy's, like the drill's own verdict.
+    drill_rto_seconds: float = 0.0
+    drill_rpo_seconds: float = 0.0
 
     @property
     def approval_required(self) -> bool:
@@ -110,6 +120,18 @@ def _rto(v: Values) -> tuple[int, str]:
             f"but {objectives.describe(RTO)}",
         )
     return minutes, objectives.sources[RTO]
+
+
+def _drill_objectives(v: Values) -> tuple[float, float]:
+    from ops.objectives import RPO, RTO, ObjectivesError, resolve
+
+    try:
+        objectives = resolve(v.stack, {RTO: None, RPO: None}, flag_hint=False)
+    except ObjectivesError as err:
+        raise v.fail(
+            "chaosExperimentsEnabled", f"the drill alarms take their objectives from the policy config: {err}"
+        ) from None
+    return float(objectives.seconds[RTO]), float(objectives.seconds[RPO])
 
 
 def build(v: Values) -> RegionSwitchSettings:
@@ -150,6 +172,14 @@ def build(v: Values) -> RegionSwitchSettings:
     if deployments and not cluster:
         raise v.fail("regionSwitchDrEksClusterName", "is required when regionSwitchEksDeployments lists Deployments")
     minutes, source = _rto(v) if enabled else (0, "no plan: dbReplicaEnabled is false")
+    chaos = bool(v["chaosExperimentsEnabled"])
+    if chaos and not enabled:
+        raise v.fail("chaosExperimentsEnabled", "needs dbReplicaEnabled: the drill fails over to the DR replica")
+    if chaos and v["primaryRegion"] != "us-east-1":
+        # The FIS stop conditions are the secondary endpoints' HealthCheckStatus alarms, which exist only in
+        # us-east-1 (Route53 publishes there), and FIS runs the experiments in the primary region.
+        raise v.fail("chaosExperimentsEnabled", "needs primaryRegion us-east-1, where the stop-condition alarms live")
+    rto_s, rpo_s = _drill_objectives(v) if chaos else (0.0, 0.0)
     return RegionSwitchSettings(
         enabled=enabled,
         plan_name=plan_name,
@@ -163,4 +193,12 @@ def build(v: Values) -> RegionSwitchSettings:
         reprotect_workflows=v["regionSwitchReprotectWorkflows"],
         dr_eks_cluster_name=cluster,
         eks_deployments=deployments,
+        chaos_experiments=chaos,
+        drill_rto_seconds=rto_s,
+        drill_rpo_seconds=rpo_s,
+        chaos_app_subnet_tag=(
+            tuple(v["chaosAppSubnetTag"].split("=", 1))  # type: ignore[arg-type]
+            if v["chaosAppSubnetTag"]
+            else None
+        ),
     )

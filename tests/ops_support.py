@@ -35,6 +35,8 @@ from ops.outputs import StackOutputs, parse
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "outputs.stage.json"
 ACCOUNT = "123456789012"  # moto's default account
+# The moto world stands in for the stage account: stack -> (awsAccountId, tier), as ops.identity reads the stack files
+MOTO_ACCOUNTS = {"dev": ("210987654321", "dev"), "stage": (ACCOUNT, "stage"), "prod": ("432109876543", "prod")}
 PRIMARY, DR = "us-east-1", "us-west-2"
 
 
@@ -48,6 +50,7 @@ class MotoStack:
 
     endpoint: str
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    account: str = ACCOUNT  # the moto account the stack is built in (MOTO_ACCOUNT_ID, when a test sets it)
     data: dict[str, Any] = field(default_factory=dict)
 
     def factory(self, **kw: Any) -> ClientFactory:
@@ -74,7 +77,7 @@ class MotoStack:
             DBInstanceClass="db.t3.micro",
         )["DBInstance"]
         if replicate_backups:
-            simulate_backup_replication(f"db-{s}")
+            simulate_backup_replication(f"db-{s}", self.account)
         now = datetime.now(UTC)
         cw1, cw2 = f.client("cloudwatch", PRIMARY), f.client("cloudwatch", DR)
         cw2.put_metric_data(
@@ -178,6 +181,7 @@ class MotoStack:
             "dbReplicaArn": replica["DBInstanceArn"],
             "dbReplicaEndpoint": r_ep,
             "dbReplicaRegion": DR,
+            "dbBackupRetentionDays": 14,  # stage keeps 14 days (Pulumi.stage.yaml); moto's primary was made with 7
             "dbSecretArn": secret_arn,
             "dbEndpointParameterName": param,
             "dbReplicaLagAlarmName": f"db-{s}-dr-replica-lag",
@@ -204,6 +208,29 @@ class MotoStack:
             "veleroBucket": src,
         }
         return self
+
+    def fis_template(self, name: str = "primary-db-reboot") -> str:
+        """An FIS experiment template in moto rebooting the primary (what components/chaos.py creates)."""
+        return str(
+            self.factory()
+            .client("fis", PRIMARY)
+            .create_experiment_template(
+                clientToken=f"{self.suffix}-{name}",
+                description=f"drill {name}",
+                roleArn=f"arn:aws:iam::{self.account}:role/drill-fis",
+                stopConditions=[{"source": "none"}],
+                targets={
+                    "primary-db": {
+                        "resourceType": "aws:rds:db",
+                        "resourceArns": [self.data["dbPrimaryArn"]],
+                        "selectionMode": "ALL",
+                    }
+                },
+                actions={
+                    "reboot": {"actionId": "aws:rds:reboot-db-instances", "targets": {"DBInstances": "primary-db"}}
+                },
+            )["experimentTemplate"]["id"]
+        )
 
     def outputs(self, **overrides: Any) -> StackOutputs:
         return parse({**self.data, **overrides}, "outputs.json")
@@ -237,12 +264,12 @@ class MotoStack:
         )
 
 
-def simulate_backup_replication(primary_id: str) -> None:
+def simulate_backup_replication(primary_id: str, account: str = ACCOUNT) -> None:
     """AWS lists replicated automated backups in the DR region; moto cannot replicate, so place one there."""
     from moto.rds.models import DBSnapshot, rds_backends
 
-    source = rds_backends[ACCOUNT][PRIMARY].databases[primary_id]
-    dr = rds_backends[ACCOUNT][DR]
+    source = rds_backends[account][PRIMARY].databases[primary_id]
+    dr = rds_backends[account][DR]
     snapshot = DBSnapshot(dr, source, f"rds:{primary_id}-replicated", "automated")
     dr.database_snapshots[snapshot.db_snapshot_identifier] = snapshot
 
@@ -308,6 +335,7 @@ class Timeline:
         self.unhealthy_after, self.dns_after, self.good_after = unhealthy_after, dns_after, good_after
         self.throttle_health_once = throttle_health_once
         self.fault_at: datetime | None = None
+        self.fenced_at: datetime | None = None  # when the drill stopped the old primary (StopDBInstance returned)
         self.crash_on_dns: BaseException | None = None
         self.health_polls = 0
 
@@ -347,35 +375,84 @@ class Timeline:
 
 
 class FakeCanary:
-    """A canary writer/reader on the fake clock: a row every `interval` s; the promoted DB holds rows up to `lag`."""
+    """A canary writer/reader on the fake clock: a row every `interval` s through the primary endpoint.
 
-    def __init__(self, clock: FakeClock, timeline: Timeline, *, interval: float = 1.0, lag: float = 2.5) -> None:
+    The old primary acknowledges writes until it goes down — `down_after` seconds after the fault (a real fault),
+    or, when None (the health-check lever alone), until the drill fences it. The replica holds the rows written up
+    to `lag` s before the fault: what the promoted writer has. `newest`/`rows` read the promoted side;
+    `old_side()` reads the old primary's."""
+
+    def __init__(
+        self,
+        clock: FakeClock,
+        timeline: Timeline,
+        *,
+        interval: float = 1.0,
+        lag: float = 2.5,
+        down_after: float | None = None,
+    ) -> None:
         self.clock, self.timeline, self.interval, self.lag = clock, timeline, interval, lag
+        self.down_after = down_after
         self.written: list[CanaryRow] = []
+        self.errors: list[tuple[datetime, str]] = []
         self.running = False
+        self._next_at: datetime | None = None
         clock.on_sleep.append(self._tick)
 
     def start(self) -> None:
         self.running = True
+        self._next_at = self._next_at or self.clock.now()
         self._tick(self.clock.now())
 
     def stop(self) -> None:
         self.running = False
 
+    def _accepts(self, at: datetime) -> bool:
+        fault, fenced = self.timeline.fault_at, self.timeline.fenced_at
+        if fenced is not None and at >= fenced:
+            return False
+        return not (
+            fault is not None and self.down_after is not None and at >= fault + timedelta(seconds=self.down_after)
+        )
+
     def _tick(self, now: datetime) -> None:
-        if not self.running:
+        if not self.running or self._next_at is None:
             return
-        last = self.written[-1].written_at if self.written else now - timedelta(seconds=self.interval)
-        while last + timedelta(seconds=self.interval) <= now:
-            last += timedelta(seconds=self.interval)
-            self.written.append(CanaryRow(len(self.written) + 1, last))
+        while self._next_at <= now:
+            at = self._next_at
+            if self._accepts(at):
+                self.written.append(CanaryRow(len(self.written) + 1, at))
+            else:
+                self.errors.append((at, "connection to the primary refused"))
+            self._next_at = at + timedelta(seconds=self.interval)
+
+    def rows(self) -> list[CanaryRow]:
+        fault = self.timeline.fault_at
+        cutoff = (fault or self.clock.now()) - timedelta(seconds=self.lag)
+        return [row for row in self.written if row.written_at <= cutoff]
 
     def newest(self) -> CanaryRow | None:
-        fault = self.timeline.fault_at
-        assert fault is not None
-        cutoff = fault - timedelta(seconds=self.lag)
-        visible = [row for row in self.written if row.written_at <= cutoff]
+        visible = self.rows()
         return visible[-1] if visible else None
+
+    def old_side(self) -> OldPrimarySide:
+        return OldPrimarySide(self)
+
+
+class OldPrimarySide:
+    """The old primary's canary table: every row it acknowledged (unreadable once it is down)."""
+
+    def __init__(self, canary: FakeCanary) -> None:
+        self.canary = canary
+
+    def rows(self) -> list[CanaryRow]:
+        if not self.canary._accepts(self.canary.clock.now()):
+            raise ConnectionRefusedError("old primary is down")
+        return list(self.canary.written)
+
+    def newest(self) -> CanaryRow | None:
+        rows = self.rows()
+        return rows[-1] if rows else None
 
 
 def arm_on_fault(factory: ClientFactory, timeline: Timeline) -> ClientFactory:
@@ -384,7 +461,11 @@ def arm_on_fault(factory: ClientFactory, timeline: Timeline) -> ClientFactory:
     def armed(params: dict[str, Any] | None = None, **_: Any) -> None:
         timeline.arm()
 
+    def fenced(params: dict[str, Any] | None = None, **_: Any) -> None:
+        timeline.fenced_at = timeline.clock.now()
+
     factory.client("route53", PRIMARY).meta.events.register("after-call.route53.UpdateHealthCheck", armed)
+    factory.client("rds", PRIMARY).meta.events.register("after-call.rds.StopDBInstance", fenced)
     return factory
 
 

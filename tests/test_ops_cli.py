@@ -40,7 +40,7 @@ def test_drill_dry_run_plan_from_the_example_outputs_via_python_m():
         "update_health_check",
         "Inverted=True",
         "promote_read_replica",
-        "BackupRetentionPeriod=7",
+        "BackupRetentionPeriod=14",  # dbBackupRetentionDays of the outputs, not a tool default
         "put_parameter",
         "/summit/stage/database/writer-endpoint",
         "rds[us-west-2]",

@@ -54,6 +54,7 @@ EVIDENCE_HINT = "pass --evidence-dir naming a directory you can write"
 
 def cli(argv: list[str], **deps) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
+    deps.setdefault("accounts", ops_support.MOTO_ACCOUNTS)  # the moto world is the stage account
     code = main(argv, Deps(stdout=out, stderr=err, **deps))
     return code, out.getvalue(), err.getvalue()
 
@@ -320,7 +321,8 @@ def test_a_drill_that_loses_aws_after_the_fault_exits_3_keeps_its_journal_and_na
     assert {s["name"]: s["status"] for s in journal["steps"]}["inject-fault"] == "failed"
     assert journal["verdict"]["stoppedAt"] == "inject-fault" and (bundle / "report.md").is_file()
     assert stack.health_check()["Inverted"] is True  # the fault is in: the bundle says so and how to go on
-    assert any("still INVERTED" in step and "--resume" in step for step in journal["nextSteps"])
+    assert any("still INVERTED" in step and "ops failback" in step for step in journal["nextSteps"])
+    assert any("--resume" in step for step in journal["nextSteps"])
 
 
 # --- evidence directory: a file in the way, or not writable → exit 2, nothing run -----------------------------------
@@ -452,8 +454,13 @@ def test_sigterm_during_a_drill_exits_143_and_names_the_journal_to_resume(stack,
     steps = {s["name"]: s for s in json.loads((bundle / "evidence.json").read_text())["steps"]}
     assert (code, out) == (143, "")
     assert error_line(err) == (
-        f"ops drill: interrupted by SIGTERM — the evidence journal is kept: continue with --execute --resume {bundle}"
+        "ops drill: interrupted by SIGTERM — health check inverted, replica not promoted; "
+        f"journal and report.md in {bundle}: resume with --execute --resume {bundle} or undo: ops failback "
+        "--execute (command in report.md)"
     )
+    journal = json.loads((bundle / "evidence.json").read_text())
+    assert journal["verdict"]["state"] == "fault-injected" and journal["endedAt"]  # the journal is complete
+    assert "Undo with `python -m ops failback --stack stage" in (bundle / "report.md").read_text()
     assert steps["wait-dns-secondary"]["status"] == "failed"
     assert steps["wait-dns-secondary"]["error"] == "Interrupted: interrupted by SIGTERM"
     assert signal.getsignal(signal.SIGTERM) is handler_before  # the door put the previous handler back
@@ -516,3 +523,32 @@ def test_the_errors_table_in_ops_readme_lists_every_exit_code_the_door_returns()
 
     assert {str(code) for code in codes} <= rows
     assert "130, 143" in rows  # EXIT_SIGNAL_BASE + SIGINT, + SIGTERM
+
+
+class SigintOnDns(Timeline):
+    """Ctrl-C while the drill waits for DNS (after the fault)."""
+
+    def answer(self, fqdn):
+        if self.fault_at is not None:
+            os.kill(os.getpid(), signal.SIGINT)
+        return super().answer(fqdn)
+
+
+def test_sigint_names_the_directory_warns_of_the_inverted_check_and_writes_the_report(stack, clock, tmp_path):
+    timeline = SigintOnDns(clock)
+    outputs = stack.write(tmp_path / "outputs.json")
+    code, out, err = cli(
+        [*DRILL_EXECUTE, str(outputs), "--skip-verify", "--evidence-dir", str(tmp_path / "ev")],
+        factory=arm_on_fault(stack.factory(), timeline),
+        clock=clock,
+        world=World(health=timeline, dns=timeline, prober=timeline),
+    )
+
+    bundle = next((tmp_path / "ev").iterdir())
+    assert (code, out) == (130, "")
+    line = error_line(err)
+    assert line.startswith("ops drill: interrupted by SIGINT — health check inverted, replica not promoted; ")
+    assert f"journal and report.md in {bundle}" in line and "undo: ops failback --execute" in line
+    report = (bundle / "report.md").read_text()
+    assert "stopped at wait-dns-secondary: interrupted by SIGINT" in report
+    assert "Undo with `python -m ops failback --stack stage" in report

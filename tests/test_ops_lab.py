@@ -81,6 +81,41 @@ def test_lab_failover_evidence_is_consistent_and_cleaned_up(tmp_path):
     assert not work_dir.exists()
 
 
+def test_lab_partition_counts_the_writes_the_old_primary_took_after_the_split_as_lost(tmp_path):
+    # A real PostgreSQL pair: replication cut, the replica promoted while the old primary keeps taking writes.
+    out = io.StringIO()
+    code = main(
+        [
+            *("lab", "--evidence-dir", str(tmp_path), "--fault", "partition"),
+            *("--write-seconds", "1", "--split-seconds", "1", "--canary-interval", "0.05", "--format", "json"),
+        ],
+        Deps(stdout=out, stderr=io.StringIO()),
+    )
+    summary = json.loads(out.getvalue())
+    data = json.loads((Path(summary["evidence"]) / "evidence.json").read_text())
+    rpo = data["measured"]["rpo"]
+    fault = parse_iso(data["events"]["faultAt"])
+    old = {r["seq"]: r for r in data["canary"]["oldPrimary"]}
+    after_fault = sorted(seq for seq, r in old.items() if parse_iso(r["writtenAt"]) > fault)
+
+    assert code == 0, summary
+    assert [s["name"] for s in data["steps"]][3:7] == ["partition", "promote", "split-brain", "fence-old-primary"]
+    assert data["steps"][3]["result"]["primaryStillWritable"] is True
+    # the old primary holds more rows than the promoted writer; every row it took after the fault is lost
+    assert rpo["rowsOnOldPrimary"] > rpo["rowsOnPromoted"]
+    assert len(after_fault) >= 10  # ~1 s of writes at 0.05 s after the split
+    acknowledged = {r["seq"] for r in data["canary"]["written"]}
+    assert set(after_fault) <= set(rpo["splitBrainSeqs"]) <= set(after_fault) | acknowledged
+    assert set(rpo["lostSeqs"]) == (set(old) | acknowledged) - set(range(1, rpo["rowsOnPromoted"] + 1))
+    # RPO reaches the newest lost write, not just the fault: the split-brain second is counted
+    newest_lost = max(parse_iso(old[seq]["writtenAt"]) for seq in rpo["lostSeqs"])
+    newest_kept = parse_iso(rpo["newestVisible"]["writtenAt"])
+    assert data["measured"]["rpoSeconds"] == pytest.approx((newest_lost - newest_kept).total_seconds(), abs=0.002)
+    assert data["measured"]["rpoSeconds"] > 0.9
+    assert "split brain" in (Path(summary["evidence"]) / "report.md").read_text()
+    assert not _listening(data["context"]["primaryPort"]) and not _listening(data["context"]["replicaPort"])
+
+
 def test_lab_uses_the_newest_installed_postgresql_server(tmp_path):
     from ops.lab import find_pg_bin
 

@@ -150,6 +150,7 @@ def test_drill_evidence_and_report_record_where_each_objective_came_from(stack, 
         factory=arm_on_fault(stack.factory(), timeline),
         clock=clock,
         world=World(health=timeline, dns=timeline, prober=timeline),
+        accounts=ops_support.MOTO_ACCOUNTS,  # the moto world is the stage account
     )
 
     assert code == 0, err

@@ -146,3 +146,20 @@ def test_cli_verify_renders_a_table(stack, clock, tmp_path):
 
     assert code == 0
     assert "verify stage: OK" in out.getvalue() and "bucket-replication:backups" in out.getvalue()
+
+
+def test_skip_velero_is_a_recorded_skip_with_its_reason_not_a_failure_nor_a_pass(stack, clock):
+    from ops.verify import VerifyOptions
+
+    checks = Verifier(
+        stack.outputs(),
+        stack.factory(),
+        clock,
+        Route53Health(stack.factory()),
+        None,
+        VerifyOptions(velero_skip_reason="the drill runner has no cluster access"),
+    ).run()
+
+    (velero,) = [c for c in checks if c.name == "velero-backup"]
+    assert velero.status == SKIP
+    assert velero.detail == "not checked (--skip-velero): the drill runner has no cluster access"

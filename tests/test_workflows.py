@@ -461,7 +461,7 @@ def test_drill_reads_outputs_masked_then_verifies_then_executes_and_uploads_evid
     execute = next(i for i, r in enumerate(runs) if "-m ops drill" in r)
     assert outputs < verify < execute
     assert '--stack "$STACK" --outputs outputs.json' in runs[verify]
-    assert "--execute --evidence-dir evidence" in runs[execute] and "--confirm-production" in runs[execute]
+    assert "--execute --canary --evidence-dir evidence" in runs[execute] and "--confirm-production" in runs[execute]
     upload = steps_using(drill, "actions/upload-artifact")[0]
     assert upload["if"] == "always()" and upload["with"]["path"] == "evidence/"
 

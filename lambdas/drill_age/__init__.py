@@ -1,0 +1,1 @@
+"""Publishes the days since the newest successful drill (ChaosDrillNotRun reads it)."""
