@@ -23,6 +23,8 @@ from types import MappingProxyType
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import service_trust
+
 
 class Severity(StrEnum):
     CRITICAL = "critical"  # pages the on-call (PagerDuty)
@@ -189,18 +191,7 @@ class SlackAlerts(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             description=f"AWS Chatbot renders alarm notifications for {args.configuration_name}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "chatbot.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust("chatbot.amazonaws.com"),
             opts=child,
         )
         aws.iam.RolePolicy(

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.iam import service_trust
 from components.k8s_common import (
     IRSA_ROLE_ANNOTATION,
     HelmChart,
@@ -128,9 +129,7 @@ class NodeAutoscaling(pulumi.ComponentResource):
         self.node_role = aws.iam.Role(
             f"{name}-node-role",
             description=f"Nodes Karpenter launches into {cluster}",
-            assume_role_policy=policy_document(
-                [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-            ),
+            assume_role_policy=service_trust("ec2.amazonaws.com"),
             opts=in_aws,
         )
         for policy in NODE_MANAGED_POLICIES:

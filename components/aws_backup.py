@@ -23,6 +23,7 @@ import pulumi_aws as aws
 
 from components.alerting import AlarmTopics, severity_tags
 from components.database import POSTGRES_PORT, NetworkArgs
+from components.iam import service_trust
 from components.storage import BucketWriter
 from lambdas.restore_validation import package
 from policy.cron import to_aws
@@ -181,15 +182,6 @@ def dr_controls(audit: AuditArgs, restore_target_minutes: int | None) -> list[aw
     return controls
 
 
-def _assume(service: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-        }
-    )
-
-
 class BackupReportsRole(pulumi.ComponentResource):
     """The service-linked role Backup Audit Manager delivers reports with (AWSServiceRoleForBackupReports).
 
@@ -328,7 +320,7 @@ class DatabaseBackups(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             description=f"AWS Backup: snapshots, cross-region copies and restore tests of {args.identifier}",
-            assume_role_policy=_assume("backup.amazonaws.com"),
+            assume_role_policy=service_trust("backup.amazonaws.com"),
             opts=in_region["primary"],
         )
         attachments = [
@@ -570,7 +562,7 @@ class DatabaseBackups(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-validator-role",
             description=f"{function_name}: read the restore job and the credentials, report the verdict",
-            assume_role_policy=_assume("lambda.amazonaws.com"),
+            assume_role_policy=service_trust("lambda.amazonaws.com"),
             opts=in_dr,
         )
         vpc_access = aws.iam.RolePolicyAttachment(

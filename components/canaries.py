@@ -19,6 +19,7 @@ import pulumi_aws as aws
 
 import monitoring
 from components.alerting import AlarmTopics, severity_tags
+from components.iam import service_trust
 from components.storage import private_bucket_baseline
 from components.synthetics import ProbeTargetArgs
 from settings.synthetics import CANARY_CHECK_NAMES, MAX_CANARY_NAME
@@ -125,18 +126,8 @@ class GatewayCanaries(pulumi.ComponentResource):
             f"{name}-role",
             description=f"CloudWatch Synthetics canaries {', '.join(sorted(names.values()))} in {args.region}",
             # Canaries run as Lambda functions (Synthetics CreateCanary ExecutionRoleArn: lambda.amazonaws.com).
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                        }
-                    ],
-                }
+            assume_role_policy=service_trust(
+                "lambda.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
             ),
             opts=child,
         )

@@ -30,6 +30,7 @@ import pulumi_aws as aws
 
 from components.alerting import AlarmTopics, severity_tags
 from components.dashboards import DRILL_NAMESPACE
+from components.iam import service_trust
 
 # Each drill alarm's role in the paging table (components/alerting.py SEVERITIES).
 ALARM_ROLES = {
@@ -131,21 +132,12 @@ class ChaosDrill(pulumi.ComponentResource):
             description=f"AWS FIS experiments of the {args.name_prefix} DR drill",
             # Only FIS experiments of this account and region may assume it (confused-deputy guard, FIS user guide
             # "Service role": aws:SourceAccount and aws:SourceArn).
-            assume_role_policy=json.dumps(
+            assume_role_policy=service_trust(
+                "fis.amazonaws.com",
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "fis.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": account},
-                                "ArnLike": {"aws:SourceArn": f"arn:aws:fis:{region}:{account}:experiment/*"},
-                            },
-                        }
-                    ],
-                }
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:fis:{region}:{account}:experiment/*"},
+                },
             ),
             opts=opts,
         )
@@ -249,18 +241,7 @@ class ChaosDrill(pulumi.ComponentResource):
             f"{name}-age-role",
             name=f"{args.name_prefix}-drill-age-{args.dr_region}"[:64],
             description="Publishes the days since the newest successful DR drill",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust("lambda.amazonaws.com"),
             opts=opts,
         )
         policy = aws.iam.RolePolicy(

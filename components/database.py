@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -11,6 +10,7 @@ import pulumi_random as random
 
 from components import kms_policy
 from components.alerting import AlarmTopics, severity_tags
+from components.iam import service_trust
 
 POSTGRES_PORT = 5432
 # Enhanced monitoring every 60 s: OS metrics at the granularity of the CloudWatch alarms below.
@@ -179,18 +179,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
         monitoring_role = aws.iam.Role(
             f"{name}-monitoring",
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust("monitoring.rds.amazonaws.com"),
             opts=in_primary,
         )
         monitoring_policy = aws.iam.RolePolicyAttachment(

@@ -37,6 +37,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_aws.arcregionswitch as rs
 
+from components.iam import service_trust
+
 HANDLER = Path(__file__).resolve().parent.parent / "lambdas" / "writer_switch" / "handler.py"
 # Lambda Python runtimes (botocore lambda Runtime enum); python3.13 ships a boto3 with every call the handler makes.
 LAMBDA_RUNTIME = "python3.13"
@@ -168,18 +170,7 @@ class RegionSwitchPlan(pulumi.ComponentResource):
             name=role_name,
             description=f"ARC Region switch executes and evaluates plan {args.plan_name} with this role",
             # The trust policy of the Region switch user guide ("Plan execution role trust policy").
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "arc-region-switch.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust("arc-region-switch.amazonaws.com"),
             opts=in_primary,
         )
         execution_policy = aws.iam.RolePolicy(
@@ -451,18 +442,7 @@ class RegionSwitchPlan(pulumi.ComponentResource):
             f"{prefix}-role",
             name=f"{args.plan_name}-writer-{region}"[:64],
             description=f"Writer-switch function of {args.plan_name} in {region}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust("lambda.amazonaws.com"),
             opts=opts,
         )
         policy = aws.iam.RolePolicy(

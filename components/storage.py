@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components import kms_policy
 from components.alerting import AlarmTopics, severity_tags
+from components.iam import service_trust
 
 # Storage-class transitions by purpose, (days after creation, class). Audit logs and archive follow seed 002's
 # archival table (events: Standard-IA at 90 d, Glacier at 365 d; audit logs: Deep Archive at 730 d). Velero
@@ -242,14 +243,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-replication",
             description=f"S3 replication of {args.primary_bucket_name} to {args.replica_bucket_name}",
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust("s3.amazonaws.com"),
             opts=in_primary,
         )
         # Source key: the role reads (decrypts) source objects; replica key: it writes (encrypts) replicas.
