@@ -279,7 +279,9 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
         if missing:
             terms.append({"name": "detection", "seconds": None, "basis": "; ".join(missing)})
         else:
-            s, basis = max(found, key=lambda f: f[0] or 0)
+            # Slowest wins; equal times fall to the first basis by name, so the report is the same on every run
+            # (resources arrive from the engine in no fixed order).
+            s, basis = min(found, key=lambda f: (-(f[0] or 0), f[1]))
             others = f" (slowest of {len(found)} services)" if len(found) > 1 else ""
             terms.append({"name": "detection", "seconds": _secs(s or 0), "basis": basis + others})
         dns = [_dns(rec) for rec in primaries]
@@ -287,7 +289,7 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
         if unknown:
             terms.append({"name": "dns", "seconds": None, "basis": "; ".join(unknown)})
         else:
-            s, basis = max(dns, key=lambda d: d[0] or 0)
+            s, basis = min(dns, key=lambda d: (-(d[0] or 0), d[1]))
             terms.append({"name": "dns", "seconds": _secs(s or 0), "basis": basis})
 
     plan = failover_workflow(by.get(PLAN, []))

@@ -117,6 +117,15 @@ def test_detection_is_the_slowest_service_and_uses_aws_defaults_when_unset():
     assert "wallet-primary-check" in detection["basis"] and "AWS default" in detection["basis"]
 
 
+def test_equally_slow_services_give_the_same_basis_whatever_order_the_engine_delivers_them():
+    wallet = [check("wallet-primary-check", host="wallet"), record("wallet-primary", "wallet.example.com")]
+    forward = recovery_budget([*stack(), *wallet], OBJECTIVES)
+    backward = recovery_budget([*wallet, *stack()], OBJECTIVES)
+    assert term(forward, "detection") == term(backward, "detection")
+    assert term(forward, "dns") == term(backward, "dns")
+    assert "gw-primary-check" in term(forward, "detection")["basis"]  # equal times: first by name
+
+
 def test_the_health_check_is_found_by_id_when_the_resources_carry_ids():
     resources = [
         check("fast", interval=10, host="other", id_="hc-1"),
