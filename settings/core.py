@@ -136,6 +136,15 @@ class CoreSettings:
         """Applied through every AWS provider's default_tags; Budgets filters on them."""
         return {"environment": self.environment, "service": self.service, "cost-center": self.cost_center}
 
+    @property
+    def name_prefix(self) -> str:
+        """ "<service>-<environment>": the start of every physical name the stack chooses."""
+        return f"{self.service}-{self.environment}"
+
+    def bucket_name(self, purpose: str, region: str) -> str:
+        """Bucket names are global: service, stack, purpose, region and account make them unique."""
+        return f"{self.name_prefix}-{purpose}-{region}-{self.aws_account_id}"
+
 
 def _check_tier(v: Values) -> str:
     """A stack file may not quietly run a stack as another tier (a Pulumi.prod.yaml saying `environment: dev`

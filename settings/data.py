@@ -86,6 +86,7 @@ def windows_overlap(backup: Window, maintenance: Window) -> bool:
 
 _INSTANCE_CLASS = s.string(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class such as db.r6g.large")
 
+
 @dataclass(frozen=True)
 class DataTierSettings:
     db_engine_version: str = s.setting(

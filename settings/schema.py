@@ -8,6 +8,7 @@ values, patterns, and which keys are required. Every check returns a clean Pytho
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import importlib.metadata
@@ -16,7 +17,6 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Sequence
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
