@@ -382,6 +382,11 @@ def setting(name: str, check: Check, required: bool = False) -> Any:
     return dataclasses.field(metadata={_SETTING: Key(name, check, required)})
 
 
+def derived() -> Any:
+    """A settings field build() computes from several keys (or from another file) and passes to build_from."""
+    return dataclasses.field()
+
+
 def keys_of(cls: type) -> list[Key]:
     """The Keys of a settings dataclass's `setting(...)` fields, in field order."""
     return [f.metadata[_SETTING] for f in dataclasses.fields(cls) if _SETTING in f.metadata]
