@@ -31,10 +31,6 @@ CPU_ALARM_PERCENT = 80
 # unescaped in a postgresql:// URI. 40 characters of 66 symbols ≈ 240 bits.
 MASTER_PASSWORD_LENGTH = 40
 MASTER_PASSWORD_SPECIALS = "-_.~"
-# Deleting the secret keeps it recoverable this long in stage/prod (Secrets Manager allows 7–30; 0 deletes at
-# once, which dev needs so that a torn-down stack can be created again under the same secret name).
-SECRET_RECOVERY_DAYS = 30
-
 # --- storage alarms that stay meaningful as storage autoscaling grows the disk ---
 # AWS/RDS publishes no allocated-storage metric for an instance: FreeStorageSpace, TransactionLogsDiskUsage and
 # OldestReplicationSlotLag are bytes, and the AWS/Usage "AllocatedStorage" metric is an account-wide quota sum
@@ -115,6 +111,9 @@ class ReplicatedPostgresArgs:
     primary_region: str  # region of the `primary` provider
     dr_region: str  # region of the `dr` provider
     log_retention_days: int  # retention of the exported-log groups (a CloudWatch Logs value)
+    # Deleting the secret keeps it recoverable this long in stage/prod (Secrets Manager allows 7–30; 0 deletes at
+    # once, which dev needs so that a torn-down stack can be created again under the same secret name).
+    secret_recovery_days: int
     # The DR replica runs Multi-AZ: after promotion the writer keeps a standby (RDS bills both, like the primary).
     replica_multi_az: bool = False
     master_username: str = "summit_admin"
@@ -151,6 +150,7 @@ class ReplicatedPostgresArgs:
             primary_region=core.primary_region,
             dr_region=core.dr_region,
             log_retention_days=data.db_log_retention_days,
+            secret_recovery_days=data.db_secret_recovery_days,
         )
 
 
@@ -409,7 +409,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             description=f"{args.identifier}: master user credentials (replicated to {args.dr_region})",
             kms_key_id=self.primary_key.arn,
             replicas=[aws.secretsmanager.SecretReplicaArgs(region=args.dr_region, kms_key_id=self.replica_key.arn)],
-            recovery_window_in_days=SECRET_RECOVERY_DAYS if args.production_like else 0,
+            recovery_window_in_days=args.secret_recovery_days if args.production_like else 0,
             opts=pulumi.ResourceOptions.merge(in_primary, stateful),
         )
         aws.secretsmanager.SecretVersion(

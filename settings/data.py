@@ -111,6 +111,8 @@ class DataTierSettings:
     db_replica_lag_alarm_seconds: int = s.setting("dbReplicaLagAlarmSeconds", s.integer(1, 3600))
     # the postgresql/upgrade log groups of both instances
     db_log_retention_days: int = s.setting("dbLogRetentionDays", s.log_retention_days())
+    # DeleteSecret RecoveryWindowInDays: "from 7 to 30" days (botocore secretsmanager 2017-10-17 model)
+    db_secret_recovery_days: int = s.setting("dbSecretRecoveryDays", s.integer(7, 30))
     db_backup_window: str = s.setting(
         "dbBackupWindow", s.composite(_backup_window, 'a daily UTC window of 30+ minutes such as "03:00-04:00"')
     )

@@ -218,6 +218,17 @@ def test_master_secret_survives_a_mistaken_delete_in_prod_and_not_in_dev(prod, d
     assert dev.one(SECRET).inputs["recoveryWindowInDays"] == 0
 
 
+def test_secret_recovery_window_follows_the_setting_in_stage():
+    run = run_component(build, "stage", overrides={"dbSecretRecoveryDays": 7})
+    assert run.one(SECRET).inputs["recoveryWindowInDays"] == 7
+
+
+@pytest.mark.parametrize("days", [0, 6, 31])
+def test_a_secret_recovery_window_secrets_manager_refuses_is_a_config_error(days):
+    with pytest.raises(ConfigError, match=rf"dbSecretRecoveryDays: expected an integer 7–30, got {days}$"):
+        stack_settings("prod", {"dbSecretRecoveryDays": days})
+
+
 def test_password_is_generated_through_the_explicit_random_provider(prod):
     assert prod.one(PASSWORD).provider.endswith("::random")
 
