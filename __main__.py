@@ -1,39 +1,34 @@
-"""summit-resilience: composition only — settings → providers → components → stack outputs."""
+"""summit-resilience: composition only — settings → providers → components → stack outputs.
+
+Each component's arguments come from `<Component>Args.from_settings(config, <upstream outputs>)`, defined beside
+the component; this file only says which components exist and what flows between them.
+"""
 
 import pulumi
 
 import settings
 from components.alerting import OperationsAlerts, OperationsAlertsArgs, SlackAlerts, SlackAlertsArgs
-from components.audit import AuditTrail, AuditTrailArgs, DataEventBucket, trail_arn
-from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoolArgs
-from components.aws_backup import (
-    AuditArgs,
-    BackupReportsRole,
-    DatabaseBackups,
-    DatabaseBackupsArgs,
-    RestoreTestArgs,
-)
+from components.audit import AuditTrail, AuditTrailArgs, audit_trail_name, trail_arn
+from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs
+from components.aws_backup import BackupReportsRole, DatabaseBackups, DatabaseBackupsArgs
 from components.backups import ClusterBackups, ClusterBackupsArgs
 from components.budgets import StackBudget, StackBudgetArgs
 from components.canaries import GatewayCanaries, GatewayCanariesArgs
 from components.chaos import ChaosDrill, ChaosDrillArgs, FaultTargets
 from components.costs import CostVisibility, CostVisibilityArgs
 from components.dashboards import DrDashboard, DrDashboardArgs, GrafanaDashboard, GrafanaDashboardArgs
-from components.database import NetworkArgs, ReplicatedPostgres, ReplicatedPostgresArgs, replica_identifier
-from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, OriginSecret, WafPolicy
-from components.failover import Endpoint, FailoverDns, FailoverDnsArgs, set_identifier
-from components.k8s_common import OidcProvider
-from components.region_switch import (
-    EksScaling,
-    FailoverRecordSet,
-    RegionSwitchPlan,
-    RegionSwitchPlanArgs,
-    ReplicatedDatabase,
-    ReportBucket,
+from components.database import (
+    ReplicatedPostgres,
+    ReplicatedPostgresArgs,
+    database_identifier,
+    endpoint_parameter_name,
+    replica_identifier,
 )
+from components.edge import EdgeProtection, EdgeProtectionArgs
+from components.failover import FailoverDns, FailoverDnsArgs
+from components.region_switch import RegionSwitchPlan, RegionSwitchPlanArgs, ReplicatedDatabase, ReportBucket
 from components.storage import AccessLogBucket, AccessLogBucketArgs, ReplicatedBucket, ReplicatedBucketArgs
-from components.synthetics import SyntheticProbes, SyntheticProbesArgs, gateway_targets
-from policy.cron import period_seconds
+from components.synthetics import SyntheticProbes, SyntheticProbesArgs
 from providers import make_providers
 
 config = settings.load_runtime()
@@ -42,96 +37,27 @@ providers = make_providers(core)
 
 # Alarm topics per region (critical → PagerDuty, warning → Slack; severities: components/alerting.py SEVERITIES).
 operations = OperationsAlerts(
-    "ops-alerts",
-    OperationsAlertsArgs(
-        region=core.primary_region,
-        pagerduty_url=core.pagerduty_cloudwatch_url.output(),
-        email_subscribers=core.ops_alert_emails,
-    ),
-    provider=providers.primary,
+    "ops-alerts", OperationsAlertsArgs.from_settings(config, core.primary_region), provider=providers.primary
 )
-budget = StackBudget(
-    "stack-budget",
-    StackBudgetArgs(
-        monthly_limit_usd=core.monthly_budget_usd,
-        tags=core.cost_allocation_tags,
-        notifications=core.budget_notifications,
-        email_subscribers=core.budget_alert_emails,
-        account_id=core.aws_account_id,
-        region=core.primary_region,
-        production_like=core.is_production_like,
-    ),
-    provider=providers.primary,
-)
+budget = StackBudget("stack-budget", StackBudgetArgs.from_settings(config), provider=providers.primary)
 
 # --- data tier ---
 # CloudWatch alarms notify only SNS topics in their own region: DR-region alarms (replica lag) publish here.
 operations_dr = OperationsAlerts(
-    "ops-alerts-dr",
-    OperationsAlertsArgs(
-        region=core.dr_region,
-        pagerduty_url=core.pagerduty_cloudwatch_url.output(),
-        email_subscribers=core.ops_alert_emails,
-    ),
-    provider=providers.dr,
+    "ops-alerts-dr", OperationsAlertsArgs.from_settings(config, core.dr_region), provider=providers.dr
 )
 data_tier = config.data
-db_primary_network = NetworkArgs(core.vpc_id, core.vpc_cidr, core.private_subnet_ids)
-db_dr_network = NetworkArgs(core.dr_vpc_id, core.dr_vpc_cidr, core.dr_private_subnet_ids)
 database = ReplicatedPostgres(
     "db",
-    ReplicatedPostgresArgs(
-        identifier=f"{core.service}-{core.environment}-db",
-        engine_version=data_tier.db_engine_version,
-        parameter_group_family=data_tier.db_parameter_group_family,
-        db_name=data_tier.db_name,
-        instance_class=data_tier.db_instance_class,
-        replica_instance_class=data_tier.db_replica_instance_class,
-        allocated_storage_gb=data_tier.db_allocated_storage_gb,
-        max_allocated_storage_gb=data_tier.db_max_allocated_storage_gb,
-        backup_retention_days=data_tier.db_backup_retention_days,
-        replica_backup_retention_days=data_tier.db_replica_backup_retention_days,
-        multi_az=data_tier.db_multi_az,
-        replica_enabled=data_tier.db_replica_enabled,
-        replica_multi_az=data_tier.db_replica_multi_az,
-        replica_lag_alarm_seconds=data_tier.db_replica_lag_alarm_seconds,
-        backup_window=data_tier.db_backup_window,
-        maintenance_window=data_tier.db_maintenance_window,
-        primary_network=db_primary_network,
-        dr_network=db_dr_network,
-        endpoint_parameter_name=f"/{core.service}/{core.environment}/database/writer-endpoint",
-        alarm_topics=operations.topics,
-        dr_alarm_topics=operations_dr.topics,
-        production_like=core.is_production_like,
-        account_id=core.aws_account_id,
-        primary_region=core.primary_region,
-        dr_region=core.dr_region,
-        log_retention_days=data_tier.db_log_retention_days,
-    ),
+    ReplicatedPostgresArgs.from_settings(config, operations.topics, operations_dr.topics),
     primary=providers.primary,
     dr=providers.dr,
     random_provider=providers.random,
 )
-
-
-def bucket_name(purpose: str, region: str) -> str:
-    # Bucket names are global: service, stack, purpose, region and account make them unique.
-    return f"{core.service}-{core.environment}-{purpose}-{region}-{core.aws_account_id}"
-
-
 # One server-access-log bucket per region: every bucket of that region logs into it.
 access_logs = {
     region: AccessLogBucket(
-        f"access-logs{suffix}",
-        AccessLogBucketArgs(
-            bucket_name=bucket_name("access-logs", region),
-            source_bucket_names=tuple(bucket_name(purpose, region) for purpose in data_tier.bucket_purposes),
-            account_id=core.aws_account_id,
-            retention_days=data_tier.access_log_retention_days,
-            noncurrent_retention_days=data_tier.bucket_noncurrent_retention_days,
-            production_like=core.is_production_like,
-        ),
-        provider=provider,
+        f"access-logs{suffix}", AccessLogBucketArgs.from_settings(config, region), provider=provider
     )
     for region, suffix, provider in (
         (core.primary_region, "", providers.primary),
@@ -142,23 +68,17 @@ backups = config.backup
 # Backup Audit Manager delivers its reports into the audit-logs buckets as this role; their policies name it.
 backup_reports = BackupReportsRole("backup-reports", provider=providers.primary) if backups.enabled else None
 # The audit trail delivers into the audit-logs bucket; its ARN is known up front so the bucket policy can name it.
-audit_trail_name = f"{core.service}-{core.environment}-audit"
-audit_trail_arn = trail_arn(core.primary_region, core.aws_account_id, audit_trail_name)
+audit_trail_arn = trail_arn(core.primary_region, core.aws_account_id, audit_trail_name(config))
 buckets: dict[str, ReplicatedBucket] = {
     purpose: ReplicatedBucket(
         f"bucket-{purpose}",
-        ReplicatedBucketArgs(
-            purpose=purpose,
-            primary_bucket_name=bucket_name(purpose, core.primary_region),
-            replica_bucket_name=bucket_name(purpose, core.dr_region),
-            noncurrent_retention_days=data_tier.bucket_noncurrent_retention_days,
+        ReplicatedBucketArgs.from_settings(
+            config,
+            purpose,
             alarm_topics=operations.topics,
-            account_id=core.aws_account_id,
             access_log_buckets=(access_logs[core.primary_region].bucket_name, access_logs[core.dr_region].bucket_name),
-            object_lock_days=data_tier.audit_log_object_lock_days if purpose == "audit-logs" else None,
-            production_like=core.is_production_like,
-            writers=(backup_reports.writer(),) if backup_reports and purpose == "audit-logs" else (),
-            cloudtrail_trail_arn=audit_trail_arn if purpose == "audit-logs" else None,
+            audit_writers=(backup_reports.writer(),) if backup_reports else (),
+            audit_trail_arn=audit_trail_arn,
         ),
         primary=providers.primary,
         dr=providers.dr,
@@ -166,49 +86,17 @@ buckets: dict[str, ReplicatedBucket] = {
     for purpose in data_tier.bucket_purposes
 }
 # AWS Backup beside the automated backups: locked snapshot vaults in both regions, weekly restore tests, audit.
-requirements = backups.requirements
 database_backups = (
     DatabaseBackups(
         "db-backup",
-        DatabaseBackupsArgs(
-            identifier=f"{core.service}-{core.environment}-db",
+        DatabaseBackupsArgs.from_settings(
+            config,
             db_instance_arn=database.primary.arn,
-            schedule=backups.schedule,
-            retention_days=backups.retention_days,
-            vault_lock_mode=backups.vault_lock_mode,
-            vault_lock_grace_days=backups.vault_lock_grace_days,
-            account_id=core.aws_account_id,
-            primary_region=core.primary_region,
-            dr_region=core.dr_region,
-            production_like=core.is_production_like,
-            recovery_point_tags=core.cost_allocation_tags,
-            audit=AuditArgs(
-                min_retention_days=requirements.min_retention_days,
-                max_interval_hours=requirements.max_interval_hours,
-                cross_region_copy=requirements.cross_region_copy,
-                vault_lock_min_retention_days=requirements.vault_lock_min_retention_days,
-                report_bucket=buckets["audit-logs"].primary.bucket,
-                dr_report_bucket=buckets["audit-logs"].replica.bucket,
-                report_after=(buckets["audit-logs"],),
-            ),
+            report_buckets=(buckets["audit-logs"].primary.bucket, buckets["audit-logs"].replica.bucket),
+            report_after=(buckets["audit-logs"],),
             alarm_topics={"primary": operations.topics, "dr": operations_dr.topics},
-            restore_test=(
-                RestoreTestArgs(
-                    schedule=backups.restore_test_schedule,
-                    validation_window_hours=backups.restore_test_validation_window_hours,
-                    selection_window_days=backups.restore_selection_window_days,
-                    target_minutes=backups.restore_test_target_minutes,
-                    network=db_dr_network,
-                    # The DR-region copy of the credentials secret, under the DR key: the restore test runs there
-                    # and must not depend on the primary region.
-                    secret_arn=database.dr_secret_arn,
-                    secret_kms_key_arn=database.replica_key.arn,
-                    db_name=data_tier.db_name,
-                    log_retention_days=data_tier.db_log_retention_days,
-                )
-                if backups.restore_test_enabled
-                else None
-            ),
+            secret_arn=database.dr_secret_arn,
+            secret_kms_key_arn=database.replica_key.arn,
         ),
         primary=providers.primary,
         dr=providers.dr,
@@ -219,20 +107,12 @@ database_backups = (
 audit_trail = (
     AuditTrail(
         "audit-trail",
-        AuditTrailArgs(
-            name=audit_trail_name,
-            account_id=core.aws_account_id,
-            region=core.primary_region,
+        AuditTrailArgs.from_settings(
+            config,
             bucket_name=buckets["audit-logs"].primary.bucket,
             replication_role_name=buckets["audit-logs"].replication_role.name,
             bucket_policy=buckets["audit-logs"].primary_policy,
-            # A multi-region trail records both sides of each chosen pair.
-            data_event_buckets=tuple(
-                DataEventBucket(purpose, arn)
-                for purpose in data_tier.audit_trail_data_event_buckets
-                for arn in (buckets[purpose].primary.arn, buckets[purpose].replica.arn)
-            ),
-            production_like=core.is_production_like,
+            bucket_arns={purpose: (b.primary.arn, b.replica.arn) for purpose, b in buckets.items()},
         ),
         provider=providers.primary,
     )
@@ -242,23 +122,9 @@ audit_trail = (
 # --- traffic failover and edge ---
 edge = config.edge
 # --- detection from both regions: CloudWatch Synthetics canaries on the public gateway URL, alarms in each region ---
-synthetics_settings = config.synthetics
-probe_targets = gateway_targets(edge.public_fqdn("gateway", core.domain), synthetics_settings.probe_wallet_enabled)
 canaries = {
     region: GatewayCanaries(
-        f"canaries{suffix}",
-        GatewayCanariesArgs(
-            name_prefix=f"{core.service}-{core.environment}",
-            region=region,
-            account_id=core.aws_account_id,
-            targets=probe_targets,
-            interval_minutes=synthetics_settings.canary_interval_minutes,
-            artifact_bucket_name=bucket_name("canary-artifacts", region),
-            artifact_retention_days=synthetics_settings.canary_artifact_retention_days,
-            alarm_topics=alerts.topics,
-            production_like=core.is_production_like,
-        ),
-        provider=provider,
+        f"canaries{suffix}", GatewayCanariesArgs.from_settings(config, region, alerts.topics), provider=provider
     )
     for region, suffix, provider, alerts in (
         (core.primary_region, "", providers.primary, operations),
@@ -274,65 +140,31 @@ if database.replica is not None:
     report_pair = buckets.get("audit-logs") or buckets["backups"]
     region_switch = RegionSwitchPlan(
         "region-switch",
-        RegionSwitchPlanArgs(
-            plan_name=switch.plan_name,
-            account_id=core.aws_account_id,
-            primary_region=core.primary_region,
-            dr_region=core.dr_region,
-            rto_minutes=switch.rto_minutes,
-            databases=(
-                ReplicatedDatabase(
-                    name="db",
-                    primary_identifier=f"{core.service}-{core.environment}-db",
-                    primary_arn=database.primary.arn,
-                    replica_identifier=replica_identifier(f"{core.service}-{core.environment}-db"),
-                    replica_arn=database.replica.arn,
-                    endpoint_parameter_name=f"/{core.service}/{core.environment}/database/writer-endpoint",
-                    # The credentials secret and its DR-region replica: the function re-points the copy in the
-                    # region it runs in (promoting the replica secret first when its primary region is gone).
-                    secret_arns={core.primary_region: [database.secret_arn], core.dr_region: [database.dr_secret_arn]},
-                    kms_key_arns=(database.primary_key.arn, database.replica_key.arn),
-                ),
+        RegionSwitchPlanArgs.from_settings(
+            config,
+            database=ReplicatedDatabase(
+                name="db",
+                primary_identifier=database_identifier(config),
+                primary_arn=database.primary.arn,
+                replica_identifier=replica_identifier(database_identifier(config)),
+                replica_arn=database.replica.arn,
+                endpoint_parameter_name=endpoint_parameter_name(config),
+                # The credentials secret and its DR-region replica: the function re-points the copy in the
+                # region it runs in (promoting the replica secret first when its primary region is gone).
+                secret_arns={core.primary_region: [database.secret_arn], core.dr_region: [database.dr_secret_arn]},
+                kms_key_arns=(database.primary_key.arn, database.replica_key.arn),
             ),
-            record_sets=tuple(
-                FailoverRecordSet(
-                    zone_id=core.hosted_zone_id,
-                    fqdn=edge.failover_fqdn(host, core.domain),
-                    set_identifiers={
-                        core.primary_region: set_identifier(host, "primary"),
-                        core.dr_region: set_identifier(host, "secondary"),
-                    },
-                )
-                for host in edge.failover_hosts
-            ),
+            secret_kms_key_arns={
+                core.primary_region: [database.primary_key.arn],
+                core.dr_region: [database.replica_key.arn],
+            },
             report_bucket=ReportBucket(
                 name=report_pair.replica.bucket,
                 arn=report_pair.replica.arn,
                 kms_key_arn=report_pair.replica_key.arn,
                 region=core.dr_region,
             ),
-            log_retention_days=data_tier.db_log_retention_days,  # the writer switch belongs to the data tier
-            approver_role_arn=switch.approver_role_arn,
-            approval_timeout_minutes=switch.approval_timeout_minutes,
-            eks=(
-                EksScaling(
-                    cluster_names={
-                        core.primary_region: core.eks_cluster_name,
-                        core.dr_region: switch.dr_eks_cluster_name,
-                    },
-                    deployments=tuple((d.namespace, d.name) for d in switch.eks_deployments),
-                )
-                if switch.dr_eks_cluster_name
-                else None
-            ),
-            # Application health as seen from the DR region: its canaries' alarms (they survive the primary).
             application_health_alarm_arns=tuple(a.arn for a in canaries[core.dr_region].alarms.values()),
-            trigger_alarm_arn=switch.trigger_alarm_arn if switch.auto_activate else None,
-            reprotect_workflows=switch.reprotect_workflows,
-            secret_kms_key_arns={
-                core.primary_region: [database.primary_key.arn],
-                core.dr_region: [database.replica_key.arn],
-            },
         ),
         primary=providers.primary,
         dr=providers.dr,
@@ -352,28 +184,13 @@ health_alerts = (
     operations
     if providers.global_ is providers.primary
     else OperationsAlerts(
-        "ops-alerts-global",
-        OperationsAlertsArgs(
-            region="us-east-1",
-            pagerduty_url=core.pagerduty_cloudwatch_url.output(),
-            email_subscribers=core.ops_alert_emails,
-        ),
-        provider=providers.global_,
+        "ops-alerts-global", OperationsAlertsArgs.from_settings(config, "us-east-1"), provider=providers.global_
     )
 )
 failover = FailoverDns(
     "failover",
-    FailoverDnsArgs(
-        zone_id=core.hosted_zone_id,
-        records={host: edge.failover_fqdn(host, core.domain) for host in edge.failover_hosts},
-        primary=Endpoint(edge.primary_alb.dns_name, edge.primary_alb.zone_id),
-        secondary=Endpoint(edge.dr_alb.dns_name, edge.dr_alb.zone_id),
-        alarm_topics=health_alerts.topics,
-        health_check_path=edge.health_check_path,
-        request_interval_seconds=edge.health_check_interval_seconds,
-        failure_threshold=edge.health_check_failure_threshold,
-        ttl_seconds=edge.dns_ttl_seconds,
-        primary_gates=primary_gates(gate_checks) if gate_checks is not None else {},
+    FailoverDnsArgs.from_settings(
+        config, health_alerts.topics, primary_gates(gate_checks) if gate_checks is not None else None
     ),
     provider=providers.global_,
 )
@@ -381,24 +198,17 @@ failover = FailoverDns(
 chaos_drill = (
     ChaosDrill(
         "chaos-drill",
-        ChaosDrillArgs(
-            name_prefix=f"{core.service}-{core.environment}",
-            environment=core.environment,
-            account_id=core.aws_account_id,
-            primary_region=core.primary_region,
-            dr_region=core.dr_region,
+        ChaosDrillArgs.from_settings(
+            config,
             # DR region: the drill publishes there, and the alarms must outlive the primary region
-            alarm_topics=operations_dr.topics,
-            rto_seconds=switch.drill_rto_seconds,
-            rpo_seconds=switch.drill_rpo_seconds,
-            log_retention_days=data_tier.db_log_retention_days,
-            faults=FaultTargets(
+            operations_dr.topics,
+            FaultTargets.from_settings(
+                config,
                 db_arn=database.primary.arn,
                 bucket_arns=tuple(b.primary.arn for b in buckets.values()),
                 # Stop every experiment when a secondary endpoint goes unhealthy: the side the drill fails over to
                 # is down, so breaking the primary further only hurts (us-east-1 alarms; settings check the region).
                 stop_alarm_arns=tuple(f.alarms["secondary"].arn for f in failover.hosts.values()),
-                app_subnet_tag=switch.chaos_app_subnet_tag,
             ),
         ),
         primary=providers.primary,
@@ -409,57 +219,17 @@ chaos_drill = (
 )
 edge_protection = EdgeProtection(
     "edge",
-    EdgeProtectionArgs(
-        name_prefix=f"{core.service}-{core.environment}",
-        waf=WafPolicy(
-            mode=edge.waf_mode,
-            rate_limit=edge.waf_rate_limit,
-            rate_window_seconds=edge.waf_rate_window_seconds,
-            rule_overrides=edge.waf_rule_overrides,
-            count_only_groups=edge.waf_count_only_rule_groups,
-            log_retention_days=edge.waf_log_retention_days,
-        ),
-        account_id=core.aws_account_id,
-        primary_region=core.primary_region,
-        dr_region=core.dr_region,
-        primary_alb_arn=edge.primary_alb.arn,
-        primary_alb_dns_name=edge.primary_alb.dns_name,
-        dr_alb_arn=edge.dr_alb.arn,
-        dr_alb_dns_name=edge.dr_alb.dns_name,
-        cloudfront=(
-            CloudFrontArgs(
-                hostname=edge.public_fqdn("gateway", core.domain),
-                zone_id=core.hosted_zone_id,
-                certificate_arn=edge.acm_certificate_arn,
-                failover_origin=failover.hosts["gateway"].fqdn,
-                static_paths=edge.cloudfront_static_paths,
-                origin_secret=OriginSecret(
-                    generation=edge.cloudfront_origin_secret_generation,
-                    accept_previous=edge.cloudfront_origin_secret_accept_previous,
-                ),
-            )
-            if edge.cloudfront_enabled
-            else None
-        ),
-        protect_logs=core.is_production_like,
-    ),
+    EdgeProtectionArgs.from_settings(config, failover.hosts["gateway"].fqdn),
     primary=providers.primary,
     dr=providers.dr,
     global_=providers.global_,
     random_provider=providers.random,
 )
 # --- cluster platform ---
-cluster = config.cluster
-oidc = OidcProvider(arn=cluster.oidc_provider_arn, issuer=cluster.oidc_issuer)
 cluster_backups = ClusterBackups(
     "velero",
-    ClusterBackupsArgs(
-        cluster_name=core.eks_cluster_name,
-        region=core.primary_region,
-        account_id=core.aws_account_id,
-        namespace=cluster.velero_namespace,
-        schedules=cluster.velero_schedules,
-        oidc=oidc,
+    ClusterBackupsArgs.from_settings(
+        config,
         # The data tier's backups bucket: versioned, KMS-encrypted, replicated to the DR region.
         bucket_name=buckets["backups"].primary.bucket,
         bucket_arn=buckets["backups"].primary.arn,
@@ -469,73 +239,22 @@ cluster_backups = ClusterBackups(
     k8s_provider=providers.kubernetes,
 )
 cost_visibility = CostVisibility(
-    "kubecost",
-    CostVisibilityArgs(
-        cluster_name=core.eks_cluster_name,
-        namespace=cluster.kubecost_namespace,
-        host=cluster.kubecost_host,
-        ingress_scheme=cluster.kubecost_ingress_scheme,
-        ingress_class=cluster.kubecost_ingress_class,
-        budgets=cluster.kubecost_namespace_budgets,
-        prometheus_retention_days=cluster.kubecost_prometheus_retention_days,
-        kubecost_token=core.kubecost_token.output(),
-        slack_webhook_url=core.slack_webhook_url.output(),
-    ),
-    k8s_provider=providers.kubernetes,
+    "kubecost", CostVisibilityArgs.from_settings(config), k8s_provider=providers.kubernetes
 )
 node_autoscaling = NodeAutoscaling(
     "karpenter",
-    NodeAutoscalingArgs(
-        cluster_name=core.eks_cluster_name,
-        region=core.primary_region,
-        account_id=core.aws_account_id,
-        namespace=cluster.karpenter_namespace,
-        oidc=oidc,
-        ami_alias=cluster.karpenter_ami_alias,
-        node_pool=NodePoolArgs(
-            capacity_types=cluster.karpenter_capacity_types,
-            instance_categories=cluster.karpenter_instance_categories,
-            cpu_limit=cluster.karpenter_cpu_limit,
-            memory_limit_gi=cluster.karpenter_memory_limit_gi,
-            consolidate_after=cluster.karpenter_consolidate_after,
-            disruption_budget_percent=cluster.karpenter_disruption_budget_percent,
-            no_disruption_schedule=cluster.karpenter_no_disruption_schedule,
-            no_disruption_duration=cluster.karpenter_no_disruption_duration,
-        ),
-        node_tags=core.cost_allocation_tags,
-    ),
+    NodeAutoscalingArgs.from_settings(config),
     aws_provider=providers.primary,
     k8s_provider=providers.kubernetes,
 )
 # --- synthetics and alert routing ---
-synthetics = SyntheticProbes(
-    "synthetics",
-    SyntheticProbesArgs(
-        namespace=config.synthetics.namespace,
-        # The same public URL the stack exports as gatewayUrl: what users (and Route53 failover) resolve.
-        targets=probe_targets,
-        pagerduty_routing_key=core.pagerduty_routing_key.output(),
-        slack_webhook_url=core.slack_webhook_url.output(),
-        probe_interval=config.synthetics.probe_interval,
-        selector_labels=config.synthetics.selector_labels,
-        replica_lag_threshold_seconds=data_tier.db_replica_lag_alarm_seconds,
-        backup_intervals={sch.name: period_seconds(sch.cron) for sch in config.cluster.velero_schedules},
-        replicas=2 if core.is_production_like else 1,
-    ),
-    provider=providers.kubernetes,
-)
+synthetics = SyntheticProbes("synthetics", SyntheticProbesArgs.from_settings(config), provider=providers.kubernetes)
 # Slack (AWS Chatbot): every region's warning and critical topics and the budget topic, one channel.
 alert_regions = {id(a): a for a in (operations, operations_dr, health_alerts)}.values()
 slack = SlackAlerts(
     "slack-alerts",
-    SlackAlertsArgs(
-        configuration_name=f"{core.service}-{core.environment}-alerts",
-        slack_team_id=core.slack_team_id,
-        slack_channel_id=core.slack_channel_id,
-        topic_arns=(
-            *(arn for a in alert_regions for arn in (a.critical.arn, a.warning.arn)),
-            budget.topic.arn,
-        ),
+    SlackAlertsArgs.from_settings(
+        config, (*(arn for a in alert_regions for arn in (a.critical.arn, a.warning.arn)), budget.topic.arn)
     ),
     provider=providers.dr,  # the configuration is global; its API answers in CHATBOT_API_REGION (alerting.py)
 )
@@ -544,23 +263,15 @@ slack = SlackAlerts(
 # In the DR region: the dashboard must outlive the primary region it watches.
 dr_dashboard = DrDashboard(
     "dr-dashboard",
-    DrDashboardArgs(
-        name=f"{core.service}-{core.environment}-dr",
-        environment=core.environment,
-        primary_region=core.primary_region,
-        dr_region=core.dr_region,
+    DrDashboardArgs.from_settings(
+        config,
         replica_identifier=database.replica.identifier if database.replica else None,
-        replica_lag_alarm_seconds=data_tier.db_replica_lag_alarm_seconds,
         health_check_ids={
             host: {role: check.id for role, check in f.health_checks.items()} for host, f in failover.hosts.items()
         },
         buckets={
             purpose: (b.primary.bucket, b.replica.bucket, b.replication_rule_id) for purpose, b in buckets.items()
         },
-        monthly_budget_usd=core.monthly_budget_usd,
-        forecast_alert_percent=min(
-            (n.percent for n in core.budget_notifications if n.kind == "FORECASTED"), default=None
-        ),
         canaries={region: tuple(c.name for c in group.canaries.values()) for region, group in canaries.items()},
         backup_vaults=(
             {
@@ -574,9 +285,7 @@ dr_dashboard = DrDashboard(
     provider=providers.dr,
 )
 grafana_dashboard = GrafanaDashboard(
-    "grafana-dashboard",
-    GrafanaDashboardArgs(environment=core.environment, namespace=config.synthetics.grafana_dashboard_namespace),
-    provider=providers.kubernetes,
+    "grafana-dashboard", GrafanaDashboardArgs.from_settings(config), provider=providers.kubernetes
 )
 
 # --- stack outputs (ops/ reads these; docs/components.md and ops/README.md "Stack outputs" document them) ---

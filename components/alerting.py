@@ -19,11 +19,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 
 from components.iam import service_trust
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 
 class Severity(StrEnum):
@@ -106,6 +110,15 @@ class OperationsAlertsArgs:
     pagerduty_url: pulumi.Input[str]
     email_subscribers: tuple[str, ...] = ()
 
+    @classmethod
+    def from_settings(cls, config: StackSettings, region: str) -> OperationsAlertsArgs:
+        """The stack's alarm recipients, for topics in `region` (an alarm notifies only its own region's topics)."""
+        return cls(
+            region=region,
+            pagerduty_url=config.core.pagerduty_cloudwatch_url.output(),
+            email_subscribers=config.core.ops_alert_emails,
+        )
+
 
 class OperationsAlerts(pulumi.ComponentResource):
     """A region's critical and warning alarm topics, PagerDuty on critical, e-mail on both.
@@ -170,6 +183,16 @@ class SlackAlertsArgs:
     slack_team_id: str  # SlackTeamId [0-9A-Z]+ (the authorised workspace)
     slack_channel_id: str  # SlackChannelId [A-Za-z0-9]+
     topic_arns: Sequence[pulumi.Input[str]]  # every topic whose messages reach the channel, any region
+
+    @classmethod
+    def from_settings(cls, config: StackSettings, topic_arns: Sequence[pulumi.Input[str]]) -> SlackAlertsArgs:
+        core = config.core
+        return cls(
+            configuration_name=f"{core.name_prefix}-alerts",
+            slack_team_id=core.slack_team_id,
+            slack_channel_id=core.slack_channel_id,
+            topic_arns=topic_arns,
+        )
 
 
 class SlackAlerts(pulumi.ComponentResource):

@@ -3,11 +3,20 @@ object-locked, replicated `audit-logs` bucket (components/storage.py admits this
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
+
+if TYPE_CHECKING:
+    from settings import StackSettings
+
+
+def audit_trail_name(config: StackSettings) -> str:
+    """The stack's trail: its ARN is known before it exists, so the audit-logs bucket policy can name it."""
+    return f"{config.core.name_prefix}-audit"
 
 
 def trail_arn(region: str, account_id: str, name: str) -> str:
@@ -37,6 +46,33 @@ class AuditTrailArgs:
     bucket_policy: pulumi.Resource
     data_event_buckets: tuple[DataEventBucket, ...] = ()
     production_like: bool = False  # stage/prod: protect the key (its deletion would orphan every log file)
+
+    @classmethod
+    def from_settings(
+        cls,
+        config: StackSettings,
+        *,
+        bucket_name: pulumi.Input[str],
+        replication_role_name: pulumi.Input[str],
+        bucket_policy: pulumi.Resource,
+        bucket_arns: Mapping[str, Sequence[pulumi.Input[str]]],
+    ) -> AuditTrailArgs:
+        """`bucket_arns`: purpose → both ARNs of that bucket pair (a multi-region trail records both sides)."""
+        core = config.core
+        return cls(
+            name=audit_trail_name(config),
+            account_id=core.aws_account_id,
+            region=core.primary_region,
+            bucket_name=bucket_name,
+            replication_role_name=replication_role_name,
+            bucket_policy=bucket_policy,
+            data_event_buckets=tuple(
+                DataEventBucket(purpose, arn)
+                for purpose in config.data.audit_trail_data_event_buckets
+                for arn in bucket_arns[purpose]
+            ),
+            production_like=core.is_production_like,
+        )
 
 
 class AuditTrail(pulumi.ComponentResource):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -37,6 +37,10 @@ NODE_MANAGED_POLICIES = (
     "AmazonEC2ContainerRegistryPullOnly",
     "AmazonSSMManagedInstanceCore",
 )
+
+if TYPE_CHECKING:
+    from settings import StackSettings
+
 # The events Karpenter acts on before AWS takes a node away (see Karpenter's interruption docs).
 INTERRUPTION_EVENTS = {
     "scheduled-change": ("aws.health", "AWS Health Event"),
@@ -68,6 +72,29 @@ class NodeAutoscalingArgs:
     ami_alias: str
     node_pool: NodePoolArgs
     node_tags: dict[str, str]  # cost-allocation tags: instances Karpenter launches carry no provider default_tags
+
+    @classmethod
+    def from_settings(cls, config: StackSettings) -> NodeAutoscalingArgs:
+        core, cluster = config.core, config.cluster
+        return cls(
+            cluster_name=core.eks_cluster_name,
+            region=core.primary_region,
+            account_id=core.aws_account_id,
+            namespace=cluster.karpenter_namespace,
+            oidc=OidcProvider(arn=cluster.oidc_provider_arn, issuer=cluster.oidc_issuer),
+            ami_alias=cluster.karpenter_ami_alias,
+            node_pool=NodePoolArgs(
+                capacity_types=cluster.karpenter_capacity_types,
+                instance_categories=cluster.karpenter_instance_categories,
+                cpu_limit=cluster.karpenter_cpu_limit,
+                memory_limit_gi=cluster.karpenter_memory_limit_gi,
+                consolidate_after=cluster.karpenter_consolidate_after,
+                disruption_budget_percent=cluster.karpenter_disruption_budget_percent,
+                no_disruption_schedule=cluster.karpenter_no_disruption_schedule,
+                no_disruption_duration=cluster.karpenter_no_disruption_duration,
+            ),
+            node_tags=core.cost_allocation_tags,
+        )
 
 
 class NodeAutoscaling(pulumi.ComponentResource):

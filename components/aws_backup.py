@@ -17,16 +17,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alerting import AlarmTopics, severity_tags
-from components.database import POSTGRES_PORT, NetworkArgs
+from components.database import POSTGRES_PORT, NetworkArgs, database_identifier
 from components.iam import service_trust
 from components.storage import BucketWriter
 from lambdas.restore_validation import package
 from policy.cron import to_aws
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 BACKUP_SERVICE_POLICIES = {
     # AWS managed policies for the role AWS Backup assumes (AWS Backup Developer Guide, Managed policies).
@@ -104,6 +108,61 @@ class DatabaseBackupsArgs:
     # "primary"/"dr" -> that region's alarm topics: each vault's job-failure alarms (and the DR restore test's)
     alarm_topics: Mapping[str, AlarmTopics]
     restore_test: RestoreTestArgs | None = None
+
+    @classmethod
+    def from_settings(
+        cls,
+        config: StackSettings,
+        *,
+        db_instance_arn: pulumi.Input[str],
+        report_buckets: tuple[pulumi.Input[str], pulumi.Input[str]],
+        report_after: Sequence[pulumi.Resource],
+        alarm_topics: Mapping[str, AlarmTopics],
+        secret_arn: pulumi.Input[str],
+        secret_kms_key_arn: pulumi.Input[str],
+    ) -> DatabaseBackupsArgs:
+        """`report_buckets`: the audit-logs pair (primary, DR); `secret_arn`/`secret_kms_key_arn`: the DR-region copy
+        of the credentials secret and its key — the restore test runs there and must not depend on the primary."""
+        core, backups, data = config.core, config.backup, config.data
+        requirements = backups.requirements
+        return cls(
+            identifier=database_identifier(config),
+            db_instance_arn=db_instance_arn,
+            schedule=backups.schedule,
+            retention_days=backups.retention_days,
+            vault_lock_mode=backups.vault_lock_mode,
+            vault_lock_grace_days=backups.vault_lock_grace_days,
+            account_id=core.aws_account_id,
+            primary_region=core.primary_region,
+            dr_region=core.dr_region,
+            production_like=core.is_production_like,
+            recovery_point_tags=core.cost_allocation_tags,
+            audit=AuditArgs(
+                min_retention_days=requirements.min_retention_days,
+                max_interval_hours=requirements.max_interval_hours,
+                cross_region_copy=requirements.cross_region_copy,
+                vault_lock_min_retention_days=requirements.vault_lock_min_retention_days,
+                report_bucket=report_buckets[0],
+                dr_report_bucket=report_buckets[1],
+                report_after=report_after,
+            ),
+            alarm_topics=alarm_topics,
+            restore_test=(
+                RestoreTestArgs(
+                    schedule=backups.restore_test_schedule,
+                    validation_window_hours=backups.restore_test_validation_window_hours,
+                    selection_window_days=backups.restore_selection_window_days,
+                    target_minutes=backups.restore_test_target_minutes,
+                    network=NetworkArgs.from_settings(config, "dr"),
+                    secret_arn=secret_arn,
+                    secret_kms_key_arn=secret_kms_key_arn,
+                    db_name=data.db_name,
+                    log_retention_days=data.db_log_retention_days,
+                )
+                if backups.restore_test_enabled
+                else None
+            ),
+        )
 
 
 def vault_arn(region: str, account_id: str, name: str) -> str:

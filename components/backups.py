@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -20,6 +20,9 @@ from components.k8s_common import (
     policy_document,
 )
 from settings.cluster import BackupSchedule
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 # Chart 12.1.0 ships Velero 1.18.1 and its CRDs (tests/upstream/charts/velero/Chart.yaml, crds/velero).
 VELERO_CHART = HelmChart("velero", "12.1.0", "https://vmware-tanzu.github.io/helm-charts")
@@ -47,6 +50,29 @@ class ClusterBackupsArgs:
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
+
+    @classmethod
+    def from_settings(
+        cls,
+        config: StackSettings,
+        *,
+        bucket_name: pulumi.Input[str],
+        bucket_arn: pulumi.Input[str],
+        kms_key_arn: pulumi.Input[str],
+    ) -> ClusterBackupsArgs:
+        """The bucket: the data tier's backups bucket (versioned, KMS-encrypted, replicated to the DR region)."""
+        core, cluster = config.core, config.cluster
+        return cls(
+            cluster_name=core.eks_cluster_name,
+            region=core.primary_region,
+            account_id=core.aws_account_id,
+            namespace=cluster.velero_namespace,
+            schedules=cluster.velero_schedules,
+            oidc=OidcProvider(arn=cluster.oidc_provider_arn, issuer=cluster.oidc_issuer),
+            bucket_name=bucket_name,
+            bucket_arn=bucket_arn,
+            kms_key_arn=kms_key_arn,
+        )
 
 
 class ClusterBackups(pulumi.ComponentResource):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 
 from components import kms_policy
 from settings.core import BudgetNotification
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,19 @@ class StackBudgetArgs:
     account_id: str
     region: str  # region of `provider`: the topic's ARN is written into its key's policy before the topic exists
     production_like: bool = False  # stage/prod: protect=True on the topic's key
+
+    @classmethod
+    def from_settings(cls, config: StackSettings) -> StackBudgetArgs:
+        core = config.core
+        return cls(
+            monthly_limit_usd=core.monthly_budget_usd,
+            tags=core.cost_allocation_tags,
+            notifications=core.budget_notifications,
+            email_subscribers=core.budget_alert_emails,
+            account_id=core.aws_account_id,
+            region=core.primary_region,
+            production_like=core.is_production_like,
+        )
 
 
 class StackBudget(pulumi.ComponentResource):

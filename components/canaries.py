@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -21,8 +21,11 @@ import monitoring
 from components.alerting import AlarmTopics, severity_tags
 from components.iam import service_trust
 from components.storage import private_bucket_baseline
-from components.synthetics import ProbeTargetArgs
+from components.synthetics import ProbeTargetArgs, gateway_targets
 from settings.synthetics import CANARY_CHECK_NAMES, MAX_CANARY_NAME
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 SCRIPT = Path(__file__).resolve().parent.parent / "canaries" / "gateway_probe" / "gateway_probe.py"
 # Python canaries are zipped under python/ and named <file>.<function> (Synthetics CreateCanary Code.Handler;
@@ -86,6 +89,22 @@ class GatewayCanariesArgs:
     artifact_retention_days: int  # run artifacts and Synthetics' run records expire after this many days
     alarm_topics: AlarmTopics  # this region's topics: alarms notify only topics of their own region
     production_like: bool = False  # protect the bucket
+
+    @classmethod
+    def from_settings(cls, config: StackSettings, region: str, alarm_topics: AlarmTopics) -> GatewayCanariesArgs:
+        """One region's canaries on the public gateway URL (the same targets as the in-cluster probes)."""
+        core, synthetics = config.core, config.synthetics
+        return cls(
+            name_prefix=core.name_prefix,
+            region=region,
+            account_id=core.aws_account_id,
+            targets=gateway_targets(config.edge.public_fqdn("gateway", core.domain), synthetics.probe_wallet_enabled),
+            interval_minutes=synthetics.canary_interval_minutes,
+            artifact_bucket_name=core.bucket_name("canary-artifacts", region),
+            artifact_retention_days=synthetics.canary_artifact_retention_days,
+            alarm_topics=alarm_topics,
+            production_like=core.is_production_like,
+        )
 
 
 class GatewayCanaries(pulumi.ComponentResource):

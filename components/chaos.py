@@ -24,6 +24,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
@@ -31,6 +32,9 @@ import pulumi_aws as aws
 from components.alerting import AlarmTopics, severity_tags
 from components.dashboards import DRILL_NAMESPACE
 from components.iam import service_trust
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 # Each drill alarm's role in the paging table (components/alerting.py SEVERITIES).
 ALARM_ROLES = {
@@ -66,6 +70,22 @@ class FaultTargets:
     stop_alarm_arns: Sequence[pulumi.Input[str]]  # alarms in the primary region that stop every experiment
     app_subnet_tag: tuple[str, str] | None = None  # (key, value) of the app-tier subnets; None = no network fault
 
+    @classmethod
+    def from_settings(
+        cls,
+        config: StackSettings,
+        *,
+        db_arn: pulumi.Input[str],
+        bucket_arns: Sequence[pulumi.Input[str]],
+        stop_alarm_arns: Sequence[pulumi.Input[str]],
+    ) -> FaultTargets:
+        return cls(
+            db_arn=db_arn,
+            bucket_arns=bucket_arns,
+            stop_alarm_arns=stop_alarm_arns,
+            app_subnet_tag=config.region_switch.chaos_app_subnet_tag,
+        )
+
 
 @dataclass(frozen=True)
 class ChaosDrillArgs:
@@ -87,6 +107,23 @@ class ChaosDrillArgs:
                 f"ChaosDrill {self.name_prefix}: FIS templates need 1 to {MAX_STOP_CONDITIONS} stop-condition alarms, "
                 f"got {len(self.faults.stop_alarm_arns)}"
             )
+
+    @classmethod
+    def from_settings(cls, config: StackSettings, alarm_topics: AlarmTopics, faults: FaultTargets) -> ChaosDrillArgs:
+        """`alarm_topics`: the DR region's (the drill publishes there, and the alarms must outlive the primary)."""
+        core, switch = config.core, config.region_switch
+        return cls(
+            name_prefix=core.name_prefix,
+            environment=core.environment,
+            account_id=core.aws_account_id,
+            primary_region=core.primary_region,
+            dr_region=core.dr_region,
+            alarm_topics=alarm_topics,
+            rto_seconds=switch.drill_rto_seconds,
+            rpo_seconds=switch.drill_rpo_seconds,
+            log_retention_days=config.data.db_log_retention_days,
+            faults=faults,
+        )
 
 
 class ChaosDrill(pulumi.ComponentResource):

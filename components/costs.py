@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.k8s_common import HelmChart, namespace
 from settings.cluster import NamespaceBudget
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 KUBECOST_CHART = HelmChart("cost-analyzer", "2.9.7", "https://kubecost.github.io/cost-analyzer/")
 # The release name fixes the service name docs/components.md's port-forward uses: svc/kubecost-cost-analyzer.
@@ -28,6 +31,21 @@ class CostVisibilityArgs:
     prometheus_retention_days: int
     kubecost_token: pulumi.Input[str]  # secret
     slack_webhook_url: pulumi.Input[str]  # secret
+
+    @classmethod
+    def from_settings(cls, config: StackSettings) -> CostVisibilityArgs:
+        core, cluster = config.core, config.cluster
+        return cls(
+            cluster_name=core.eks_cluster_name,
+            namespace=cluster.kubecost_namespace,
+            host=cluster.kubecost_host,
+            ingress_scheme=cluster.kubecost_ingress_scheme,
+            ingress_class=cluster.kubecost_ingress_class,
+            budgets=cluster.kubecost_namespace_budgets,
+            prometheus_retention_days=cluster.kubecost_prometheus_retention_days,
+            kubecost_token=core.kubecost_token.output(),
+            slack_webhook_url=core.slack_webhook_url.output(),
+        )
 
 
 class CostVisibility(pulumi.ComponentResource):

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from monitoring.grafana import build_dashboard
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 # The drill (ops/drill.py) publishes its measured objectives here, dimension Environment=<stack>; the widget
 # shows nothing until the first drill has run. Names fixed in docs/audit-and-dashboards.md.
@@ -190,6 +193,35 @@ class DrDashboardArgs:
     backup_vaults: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # region → vault name
     canaries: dict[str, tuple[pulumi.Input[str], ...]] = field(default_factory=dict)  # region → canary names
 
+    @classmethod
+    def from_settings(
+        cls,
+        config: StackSettings,
+        *,
+        replica_identifier: pulumi.Input[str] | None,
+        health_check_ids: dict[str, dict[str, pulumi.Input[str]]],
+        buckets: dict[str, tuple[pulumi.Input[str], pulumi.Input[str], str]],
+        canaries: dict[str, tuple[pulumi.Input[str], ...]],
+        backup_vaults: dict[str, pulumi.Input[str]],
+    ) -> DrDashboardArgs:
+        core = config.core
+        return cls(
+            name=f"{core.name_prefix}-dr",
+            environment=core.environment,
+            primary_region=core.primary_region,
+            dr_region=core.dr_region,
+            replica_identifier=replica_identifier,
+            replica_lag_alarm_seconds=config.data.db_replica_lag_alarm_seconds,
+            health_check_ids=health_check_ids,
+            buckets=buckets,
+            monthly_budget_usd=core.monthly_budget_usd,
+            forecast_alert_percent=min(
+                (n.percent for n in core.budget_notifications if n.kind == "FORECASTED"), default=None
+            ),
+            canaries=canaries,
+            backup_vaults=backup_vaults,
+        )
+
 
 class DrDashboard(pulumi.ComponentResource):
     """One CloudWatch dashboard per stack in the DR region (dashboards are regional; this one must outlive the
@@ -247,6 +279,10 @@ SIDECAR_LABEL = {"grafana_dashboard": "1"}
 class GrafanaDashboardArgs:
     environment: str
     namespace: str  # where the Grafana sidecar looks (kube-prometheus-stack's namespace by default)
+
+    @classmethod
+    def from_settings(cls, config: StackSettings) -> GrafanaDashboardArgs:
+        return cls(environment=config.core.environment, namespace=config.synthetics.grafana_dashboard_namespace)
 
 
 class GrafanaDashboard(pulumi.ComponentResource):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
@@ -11,6 +12,9 @@ import pulumi_random as random
 from components import kms_policy
 from components.alerting import AlarmTopics, severity_tags
 from components.iam import service_trust
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 POSTGRES_PORT = 5432
 # Enhanced monitoring every 60 s: OS metrics at the granularity of the CloudWatch alarms below.
@@ -27,10 +31,6 @@ CPU_ALARM_PERCENT = 80
 # unescaped in a postgresql:// URI. 40 characters of 66 symbols ≈ 240 bits.
 MASTER_PASSWORD_LENGTH = 40
 MASTER_PASSWORD_SPECIALS = "-_.~"
-# Deleting the secret keeps it recoverable this long in stage/prod (Secrets Manager allows 7–30; 0 deletes at
-# once, which dev needs so that a torn-down stack can be created again under the same secret name).
-SECRET_RECOVERY_DAYS = 30
-
 # --- storage alarms that stay meaningful as storage autoscaling grows the disk ---
 # AWS/RDS publishes no allocated-storage metric for an instance: FreeStorageSpace, TransactionLogsDiskUsage and
 # OldestReplicationSlotLag are bytes, and the AWS/Usage "AllocatedStorage" metric is an account-wide quota sum
@@ -73,6 +73,14 @@ class NetworkArgs:
     vpc_cidr: str  # clients inside the VPC may connect on 5432
     subnet_ids: tuple[str, ...]
 
+    @classmethod
+    def from_settings(cls, config: StackSettings, side: str) -> NetworkArgs:
+        """The VPC of `side` ("primary" or "dr")."""
+        core = config.core
+        if side == "primary":
+            return cls(core.vpc_id, core.vpc_cidr, core.private_subnet_ids)
+        return cls(core.dr_vpc_id, core.dr_vpc_cidr, core.dr_private_subnet_ids)
+
 
 @dataclass(frozen=True)
 class ReplicatedPostgresArgs:
@@ -103,9 +111,47 @@ class ReplicatedPostgresArgs:
     primary_region: str  # region of the `primary` provider
     dr_region: str  # region of the `dr` provider
     log_retention_days: int  # retention of the exported-log groups (a CloudWatch Logs value)
+    # Deleting the secret keeps it recoverable this long in stage/prod (Secrets Manager allows 7–30; 0 deletes at
+    # once, which dev needs so that a torn-down stack can be created again under the same secret name).
+    secret_recovery_days: int
     # The DR replica runs Multi-AZ: after promotion the writer keeps a standby (RDS bills both, like the primary).
     replica_multi_az: bool = False
     master_username: str = "summit_admin"
+
+    @classmethod
+    def from_settings(
+        cls, config: StackSettings, alarm_topics: AlarmTopics, dr_alarm_topics: AlarmTopics
+    ) -> ReplicatedPostgresArgs:
+        core, data = config.core, config.data
+        return cls(
+            identifier=database_identifier(config),
+            engine_version=data.db_engine_version,
+            parameter_group_family=data.db_parameter_group_family,
+            db_name=data.db_name,
+            instance_class=data.db_instance_class,
+            replica_instance_class=data.db_replica_instance_class,
+            allocated_storage_gb=data.db_allocated_storage_gb,
+            max_allocated_storage_gb=data.db_max_allocated_storage_gb,
+            backup_retention_days=data.db_backup_retention_days,
+            replica_backup_retention_days=data.db_replica_backup_retention_days,
+            multi_az=data.db_multi_az,
+            replica_enabled=data.db_replica_enabled,
+            replica_multi_az=data.db_replica_multi_az,
+            replica_lag_alarm_seconds=data.db_replica_lag_alarm_seconds,
+            backup_window=data.db_backup_window,
+            maintenance_window=data.db_maintenance_window,
+            primary_network=NetworkArgs.from_settings(config, "primary"),
+            dr_network=NetworkArgs.from_settings(config, "dr"),
+            endpoint_parameter_name=endpoint_parameter_name(config),
+            alarm_topics=alarm_topics,
+            dr_alarm_topics=dr_alarm_topics,
+            production_like=core.is_production_like,
+            account_id=core.aws_account_id,
+            primary_region=core.primary_region,
+            dr_region=core.dr_region,
+            log_retention_days=data.db_log_retention_days,
+            secret_recovery_days=data.db_secret_recovery_days,
+        )
 
 
 class ReplicatedPostgres(pulumi.ComponentResource):
@@ -363,7 +409,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             description=f"{args.identifier}: master user credentials (replicated to {args.dr_region})",
             kms_key_id=self.primary_key.arn,
             replicas=[aws.secretsmanager.SecretReplicaArgs(region=args.dr_region, kms_key_id=self.replica_key.arn)],
-            recovery_window_in_days=SECRET_RECOVERY_DAYS if args.production_like else 0,
+            recovery_window_in_days=args.secret_recovery_days if args.production_like else 0,
             opts=pulumi.ResourceOptions.merge(in_primary, stateful),
         )
         aws.secretsmanager.SecretVersion(
@@ -535,6 +581,16 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             tags=severity_tags(f"db-{spec.role}"),
             opts=opts,
         )
+
+
+def database_identifier(config: StackSettings) -> str:
+    """The primary's RDS identifier (the replica's is replica_identifier() of it)."""
+    return f"{config.core.name_prefix}-db"
+
+
+def endpoint_parameter_name(config: StackSettings) -> str:
+    """The SSM parameter holding the writer endpoint, the same name in both regions."""
+    return f"/{config.core.service}/{config.core.environment}/database/writer-endpoint"
 
 
 def replica_identifier(identifier: str) -> str:

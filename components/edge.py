@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
 from settings.edge import GLOBAL_REGION, RuleOverride
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 wafv2 = aws.wafv2
 cf = aws.cloudfront
@@ -169,6 +172,45 @@ class EdgeProtectionArgs:
     dr_alb_dns_name: str
     cloudfront: CloudFrontArgs | None = None
     protect_logs: bool = False  # stage/prod: logs and their keys are evidence; deleting them takes a reviewed change
+
+    @classmethod
+    def from_settings(cls, config: StackSettings, failover_origin: pulumi.Input[str]) -> EdgeProtectionArgs:
+        """`failover_origin`: the gateway's Route53 failover name, CloudFront's origin (both regions behind it)."""
+        core, edge = config.core, config.edge
+        return cls(
+            name_prefix=core.name_prefix,
+            waf=WafPolicy(
+                mode=edge.waf_mode,
+                rate_limit=edge.waf_rate_limit,
+                rate_window_seconds=edge.waf_rate_window_seconds,
+                rule_overrides=edge.waf_rule_overrides,
+                count_only_groups=edge.waf_count_only_rule_groups,
+                log_retention_days=edge.waf_log_retention_days,
+            ),
+            account_id=core.aws_account_id,
+            primary_region=core.primary_region,
+            dr_region=core.dr_region,
+            primary_alb_arn=edge.primary_alb.arn,
+            primary_alb_dns_name=edge.primary_alb.dns_name,
+            dr_alb_arn=edge.dr_alb.arn,
+            dr_alb_dns_name=edge.dr_alb.dns_name,
+            cloudfront=(
+                CloudFrontArgs(
+                    hostname=edge.public_fqdn("gateway", core.domain),
+                    zone_id=core.hosted_zone_id,
+                    certificate_arn=edge.acm_certificate_arn,
+                    failover_origin=failover_origin,
+                    static_paths=edge.cloudfront_static_paths,
+                    origin_secret=OriginSecret(
+                        generation=edge.cloudfront_origin_secret_generation,
+                        accept_previous=edge.cloudfront_origin_secret_accept_previous,
+                    ),
+                )
+                if edge.cloudfront_enabled
+                else None
+            ),
+            protect_logs=core.is_production_like,
+        )
 
 
 @dataclass(frozen=True)

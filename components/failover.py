@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alerting import AlarmTopics, severity_tags
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 ROLES = ("primary", "secondary")
 
@@ -39,6 +43,27 @@ class FailoverDnsArgs:
     # Given for a host, its PRIMARY record is gated by a CALCULATED check: healthy only while BOTH the endpoint check
     # and the plan's check are healthy (see FailoverDns).
     primary_gates: Mapping[str, pulumi.Input[str | None]] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(
+        cls,
+        config: StackSettings,
+        alarm_topics: AlarmTopics,
+        primary_gates: Mapping[str, pulumi.Input[str | None]] | None = None,
+    ) -> FailoverDnsArgs:
+        core, edge = config.core, config.edge
+        return cls(
+            zone_id=core.hosted_zone_id,
+            records={host: edge.failover_fqdn(host, core.domain) for host in edge.failover_hosts},
+            primary=Endpoint(edge.primary_alb.dns_name, edge.primary_alb.zone_id),
+            secondary=Endpoint(edge.dr_alb.dns_name, edge.dr_alb.zone_id),
+            alarm_topics=alarm_topics,
+            health_check_path=edge.health_check_path,
+            request_interval_seconds=edge.health_check_interval_seconds,
+            failure_threshold=edge.health_check_failure_threshold,
+            ttl_seconds=edge.dns_ttl_seconds,
+            primary_gates=primary_gates or {},
+        )
 
 
 @dataclass(frozen=True)

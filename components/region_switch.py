@@ -31,13 +31,17 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_aws.arcregionswitch as rs
 
+from components.failover import set_identifier
 from components.iam import service_trust
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 HANDLER = Path(__file__).resolve().parent.parent / "lambdas" / "writer_switch" / "handler.py"
 # Lambda Python runtimes (botocore lambda Runtime enum); python3.13 ships a boto3 with every call the handler makes.
@@ -132,6 +136,58 @@ class RegionSwitchPlanArgs:
     reprotect_workflows: bool = False
     # region -> customer-managed keys of the secrets that region's function writes (used through Secrets Manager only)
     secret_kms_key_arns: Mapping[str, Sequence[pulumi.Input[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(
+        cls,
+        config: StackSettings,
+        *,
+        database: ReplicatedDatabase,
+        secret_kms_key_arns: Mapping[str, Sequence[pulumi.Input[str]]],
+        report_bucket: ReportBucket,
+        application_health_alarm_arns: Sequence[pulumi.Input[str]],
+    ) -> RegionSwitchPlanArgs:
+        """`application_health_alarm_arns`: application health as seen from the DR region (its canaries' alarms,
+        which survive the primary)."""
+        core, switch, edge = config.core, config.region_switch, config.edge
+        return cls(
+            plan_name=switch.plan_name,
+            account_id=core.aws_account_id,
+            primary_region=core.primary_region,
+            dr_region=core.dr_region,
+            rto_minutes=switch.rto_minutes,
+            databases=(database,),
+            record_sets=tuple(
+                FailoverRecordSet(
+                    zone_id=core.hosted_zone_id,
+                    fqdn=edge.failover_fqdn(host, core.domain),
+                    set_identifiers={
+                        core.primary_region: set_identifier(host, "primary"),
+                        core.dr_region: set_identifier(host, "secondary"),
+                    },
+                )
+                for host in edge.failover_hosts
+            ),
+            report_bucket=report_bucket,
+            log_retention_days=config.data.db_log_retention_days,  # the writer switch belongs to the data tier
+            approver_role_arn=switch.approver_role_arn,
+            approval_timeout_minutes=switch.approval_timeout_minutes,
+            eks=(
+                EksScaling(
+                    cluster_names={
+                        core.primary_region: core.eks_cluster_name,
+                        core.dr_region: switch.dr_eks_cluster_name,
+                    },
+                    deployments=tuple((d.namespace, d.name) for d in switch.eks_deployments),
+                )
+                if switch.dr_eks_cluster_name
+                else None
+            ),
+            application_health_alarm_arns=application_health_alarm_arns,
+            trigger_alarm_arn=switch.trigger_alarm_arn if switch.auto_activate else None,
+            reprotect_workflows=switch.reprotect_workflows,
+            secret_kms_key_arns=secret_kms_key_arns,
+        )
 
 
 class RegionSwitchPlan(pulumi.ComponentResource):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -12,6 +12,9 @@ import pulumi_aws as aws
 from components import kms_policy
 from components.alerting import AlarmTopics, severity_tags
 from components.iam import service_trust
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 # Storage-class transitions by purpose, (days after creation, class). Audit logs and archive follow seed 002's
 # archival table (events: Standard-IA at 90 d, Glacier at 365 d; audit logs: Deep Archive at 730 d). Velero
@@ -72,6 +75,34 @@ class ReplicatedBucketArgs:
     writers: tuple[BucketWriter, ...] = ()  # services delivering into the buckets (reports, trails)
     # audit-logs: the ARN of the CloudTrail trail allowed to deliver into the primary bucket (components/audit.py)
     cloudtrail_trail_arn: str | None = None
+
+    @classmethod
+    def from_settings(
+        cls,
+        config: StackSettings,
+        purpose: str,
+        *,
+        alarm_topics: AlarmTopics,
+        access_log_buckets: tuple[pulumi.Input[str], pulumi.Input[str]],
+        audit_writers: tuple[BucketWriter, ...] = (),
+        audit_trail_arn: str | None = None,
+    ) -> ReplicatedBucketArgs:
+        """`audit_writers`/`audit_trail_arn` apply to the audit-logs pair only (Object Lock, reports, the trail)."""
+        core, data = config.core, config.data
+        audit = purpose == "audit-logs"
+        return cls(
+            purpose=purpose,
+            primary_bucket_name=core.bucket_name(purpose, core.primary_region),
+            replica_bucket_name=core.bucket_name(purpose, core.dr_region),
+            noncurrent_retention_days=data.bucket_noncurrent_retention_days,
+            alarm_topics=alarm_topics,
+            account_id=core.aws_account_id,
+            access_log_buckets=access_log_buckets,
+            object_lock_days=data.audit_log_object_lock_days if audit else None,
+            production_like=core.is_production_like,
+            writers=audit_writers if audit else (),
+            cloudtrail_trail_arn=audit_trail_arn if audit else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -588,6 +619,19 @@ class AccessLogBucketArgs:
     retention_days: int  # log objects expire after this many days
     noncurrent_retention_days: int  # expired (noncurrent) versions are then removed after this many
     production_like: bool = False  # stage/prod: protect=True on the bucket
+
+    @classmethod
+    def from_settings(cls, config: StackSettings, region: str) -> AccessLogBucketArgs:
+        """`region`'s log bucket: every bucket of that region logs into it."""
+        core, data = config.core, config.data
+        return cls(
+            bucket_name=core.bucket_name("access-logs", region),
+            source_bucket_names=tuple(core.bucket_name(purpose, region) for purpose in data.bucket_purposes),
+            account_id=core.aws_account_id,
+            retention_days=data.access_log_retention_days,
+            noncurrent_retention_days=data.bucket_noncurrent_retention_days,
+            production_like=core.is_production_like,
+        )
 
 
 class AccessLogBucket(pulumi.ComponentResource):

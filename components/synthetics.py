@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 import monitoring
 from monitoring.alertmanager import SecretKeyRef, alertmanager_config_spec
+from policy.cron import period_seconds
+
+if TYPE_CHECKING:
+    from settings import StackSettings
 
 CHART = "prometheus-blackbox-exporter"
 CHART_VERSION = "11.17.2"
@@ -69,6 +74,22 @@ class SyntheticProbesArgs:
     # Velero schedule name -> seconds between two of its backups (the backup-age alerts' thresholds follow them).
     backup_intervals: Mapping[str, int] = field(default_factory=lambda: {"nightly": NIGHTLY_SECONDS})
     replicas: int = 1
+
+    @classmethod
+    def from_settings(cls, config: StackSettings) -> SyntheticProbesArgs:
+        core, synthetics = config.core, config.synthetics
+        return cls(
+            namespace=synthetics.namespace,
+            # The same public URL the stack exports as gatewayUrl: what users (and Route53 failover) resolve.
+            targets=gateway_targets(config.edge.public_fqdn("gateway", core.domain), synthetics.probe_wallet_enabled),
+            pagerduty_routing_key=core.pagerduty_routing_key.output(),
+            slack_webhook_url=core.slack_webhook_url.output(),
+            probe_interval=synthetics.probe_interval,
+            selector_labels=synthetics.selector_labels,
+            replica_lag_threshold_seconds=config.data.db_replica_lag_alarm_seconds,
+            backup_intervals={sch.name: period_seconds(sch.cron) for sch in config.cluster.velero_schedules},
+            replicas=2 if core.is_production_like else 1,
+        )
 
 
 class SyntheticProbes(pulumi.ComponentResource):

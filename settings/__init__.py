@@ -1,8 +1,9 @@
 """Stack settings: read once, validated completely, frozen. Components receive these, never pulumi.Config.
 
-Each concern owns a section module (`settings/core.py`, …) with its `KEYS` (constraints) and a `build()`
-that applies cross-key rules and returns a frozen dataclass. Add a section by writing its module, adding
-it to `SECTIONS` and a field to `StackSettings`, and declaring its keys in Pulumi.yaml.
+Each concern owns a section module (`settings/core.py`, …) with a frozen dataclass whose fields declare their
+config keys and constraints (`schema.setting(...)`), the section's `KEYS` derived from it, and a `build()` that
+applies cross-key rules and returns `schema.build_from(...)`. Add a setting: CONTRIBUTING.md. Add a section by
+writing its module, adding it to `SECTIONS` and a field to `StackSettings`, and declaring its keys in Pulumi.yaml.
 """
 
 from __future__ import annotations

@@ -49,18 +49,6 @@ def _schedule(text: str) -> str:
 
 _SCHEDULE_WHAT = 'a UTC cron schedule such as "0 5 * * *" (five fields)'
 
-KEYS = [
-    s.Key("awsBackupEnabled", s.boolean()),
-    s.Key("awsBackupSchedule", s.composite(_schedule, _SCHEDULE_WHAT)),
-    s.Key("awsBackupRetentionDays", s.integer(1, MAX_RETENTION_DAYS)),
-    s.Key("backupVaultLockMode", s.string(r"governance|compliance", "governance, compliance or empty", True)),
-    s.Key("backupVaultLockGraceDays", s.integer(MIN_LOCK_GRACE_DAYS, MAX_RETENTION_DAYS)),
-    s.Key("restoreTestEnabled", s.boolean()),
-    s.Key("restoreTestSchedule", s.composite(_schedule, _SCHEDULE_WHAT)),
-    s.Key("restoreTestValidationWindowHours", s.integer(1, MAX_VALIDATION_WINDOW_HOURS)),
-    s.Key("restoreTestTargetMinutes", s.integer(1, 7 * 24 * 60)),
-]
-
 
 @dataclass(frozen=True)
 class BackupRequirements:
@@ -76,16 +64,27 @@ class BackupRequirements:
 
 @dataclass(frozen=True)
 class BackupSettings:
-    enabled: bool
-    schedule: str  # five-field UTC cron of the daily snapshot
-    retention_days: int  # recovery points in both vaults; also the vault lock's minimum retention
-    vault_lock_mode: str  # "compliance" (prod by default) or "governance"
-    vault_lock_grace_days: int  # compliance only: days before the lock becomes immutable
-    restore_test_enabled: bool
-    restore_test_schedule: str  # five-field UTC cron
-    restore_test_validation_window_hours: int
-    restore_test_target_minutes: int
-    requirements: BackupRequirements
+    requirements: BackupRequirements  # the policy pack's numbers (policy/config/<stack>.json), passed by build()
+    enabled: bool = s.setting("awsBackupEnabled", s.boolean())
+    # five-field UTC cron of the daily snapshot
+    schedule: str = s.setting("awsBackupSchedule", s.composite(_schedule, _SCHEDULE_WHAT))
+    # recovery points in both vaults; also the vault lock's minimum retention
+    retention_days: int = s.setting("awsBackupRetentionDays", s.integer(1, MAX_RETENTION_DAYS))
+    # "compliance" (prod by default) or "governance"
+    vault_lock_mode: str = s.setting(
+        "backupVaultLockMode", s.string(r"governance|compliance", "governance, compliance or empty", True)
+    )
+    # compliance only: days before the lock becomes immutable
+    vault_lock_grace_days: int = s.setting(
+        "backupVaultLockGraceDays", s.integer(MIN_LOCK_GRACE_DAYS, MAX_RETENTION_DAYS)
+    )
+    restore_test_enabled: bool = s.setting("restoreTestEnabled", s.boolean())
+    # five-field UTC cron
+    restore_test_schedule: str = s.setting("restoreTestSchedule", s.composite(_schedule, _SCHEDULE_WHAT))
+    restore_test_validation_window_hours: int = s.setting(
+        "restoreTestValidationWindowHours", s.integer(1, MAX_VALIDATION_WINDOW_HOURS)
+    )
+    restore_test_target_minutes: int = s.setting("restoreTestTargetMinutes", s.integer(1, 7 * 24 * 60))
 
     @property
     def schedule_period_hours(self) -> float:
@@ -96,6 +95,9 @@ class BackupSettings:
         """How far back a restore test looks for the latest recovery point: one backup period (rounded up to days)
         plus a day. Longer would let a test pass on an old snapshot after backups had silently stopped."""
         return -(-cron.period_seconds(self.schedule, every=False) // DAY) + 1
+
+
+KEYS = s.keys_of(BackupSettings)
 
 
 def _requirements(v: Values) -> BackupRequirements:
@@ -154,15 +156,4 @@ def build(v: Values) -> BackupSettings:
                 f"runs every {days:g} days at worst; {req.source} ({RESTORE_POLICY}.maxIntervalDays) allows "
                 f"{req.restore_test_max_interval_days}",
             )
-    return BackupSettings(
-        enabled=v["awsBackupEnabled"],
-        schedule=v["awsBackupSchedule"],
-        retention_days=v["awsBackupRetentionDays"],
-        vault_lock_mode=mode,
-        vault_lock_grace_days=v["backupVaultLockGraceDays"],
-        restore_test_enabled=v["restoreTestEnabled"],
-        restore_test_schedule=v["restoreTestSchedule"],
-        restore_test_validation_window_hours=v["restoreTestValidationWindowHours"],
-        restore_test_target_minutes=v["restoreTestTargetMinutes"],
-        requirements=req,
-    )
+    return s.build_from(BackupSettings, v, vault_lock_mode=mode, requirements=req)

@@ -74,20 +74,23 @@ def _budget(text: str) -> NamespaceBudget:
     return NamespaceBudget(namespace, int(usd))
 
 
-KEYS = [
+@dataclass(frozen=True)
+class ClusterSettings:
     # IRSA: the cluster's IAM OIDC identity provider (aws eks describe-cluster … identity.oidc.issuer).
-    s.Key(
+    oidc_provider_arn: str = s.setting(
         "eksOidcProviderArn",
         s.string(_OIDC_ARN, "an IAM OIDC provider ARN such as arn:aws:iam::ACCOUNT:oidc-provider/oidc.eks.REGION…"),
         required=True,
-    ),
-    s.Key(
+    )
+    # host/path without https:// — the prefix of the `:sub` / `:aud` condition keys (build() strips the scheme)
+    oidc_issuer: str = s.setting(
         "eksOidcIssuerUrl",
         s.string(_OIDC_URL, "the cluster's OIDC issuer URL such as https://oidc.eks.us-east-1.amazonaws.com/id/ID"),
         required=True,
-    ),
-    s.Key("veleroNamespace", s.dns_label()),
-    s.Key(
+    )
+    # Velero
+    velero_namespace: str = s.setting("veleroNamespace", s.dns_label())
+    velero_schedules: tuple[BackupSchedule, ...] = s.setting(
         "veleroSchedules",
         s.array(
             s.composite(
@@ -95,69 +98,55 @@ KEYS = [
             ),
             min_items=1,
         ),
-    ),
-    s.Key("kubecostNamespace", s.dns_label()),
-    s.Key(
+    )
+    # Kubecost
+    kubecost_namespace: str = s.setting("kubecostNamespace", s.dns_label())
+    # "" in the stack file = kubecost.<domain> (build())
+    kubecost_host: str = s.setting(
         "kubecostHost",
         s.string(
             r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
             "a DNS name, or empty for kubecost.<domain>",
             allow_empty=True,
         ),
-    ),
-    s.Key("kubecostIngressScheme", s.choice(*INGRESS_SCHEMES)),
-    s.Key("kubecostIngressClass", s.dns_label()),
-    s.Key("kubecostNamespaceBudgets", s.array(s.composite(_budget, 'NAMESPACE:USD, e.g. "gateway:400"'))),
+    )
+    kubecost_ingress_scheme: str = s.setting("kubecostIngressScheme", s.choice(*INGRESS_SCHEMES))
+    kubecost_ingress_class: str = s.setting("kubecostIngressClass", s.dns_label())
+    kubecost_namespace_budgets: tuple[NamespaceBudget, ...] = s.setting(
+        "kubecostNamespaceBudgets", s.array(s.composite(_budget, 'NAMESPACE:USD, e.g. "gateway:400"'))
+    )
     # The chart: Prometheus must keep more than 49 h or cost data is overwritten before Kubecost reads it.
-    s.Key("kubecostPrometheusRetentionDays", s.integer(3, 90)),
-    s.Key("karpenterNamespace", s.dns_label()),
-    s.Key("karpenterCapacityTypes", s.array(s.choice(*CAPACITY_TYPES), min_items=1)),
-    s.Key(
+    kubecost_prometheus_retention_days: int = s.setting("kubecostPrometheusRetentionDays", s.integer(3, 90))
+    # Karpenter
+    karpenter_namespace: str = s.setting("karpenterNamespace", s.dns_label())
+    karpenter_capacity_types: tuple[str, ...] = s.setting(
+        "karpenterCapacityTypes", s.array(s.choice(*CAPACITY_TYPES), min_items=1)
+    )
+    karpenter_instance_categories: tuple[str, ...] = s.setting(
         "karpenterInstanceCategories",
         s.array(s.string(r"[a-z]", "an EC2 instance category letter such as c, m or r"), min_items=1),
-    ),
-    s.Key("karpenterCpuLimit", s.integer(1, 100_000)),
-    s.Key("karpenterMemoryLimitGi", s.integer(1, 1_000_000)),
-    s.Key("karpenterConsolidateAfter", s.string(_DURATION, "a duration such as 30s, 1m or 1h")),
-    s.Key(
+    )
+    karpenter_cpu_limit: int = s.setting("karpenterCpuLimit", s.integer(1, 100_000))
+    karpenter_memory_limit_gi: int = s.setting("karpenterMemoryLimitGi", s.integer(1, 1_000_000))
+    karpenter_consolidate_after: str = s.setting(
+        "karpenterConsolidateAfter", s.string(_DURATION, "a duration such as 30s, 1m or 1h")
+    )
+    karpenter_ami_alias: str = s.setting(
         "karpenterAmiAlias",
         s.string(r"al2023@(latest|v\d{8})", "an AL2023 alias: al2023@latest or a pinned al2023@vYYYYMMDD"),
-    ),
-    s.Key("karpenterDisruptionBudgetPercent", s.integer(1, 100)),
-    s.Key(
+    )
+    karpenter_disruption_budget_percent: int = s.setting("karpenterDisruptionBudgetPercent", s.integer(1, 100))
+    # "" = no freeze window
+    karpenter_no_disruption_schedule: str = s.setting(
         "karpenterNoDisruptionSchedule",
         s.composite(_no_disruption_schedule, 'a cron schedule (UTC) such as "0 8 * * mon-fri", or empty'),
-    ),
-    s.Key("karpenterNoDisruptionDuration", s.string(_BUDGET_DURATION, "a duration in h/m such as 10h or 9h30m")),
-]
+    )
+    karpenter_no_disruption_duration: str = s.setting(
+        "karpenterNoDisruptionDuration", s.string(_BUDGET_DURATION, "a duration in h/m such as 10h or 9h30m")
+    )
 
 
-@dataclass(frozen=True)
-class ClusterSettings:
-    # IRSA
-    oidc_provider_arn: str
-    oidc_issuer: str  # host/path without https:// — the prefix of the `:sub` / `:aud` condition keys
-    # Velero
-    velero_namespace: str
-    velero_schedules: tuple[BackupSchedule, ...]
-    # Kubecost
-    kubecost_namespace: str
-    kubecost_host: str
-    kubecost_ingress_scheme: str
-    kubecost_ingress_class: str
-    kubecost_namespace_budgets: tuple[NamespaceBudget, ...]
-    kubecost_prometheus_retention_days: int
-    # Karpenter
-    karpenter_namespace: str
-    karpenter_capacity_types: tuple[str, ...]
-    karpenter_instance_categories: tuple[str, ...]
-    karpenter_cpu_limit: int
-    karpenter_memory_limit_gi: int
-    karpenter_consolidate_after: str
-    karpenter_ami_alias: str
-    karpenter_disruption_budget_percent: int
-    karpenter_no_disruption_schedule: str  # "" = no freeze window
-    karpenter_no_disruption_duration: str
+KEYS = s.keys_of(ClusterSettings)
 
 
 def build(v: Values) -> ClusterSettings:
@@ -219,25 +208,9 @@ def build(v: Values) -> ClusterSettings:
                 "must be set in prod: no voluntary node disruption during business hours",
             )
 
-    return ClusterSettings(
-        oidc_provider_arn=v["eksOidcProviderArn"],
+    return s.build_from(
+        ClusterSettings,
+        v,
         oidc_issuer=url_match.group(1),
-        velero_namespace=v["veleroNamespace"],
-        velero_schedules=schedules,
-        kubecost_namespace=v["kubecostNamespace"],
         kubecost_host=v["kubecostHost"] or f"kubecost.{v['domain']}",
-        kubecost_ingress_scheme=v["kubecostIngressScheme"],
-        kubecost_ingress_class=v["kubecostIngressClass"],
-        kubecost_namespace_budgets=budgets,
-        kubecost_prometheus_retention_days=v["kubecostPrometheusRetentionDays"],
-        karpenter_namespace=v["karpenterNamespace"],
-        karpenter_capacity_types=v["karpenterCapacityTypes"],
-        karpenter_instance_categories=v["karpenterInstanceCategories"],
-        karpenter_cpu_limit=v["karpenterCpuLimit"],
-        karpenter_memory_limit_gi=v["karpenterMemoryLimitGi"],
-        karpenter_consolidate_after=v["karpenterConsolidateAfter"],
-        karpenter_ami_alias=v["karpenterAmiAlias"],
-        karpenter_disruption_budget_percent=v["karpenterDisruptionBudgetPercent"],
-        karpenter_no_disruption_schedule=v["karpenterNoDisruptionSchedule"],
-        karpenter_no_disruption_duration=v["karpenterNoDisruptionDuration"],
     )

@@ -86,62 +86,56 @@ def windows_overlap(backup: Window, maintenance: Window) -> bool:
 
 _INSTANCE_CLASS = s.string(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class such as db.r6g.large")
 
-KEYS = [
-    s.Key("dbEngineVersion", s.composite(_engine_version, 'a PostgreSQL major version 16 or newer, e.g. "16"')),
-    s.Key("dbName", s.string(r"[a-z][a-z0-9_]{0,62}", "a lower-case database name such as summit")),
-    s.Key("dbInstanceClass", _INSTANCE_CLASS),
-    s.Key(
-        "dbReplicaInstanceClass",
-        s.string(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class such as db.r6g.large", allow_empty=True),
-    ),
-    s.Key("dbAllocatedStorageGb", s.integer(20, 65536)),
-    s.Key("dbMaxAllocatedStorageGb", s.integer(20, 65536)),
-    s.Key("dbBackupRetentionDays", s.integer(1, 35)),
-    s.Key("dbReplicaBackupRetentionDays", s.integer(1, 35)),
-    s.Key("dbMultiAz", s.boolean()),
-    s.Key("dbReplicaEnabled", s.boolean()),
-    s.Key("dbReplicaMultiAz", s.boolean()),
-    s.Key("dbReplicaLagAlarmSeconds", s.integer(1, 3600)),
-    s.Key("dbLogRetentionDays", s.log_retention_days()),
-    s.Key("dbBackupWindow", s.composite(_backup_window, 'a daily UTC window of 30+ minutes such as "03:00-04:00"')),
-    s.Key(
-        "dbMaintenanceWindow",
-        s.composite(_maintenance_window, 'a weekly UTC window of 30+ minutes such as "sun:04:00-sun:05:00"'),
-    ),
-    s.Key("bucketPurposes", s.array(s.choice(*BUCKET_DATA_CLASS), min_items=1)),
-    s.Key("bucketNoncurrentRetentionDays", s.integer(1, 3650)),
-    s.Key("auditLogObjectLockDays", s.integer(1, 3650)),
-    s.Key("accessLogRetentionDays", s.integer(1, 3650)),
-    s.Key("auditTrailDataEventBuckets", s.array(s.choice(*BUCKET_DATA_CLASS))),
-]
-
 
 @dataclass(frozen=True)
 class DataTierSettings:
-    db_engine_version: str
-    db_name: str
-    db_instance_class: str
-    db_replica_instance_class: str  # the primary's class when not set: a promoted replica carries full load
-    db_allocated_storage_gb: int
-    db_max_allocated_storage_gb: int
-    db_backup_retention_days: int  # the point-in-time-recovery window, also kept in the DR region
-    db_replica_backup_retention_days: int
-    db_multi_az: bool
-    db_replica_enabled: bool
-    db_replica_multi_az: bool  # the DR replica keeps a standby, so a promoted writer is Multi-AZ at once
-    db_replica_lag_alarm_seconds: int
-    db_log_retention_days: int  # the postgresql/upgrade log groups of both instances
-    db_backup_window: str
-    db_maintenance_window: str
-    bucket_purposes: tuple[str, ...]
-    bucket_noncurrent_retention_days: int
-    audit_log_object_lock_days: int
-    access_log_retention_days: int  # S3 server access logs (both regions' log buckets) expire after this
-    audit_trail_data_event_buckets: tuple[str, ...]  # purposes whose S3 object-level calls the trail records
+    db_engine_version: str = s.setting(
+        "dbEngineVersion", s.composite(_engine_version, 'a PostgreSQL major version 16 or newer, e.g. "16"')
+    )
+    db_name: str = s.setting("dbName", s.string(r"[a-z][a-z0-9_]{0,62}", "a lower-case database name such as summit"))
+    db_instance_class: str = s.setting("dbInstanceClass", _INSTANCE_CLASS)
+    # the primary's class when not set: a promoted replica carries full load
+    db_replica_instance_class: str = s.setting(
+        "dbReplicaInstanceClass",
+        s.string(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class such as db.r6g.large", allow_empty=True),
+    )
+    db_allocated_storage_gb: int = s.setting("dbAllocatedStorageGb", s.integer(20, 65536))
+    db_max_allocated_storage_gb: int = s.setting("dbMaxAllocatedStorageGb", s.integer(20, 65536))
+    # the point-in-time-recovery window, also kept in the DR region
+    db_backup_retention_days: int = s.setting("dbBackupRetentionDays", s.integer(1, 35))
+    db_replica_backup_retention_days: int = s.setting("dbReplicaBackupRetentionDays", s.integer(1, 35))
+    db_multi_az: bool = s.setting("dbMultiAz", s.boolean())
+    db_replica_enabled: bool = s.setting("dbReplicaEnabled", s.boolean())
+    # the DR replica keeps a standby, so a promoted writer is Multi-AZ at once
+    db_replica_multi_az: bool = s.setting("dbReplicaMultiAz", s.boolean())
+    db_replica_lag_alarm_seconds: int = s.setting("dbReplicaLagAlarmSeconds", s.integer(1, 3600))
+    # the postgresql/upgrade log groups of both instances
+    db_log_retention_days: int = s.setting("dbLogRetentionDays", s.log_retention_days())
+    # DeleteSecret RecoveryWindowInDays: "from 7 to 30" days (botocore secretsmanager 2017-10-17 model)
+    db_secret_recovery_days: int = s.setting("dbSecretRecoveryDays", s.integer(7, 30))
+    db_backup_window: str = s.setting(
+        "dbBackupWindow", s.composite(_backup_window, 'a daily UTC window of 30+ minutes such as "03:00-04:00"')
+    )
+    db_maintenance_window: str = s.setting(
+        "dbMaintenanceWindow",
+        s.composite(_maintenance_window, 'a weekly UTC window of 30+ minutes such as "sun:04:00-sun:05:00"'),
+    )
+    bucket_purposes: tuple[str, ...] = s.setting("bucketPurposes", s.array(s.choice(*BUCKET_DATA_CLASS), min_items=1))
+    bucket_noncurrent_retention_days: int = s.setting("bucketNoncurrentRetentionDays", s.integer(1, 3650))
+    audit_log_object_lock_days: int = s.setting("auditLogObjectLockDays", s.integer(1, 3650))
+    # S3 server access logs (both regions' log buckets) expire after this
+    access_log_retention_days: int = s.setting("accessLogRetentionDays", s.integer(1, 3650))
+    # purposes whose S3 object-level calls the trail records
+    audit_trail_data_event_buckets: tuple[str, ...] = s.setting(
+        "auditTrailDataEventBuckets", s.array(s.choice(*BUCKET_DATA_CLASS))
+    )
 
     @property
     def db_parameter_group_family(self) -> str:
         return f"postgres{self.db_engine_version.split('.')[0]}"
+
+
+KEYS = s.keys_of(DataTierSettings)
 
 
 def build(v: Values) -> DataTierSettings:
@@ -180,25 +174,10 @@ def build(v: Values) -> DataTierSettings:
             raise v.fail("auditTrailDataEventBuckets", f"names {purpose}, which is not in bucketPurposes")
     if data_event_buckets and "audit-logs" not in v["bucketPurposes"]:
         raise v.fail("auditTrailDataEventBuckets", "needs the audit-logs bucket (bucketPurposes) to deliver into")
-    return DataTierSettings(
-        db_engine_version=v["dbEngineVersion"],
-        db_name=v["dbName"],
-        db_instance_class=v["dbInstanceClass"],
+    return s.build_from(
+        DataTierSettings,
+        v,
         db_replica_instance_class=v["dbReplicaInstanceClass"] or v["dbInstanceClass"],
-        db_allocated_storage_gb=v["dbAllocatedStorageGb"],
-        db_max_allocated_storage_gb=v["dbMaxAllocatedStorageGb"],
-        db_backup_retention_days=v["dbBackupRetentionDays"],
-        db_replica_backup_retention_days=v["dbReplicaBackupRetentionDays"],
-        db_multi_az=v["dbMultiAz"],
-        db_replica_enabled=v["dbReplicaEnabled"],
-        db_replica_multi_az=v["dbReplicaMultiAz"],
-        db_replica_lag_alarm_seconds=v["dbReplicaLagAlarmSeconds"],
-        db_log_retention_days=v["dbLogRetentionDays"],
         db_backup_window=v["dbBackupWindow"].text,
         db_maintenance_window=v["dbMaintenanceWindow"].text,
-        bucket_purposes=v["bucketPurposes"],
-        bucket_noncurrent_retention_days=v["bucketNoncurrentRetentionDays"],
-        audit_log_object_lock_days=v["auditLogObjectLockDays"],
-        access_log_retention_days=v["accessLogRetentionDays"],
-        audit_trail_data_event_buckets=data_event_buckets,
     )

@@ -73,47 +73,14 @@ def _alb_arn(text: str) -> str:
     return text
 
 
-KEYS = [
-    s.Key("failoverHosts", s.array(s.choice(*HOSTS), min_items=1)),
-    s.Key("healthCheckPath", s.string(r"/[A-Za-z0-9._~/-]{0,254}", "an absolute URL path such as /healthz")),
-    # Route53 offers exactly two request intervals: standard (30 s) and fast (10 s).
-    s.Key("healthCheckIntervalSeconds", s.one_of_ints(10, 30)),
-    s.Key("healthCheckFailureThreshold", s.integer(1, 10)),
-    # Resolvers must re-ask soon after a failover; Route53 fixes alias TTLs (60 s for ELB) itself.
-    s.Key("dnsRecordTtlSeconds", s.integer(1, 60)),
+# The two ALBs: three keys each make one AlbEndpoint field (build() checks them together).
+ALB_KEYS = [
     s.Key("primaryAlbArn", s.composite(_alb_arn, _ALB_ARN), required=True),
     s.Key("primaryAlbDnsName", s.dns_name(), required=True),
     s.Key("primaryAlbZoneId", s.string(_ZONE_ID, "the ALB's canonical hosted zone id, or empty", allow_empty=True)),
     s.Key("drAlbArn", s.composite(_alb_arn, _ALB_ARN), required=True),
     s.Key("drAlbDnsName", s.dns_name(), required=True),
     s.Key("drAlbZoneId", s.string(_ZONE_ID, "the ALB's canonical hosted zone id, or empty", allow_empty=True)),
-    s.Key("wafMode", s.choice(*WAF_MODES)),
-    s.Key("wafRateLimit", s.integer(10, 2_000_000_000)),
-    s.Key("wafRateWindowSeconds", s.one_of_ints(60, 120, 300, 600)),
-    s.Key(
-        "wafRuleActionOverrides",
-        s.array(
-            s.composite(
-                _rule_override,
-                "RuleGroup/RuleName=ACTION with RuleGroup one of "
-                + ", ".join(MANAGED_RULE_GROUPS)
-                + " and ACTION one of "
-                + "|".join(OVERRIDE_ACTIONS),
-            )
-        ),
-    ),
-    s.Key("wafCountOnlyRuleGroups", s.array(s.choice(*MANAGED_RULE_GROUPS))),
-    s.Key("wafLogRetentionDays", s.log_retention_days()),
-    s.Key("wafRolloutExemption", s.string(what="a reason (e.g. a ticket id)", allow_empty=True)),
-    s.Key("cloudfrontEnabled", s.boolean()),
-    s.Key("cloudfrontStaticPaths", s.array(s.string(r"/[A-Za-z0-9._~/*-]{1,254}", "a path pattern such as /static/*"))),
-    s.Key(
-        "acmCertificateArn",
-        s.composite(_acm_arn_or_empty, f"an acm ARN in {GLOBAL_REGION} (CloudFront's region), or empty"),
-    ),
-    # The CloudFront → ALB trust header's rotation state (docs/edge.md "Rotating the origin secret").
-    s.Key("cloudfrontOriginSecretGeneration", s.integer(1, 1_000_000)),
-    s.Key("cloudfrontOriginSecretAcceptPrevious", s.boolean()),
 ]
 
 
@@ -132,25 +99,51 @@ class AlbEndpoint:
 
 @dataclass(frozen=True)
 class EdgeSettings:
-    failover_hosts: tuple[str, ...]
-    health_check_path: str
-    health_check_interval_seconds: int
-    health_check_failure_threshold: int
-    dns_ttl_seconds: int
-    primary_alb: AlbEndpoint
+    primary_alb: AlbEndpoint  # ALB_KEYS, checked together by build()
     dr_alb: AlbEndpoint
-    waf_mode: str
-    waf_rate_limit: int
-    waf_rate_window_seconds: int
-    waf_rule_overrides: tuple[RuleOverride, ...]
-    waf_count_only_rule_groups: tuple[str, ...]
-    waf_log_retention_days: int
-    waf_rollout_exemption: str
-    cloudfront_enabled: bool
-    cloudfront_static_paths: tuple[str, ...]
-    acm_certificate_arn: str
-    cloudfront_origin_secret_generation: int
-    cloudfront_origin_secret_accept_previous: bool
+    failover_hosts: tuple[str, ...] = s.setting("failoverHosts", s.array(s.choice(*HOSTS), min_items=1))
+    health_check_path: str = s.setting(
+        "healthCheckPath", s.string(r"/[A-Za-z0-9._~/-]{0,254}", "an absolute URL path such as /healthz")
+    )
+    # Route53 offers exactly two request intervals: standard (30 s) and fast (10 s).
+    health_check_interval_seconds: int = s.setting("healthCheckIntervalSeconds", s.one_of_ints(10, 30))
+    health_check_failure_threshold: int = s.setting("healthCheckFailureThreshold", s.integer(1, 10))
+    # Resolvers must re-ask soon after a failover; Route53 fixes alias TTLs (60 s for ELB) itself.
+    dns_ttl_seconds: int = s.setting("dnsRecordTtlSeconds", s.integer(1, 60))
+    waf_mode: str = s.setting("wafMode", s.choice(*WAF_MODES))
+    waf_rate_limit: int = s.setting("wafRateLimit", s.integer(10, 2_000_000_000))
+    waf_rate_window_seconds: int = s.setting("wafRateWindowSeconds", s.one_of_ints(60, 120, 300, 600))
+    waf_rule_overrides: tuple[RuleOverride, ...] = s.setting(
+        "wafRuleActionOverrides",
+        s.array(
+            s.composite(
+                _rule_override,
+                "RuleGroup/RuleName=ACTION with RuleGroup one of "
+                + ", ".join(MANAGED_RULE_GROUPS)
+                + " and ACTION one of "
+                + "|".join(OVERRIDE_ACTIONS),
+            )
+        ),
+    )
+    waf_count_only_rule_groups: tuple[str, ...] = s.setting(
+        "wafCountOnlyRuleGroups", s.array(s.choice(*MANAGED_RULE_GROUPS))
+    )
+    waf_log_retention_days: int = s.setting("wafLogRetentionDays", s.log_retention_days())
+    waf_rollout_exemption: str = s.setting(
+        "wafRolloutExemption", s.string(what="a reason (e.g. a ticket id)", allow_empty=True)
+    )
+    cloudfront_enabled: bool = s.setting("cloudfrontEnabled", s.boolean())
+    cloudfront_static_paths: tuple[str, ...] = s.setting(
+        "cloudfrontStaticPaths",
+        s.array(s.string(r"/[A-Za-z0-9._~/*-]{1,254}", "a path pattern such as /static/*")),
+    )
+    acm_certificate_arn: str = s.setting(
+        "acmCertificateArn",
+        s.composite(_acm_arn_or_empty, f"an acm ARN in {GLOBAL_REGION} (CloudFront's region), or empty"),
+    )
+    # The CloudFront → ALB trust header's rotation state (docs/edge.md "Rotating the origin secret").
+    cloudfront_origin_secret_generation: int = s.setting("cloudfrontOriginSecretGeneration", s.integer(1, 1_000_000))
+    cloudfront_origin_secret_accept_previous: bool = s.setting("cloudfrontOriginSecretAcceptPrevious", s.boolean())
 
     @property
     def detection_seconds(self) -> int:
@@ -166,6 +159,9 @@ class EdgeSettings:
         if host == "gateway" and self.cloudfront_enabled:
             return f"{host}-origin.{domain}"
         return f"{host}.{domain}"
+
+
+KEYS = [*ALB_KEYS, *s.keys_of(EdgeSettings)]
 
 
 def _alb(v: Values, prefix: str, region_key: str) -> AlbEndpoint:
@@ -214,24 +210,4 @@ def build(v: Values) -> EdgeSettings:
     seen = [(o.group, o.rule) for o in overrides]
     if len(set(seen)) != len(seen):
         raise v.fail("wafRuleActionOverrides", "names the same rule twice")
-    return EdgeSettings(
-        failover_hosts=hosts,
-        health_check_path=v["healthCheckPath"],
-        health_check_interval_seconds=v["healthCheckIntervalSeconds"],
-        health_check_failure_threshold=v["healthCheckFailureThreshold"],
-        dns_ttl_seconds=v["dnsRecordTtlSeconds"],
-        primary_alb=primary,
-        dr_alb=dr,
-        waf_mode=v["wafMode"],
-        waf_rate_limit=v["wafRateLimit"],
-        waf_rate_window_seconds=v["wafRateWindowSeconds"],
-        waf_rule_overrides=overrides,
-        waf_count_only_rule_groups=v["wafCountOnlyRuleGroups"],
-        waf_log_retention_days=v["wafLogRetentionDays"],
-        waf_rollout_exemption=v["wafRolloutExemption"],
-        cloudfront_enabled=v["cloudfrontEnabled"],
-        cloudfront_static_paths=v["cloudfrontStaticPaths"],
-        acm_certificate_arn=v["acmCertificateArn"],
-        cloudfront_origin_secret_generation=v["cloudfrontOriginSecretGeneration"],
-        cloudfront_origin_secret_accept_previous=v["cloudfrontOriginSecretAcceptPrevious"],
-    )
+    return s.build_from(EdgeSettings, v, primary_alb=primary, dr_alb=dr)

@@ -50,55 +50,53 @@ _TAG = r"(?!aws:)[^=\x00-\x1f]{1,127}=[^\x00-\x1f]{0,255}"
 _ROLE_ARN = r"arn:aws[a-zA-Z0-9-]*:iam::(\d{12}):role/.+"  # IamRoleArn pattern of the arc-region-switch model
 _ALARM_ARN = r"arn:aws[a-zA-Z0-9-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:.+"
 
-KEYS = [
-    s.Key(
-        "regionSwitchApproverRoleArn",
-        s.string(_ROLE_ARN, "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME) or empty", allow_empty=True),
-    ),
-    s.Key("regionSwitchApprovalTimeoutMinutes", s.integer(1, APPROVAL_TIMEOUT_MAX)),
-    s.Key("regionSwitchAutoActivate", s.boolean()),
-    s.Key(
-        "regionSwitchTriggerAlarmArn",
-        s.string(_ALARM_ARN, "a CloudWatch alarm ARN (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME) or empty", True),
-    ),
-    s.Key("regionSwitchDnsGate", s.boolean()),
-    s.Key("regionSwitchReprotectWorkflows", s.boolean()),
-    s.Key(
-        "regionSwitchDrEksClusterName",
-        s.string(_EKS_CLUSTER, "an EKS cluster name or empty", allow_empty=True),
-    ),
-    s.Key(
-        "regionSwitchEksDeployments",
-        s.array(s.composite(_deployment, 'a Deployment as "namespace/name", e.g. "gateway/gateway"')),
-    ),
-    s.Key("chaosExperimentsEnabled", s.boolean()),
-    s.Key("chaosAppSubnetTag", s.string(_TAG, 'a subnet tag as "key=value" or empty', allow_empty=True)),
-]
-
 
 @dataclass(frozen=True)
 class RegionSwitchSettings:
-    enabled: bool  # a plan exists wherever the DR replica exists
-    plan_name: str
-    rto_minutes: int  # floor(recovery-budget rtoSeconds / 60): never looser than the pack's objective
-    rto_source: str  # where that objective came from (file and policy property)
-    approver_role_arn: str  # "" = no ManualApproval step
-    approval_timeout_minutes: int
-    auto_activate: bool
-    trigger_alarm_arn: str  # "" unless auto_activate
-    dns_gate: bool  # attach the plan's Route53 health checks to the PRIMARY failover records
-    reprotect_workflows: bool  # also put the re-protection (deactivate) workflows in the plan
-    dr_eks_cluster_name: str  # "" = no EKSResourceScaling step
-    eks_deployments: tuple[EksDeployment, ...]
-    chaos_experiments: bool = False  # FIS experiment templates and drill alarms (components/chaos.py)
-    chaos_app_subnet_tag: tuple[str, str] | None = None  # the primary's app-tier subnets, for network disruption
+    enabled: bool = s.derived()  # a plan exists wherever the DR replica exists
+    plan_name: str = s.derived()
+    rto_minutes: int = s.derived()  # floor(recovery-budget rtoSeconds / 60): never looser than the pack's objective
+    rto_source: str = s.derived()  # where that objective came from (file and policy property)
+    # "" = no ManualApproval step
+    approver_role_arn: str = s.setting(
+        "regionSwitchApproverRoleArn",
+        s.string(_ROLE_ARN, "an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME) or empty", allow_empty=True),
+    )
+    approval_timeout_minutes: int = s.setting("regionSwitchApprovalTimeoutMinutes", s.integer(1, APPROVAL_TIMEOUT_MAX))
+    auto_activate: bool = s.setting("regionSwitchAutoActivate", s.boolean())
+    # "" unless auto_activate
+    trigger_alarm_arn: str = s.setting(
+        "regionSwitchTriggerAlarmArn",
+        s.string(_ALARM_ARN, "a CloudWatch alarm ARN (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME) or empty", True),
+    )
+    # attach the plan's Route53 health checks to the PRIMARY failover records
+    dns_gate: bool = s.setting("regionSwitchDnsGate", s.boolean())
+    # also put the re-protection (deactivate) workflows in the plan
+    reprotect_workflows: bool = s.setting("regionSwitchReprotectWorkflows", s.boolean())
+    # "" = no EKSResourceScaling step
+    dr_eks_cluster_name: str = s.setting(
+        "regionSwitchDrEksClusterName", s.string(_EKS_CLUSTER, "an EKS cluster name or empty", allow_empty=True)
+    )
+    eks_deployments: tuple[EksDeployment, ...] = s.setting(
+        "regionSwitchEksDeployments",
+        s.array(s.composite(_deployment, 'a Deployment as "namespace/name", e.g. "gateway/gateway"')),
+    )
+    # FIS experiment templates and drill alarms (components/chaos.py)
+    chaos_experiments: bool = s.setting("chaosExperimentsEnabled", s.boolean())
+    # the primary's app-tier subnets, for network disruption ("key=value" in the stack file, split by build())
+    chaos_app_subnet_tag: tuple[str, str] | None = s.setting(
+        "chaosAppSubnetTag", s.string(_TAG, 'a subnet tag as "key=value" or empty', allow_empty=True)
+    )
     # The objectives the drill alarms judge against: the recovery-budget policy's, like the drill's own verdict.
-    drill_rto_seconds: float = 0.0
-    drill_rpo_seconds: float = 0.0
+    drill_rto_seconds: float = s.derived()
+    drill_rpo_seconds: float = s.derived()
 
     @property
     def approval_required(self) -> bool:
         return bool(self.approver_role_arn)
+
+
+KEYS = s.keys_of(RegionSwitchSettings)
 
 
 def _rto(v: Values) -> tuple[int, str]:
@@ -180,20 +178,13 @@ def build(v: Values) -> RegionSwitchSettings:
         # us-east-1 (Route53 publishes there), and FIS runs the experiments in the primary region.
         raise v.fail("chaosExperimentsEnabled", "needs primaryRegion us-east-1, where the stop-condition alarms live")
     rto_s, rpo_s = _drill_objectives(v) if chaos else (0.0, 0.0)
-    return RegionSwitchSettings(
+    return s.build_from(
+        RegionSwitchSettings,
+        v,
         enabled=enabled,
         plan_name=plan_name,
         rto_minutes=minutes,
         rto_source=source,
-        approver_role_arn=approver,
-        approval_timeout_minutes=v["regionSwitchApprovalTimeoutMinutes"],
-        auto_activate=v["regionSwitchAutoActivate"],
-        trigger_alarm_arn=trigger,
-        dns_gate=v["regionSwitchDnsGate"],
-        reprotect_workflows=v["regionSwitchReprotectWorkflows"],
-        dr_eks_cluster_name=cluster,
-        eks_deployments=deployments,
-        chaos_experiments=chaos,
         drill_rto_seconds=rto_s,
         drill_rpo_seconds=rpo_s,
         chaos_app_subnet_tag=(

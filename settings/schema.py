@@ -8,6 +8,7 @@ values, patterns, and which keys are required. Every check returns a clean Pytho
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import importlib.metadata
@@ -18,11 +19,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi import RunError
 
 PROJECT = "summit-resilience"
+T = TypeVar("T")
 
 
 class ConfigError(RunError):
@@ -368,3 +370,40 @@ def all_keys(groups: Sequence[Sequence[Key]]) -> dict[str, Key]:
                 raise RuntimeError(f"config key {k.name} declared twice")
             out[k.name] = k
     return out
+
+
+# A settings dataclass field that is one config key read as validated carries its Key in its metadata: the
+# section's KEYS and its build() both come from the dataclass, so a new setting is one field (CONTRIBUTING.md).
+_SETTING = "summit.setting"
+
+
+def setting(name: str, check: Check, required: bool = False) -> Any:
+    """A settings field holding config key `name` as `check` returns it (declared in Pulumi.yaml)."""
+    return dataclasses.field(metadata={_SETTING: Key(name, check, required)})
+
+
+def derived() -> Any:
+    """A settings field build() computes from several keys (or from another file) and passes to build_from."""
+    return dataclasses.field()
+
+
+def keys_of(cls: type) -> list[Key]:
+    """The Keys of a settings dataclass's `setting(...)` fields, in field order."""
+    return [f.metadata[_SETTING] for f in dataclasses.fields(cls) if _SETTING in f.metadata]
+
+
+def build_from(cls: type[T], values: Any, **derived: Any) -> T:
+    """An instance of settings dataclass `cls`: each `setting(...)` field from `values[key]`, every other field
+    (and any field a section computes from several keys) from `derived`."""
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in derived:
+            kwargs[f.name] = derived[f.name]
+        elif _SETTING in f.metadata:
+            kwargs[f.name] = values[f.metadata[_SETTING].name]
+        else:
+            raise TypeError(f"{cls.__name__}.{f.name} is neither a setting(...) field nor derived by build()")
+    unknown = sorted(set(derived) - set(kwargs))
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {unknown[0]}")
+    return cls(**kwargs)

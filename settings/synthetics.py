@@ -39,35 +39,33 @@ def interval_seconds(text: str) -> int:
     return int(m.group(1)) * (60 if m.group(2) == "m" else 1)
 
 
-KEYS = [
-    s.Key("syntheticsNamespace", s.dns_label()),
-    s.Key("probeInterval", s.composite(lambda t: (interval_seconds(t), t)[1], 'a duration such as "30s" or "1m"')),
-    s.Key("probeWalletEnabled", s.boolean()),
-    s.Key("grafanaDashboardNamespace", s.dns_label()),
-    # CloudWatch Synthetics: rate(1 minute)–rate(1 hour) (CanaryScheduleInput); run records 1–455 days.
-    s.Key("canaryIntervalMinutes", s.integer(1, 60)),
-    s.Key("canaryArtifactRetentionDays", s.integer(1, 455)),
-    s.Key(
-        "prometheusSelectorLabels",
-        s.array(s.composite(_label, 'a Kubernetes label as "key=value", e.g. "release=kube-prometheus-stack"')),
-    ),
-]
-
-
 @dataclass(frozen=True)
 class SyntheticsSettings:
-    namespace: str  # blackbox exporter, Probes, PrometheusRule, AlertmanagerConfig and its Secrets
-    probe_interval: str  # Prometheus duration, e.g. "30s"
-    probe_wallet_enabled: bool
-    prometheus_selector_labels: tuple[tuple[str, str], ...]
-    grafana_dashboard_namespace: str  # where kube-prometheus-stack's Grafana sidecar looks for dashboards
-    canary_interval_minutes: int  # CloudWatch Synthetics canaries in both regions run this often
-    canary_artifact_retention_days: int  # run artifacts and run records kept this long
+    # blackbox exporter, Probes, PrometheusRule, AlertmanagerConfig and its Secrets
+    namespace: str = s.setting("syntheticsNamespace", s.dns_label())
+    # Prometheus duration, e.g. "30s"
+    probe_interval: str = s.setting(
+        "probeInterval", s.composite(lambda t: (interval_seconds(t), t)[1], 'a duration such as "30s" or "1m"')
+    )
+    probe_wallet_enabled: bool = s.setting("probeWalletEnabled", s.boolean())
+    prometheus_selector_labels: tuple[tuple[str, str], ...] = s.setting(
+        "prometheusSelectorLabels",
+        s.array(s.composite(_label, 'a Kubernetes label as "key=value", e.g. "release=kube-prometheus-stack"')),
+    )
+    # where kube-prometheus-stack's Grafana sidecar looks for dashboards
+    grafana_dashboard_namespace: str = s.setting("grafanaDashboardNamespace", s.dns_label())
+    # CloudWatch Synthetics: rate(1 minute)–rate(1 hour) (CanaryScheduleInput); run records 1–455 days.
+    # Canaries in both regions run this often; run artifacts and run records are kept this long.
+    canary_interval_minutes: int = s.setting("canaryIntervalMinutes", s.integer(1, 60))
+    canary_artifact_retention_days: int = s.setting("canaryArtifactRetentionDays", s.integer(1, 455))
 
     @property
     def selector_labels(self) -> dict[str, str]:
         """Labels the cluster's Prometheus operator selects Probes, PrometheusRules and AlertmanagerConfigs on."""
         return dict(self.prometheus_selector_labels)
+
+
+KEYS = s.keys_of(SyntheticsSettings)
 
 
 def build(v: Values) -> SyntheticsSettings:
@@ -85,15 +83,7 @@ def build(v: Values) -> SyntheticsSettings:
         raise v.fail("prometheusSelectorLabels", f"sets label {s.show(duplicate)} twice")
     _check_dr_rule_thresholds(v)
     _check_canary_names(v)
-    return SyntheticsSettings(
-        namespace=v["syntheticsNamespace"],
-        probe_interval=v["probeInterval"],
-        probe_wallet_enabled=v["probeWalletEnabled"],
-        prometheus_selector_labels=labels,
-        grafana_dashboard_namespace=v["grafanaDashboardNamespace"],
-        canary_interval_minutes=v["canaryIntervalMinutes"],
-        canary_artifact_retention_days=v["canaryArtifactRetentionDays"],
-    )
+    return s.build_from(SyntheticsSettings, v)
 
 
 def _check_canary_names(v: Values) -> None:

@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs, NodePoolArgs
-from components.k8s_common import OidcProvider
+from components.autoscaling import NodeAutoscaling, NodeAutoscalingArgs
 from tests.harness import run_component
 from tests.schemas import SchemaMismatch, assert_values_known, chart_metadata, rendered_object, validate_custom_resource
 
@@ -19,30 +18,8 @@ INLINE_POLICY_LIMIT = 10_240
 
 
 def build(s, p):
-    c = s.cluster
     return NodeAutoscaling(
-        "karpenter",
-        NodeAutoscalingArgs(
-            cluster_name=s.core.eks_cluster_name,
-            region=s.core.primary_region,
-            account_id=s.core.aws_account_id,
-            namespace=c.karpenter_namespace,
-            oidc=OidcProvider(c.oidc_provider_arn, c.oidc_issuer),
-            ami_alias=c.karpenter_ami_alias,
-            node_pool=NodePoolArgs(
-                capacity_types=c.karpenter_capacity_types,
-                instance_categories=c.karpenter_instance_categories,
-                cpu_limit=c.karpenter_cpu_limit,
-                memory_limit_gi=c.karpenter_memory_limit_gi,
-                consolidate_after=c.karpenter_consolidate_after,
-                disruption_budget_percent=c.karpenter_disruption_budget_percent,
-                no_disruption_schedule=c.karpenter_no_disruption_schedule,
-                no_disruption_duration=c.karpenter_no_disruption_duration,
-            ),
-            node_tags=s.core.cost_allocation_tags,
-        ),
-        aws_provider=p.primary,
-        k8s_provider=p.kubernetes,
+        "karpenter", NodeAutoscalingArgs.from_settings(s), aws_provider=p.primary, k8s_provider=p.kubernetes
     )
 
 

@@ -6,7 +6,6 @@ import re
 import pytest
 
 from components.backups import AWS_PLUGIN_IMAGE, ClusterBackups, ClusterBackupsArgs
-from components.k8s_common import OidcProvider
 from tests.harness import run_component, run_stack
 from tests.schemas import (
     SchemaMismatch,
@@ -28,17 +27,7 @@ SCHEDULE = "kubernetes:velero.io/v1:Schedule"
 def build(s, p):
     return ClusterBackups(
         "velero",
-        ClusterBackupsArgs(
-            cluster_name=s.core.eks_cluster_name,
-            region=s.core.primary_region,
-            account_id=s.core.aws_account_id,
-            namespace=s.cluster.velero_namespace,
-            schedules=s.cluster.velero_schedules,
-            oidc=OidcProvider(s.cluster.oidc_provider_arn, s.cluster.oidc_issuer),
-            bucket_name=BUCKET,
-            bucket_arn=BUCKET_ARN,
-            kms_key_arn=KEY_ARN,
-        ),
+        ClusterBackupsArgs.from_settings(s, bucket_name=BUCKET, bucket_arn=BUCKET_ARN, kms_key_arn=KEY_ARN),
         aws_provider=p.primary,
         k8s_provider=p.kubernetes,
     )

@@ -9,20 +9,7 @@ from tests.harness import run_component
 
 
 def build(s, p):
-    c = s.core
-    return StackBudget(
-        "budget",
-        StackBudgetArgs(
-            monthly_limit_usd=c.monthly_budget_usd,
-            tags=c.cost_allocation_tags,
-            notifications=c.budget_notifications,
-            email_subscribers=c.budget_alert_emails,
-            account_id=c.aws_account_id,
-            region=c.primary_region,
-            production_like=c.is_production_like,
-        ),
-        provider=p.primary,
-    )
+    return StackBudget("budget", StackBudgetArgs.from_settings(s), provider=p.primary)
 
 
 @pytest.fixture(scope="module")

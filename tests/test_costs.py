@@ -22,22 +22,7 @@ DOCUMENTED = [
 
 
 def build(s, p):
-    c = s.cluster
-    return CostVisibility(
-        "kubecost",
-        CostVisibilityArgs(
-            cluster_name=s.core.eks_cluster_name,
-            namespace=c.kubecost_namespace,
-            host=c.kubecost_host,
-            ingress_scheme=c.kubecost_ingress_scheme,
-            ingress_class=c.kubecost_ingress_class,
-            budgets=c.kubecost_namespace_budgets,
-            prometheus_retention_days=c.kubecost_prometheus_retention_days,
-            kubecost_token=s.core.kubecost_token.output(),
-            slack_webhook_url=s.core.slack_webhook_url.output(),
-        ),
-        k8s_provider=p.kubernetes,
-    )
+    return CostVisibility("kubecost", CostVisibilityArgs.from_settings(s), k8s_provider=p.kubernetes)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import pytest
 from components.database import (
     FREE_STORAGE_BURN_EXPRESSION,
     WAL_SHARE_EXPRESSION,
-    NetworkArgs,
     ReplicatedPostgres,
     ReplicatedPostgresArgs,
     in_region,
@@ -26,39 +25,11 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def build(s, p):
-    c, d = s.core, s.data
-    ops = operations_alerts("ops", p.primary, c.primary_region)
-    ops_dr = operations_alerts("ops-dr", p.dr, c.dr_region)
+    ops = operations_alerts("ops", p.primary, s.core.primary_region)
+    ops_dr = operations_alerts("ops-dr", p.dr, s.core.dr_region)
     return ReplicatedPostgres(
         "db",
-        ReplicatedPostgresArgs(
-            identifier=f"summit-{c.environment}-db",
-            engine_version=d.db_engine_version,
-            parameter_group_family=d.db_parameter_group_family,
-            db_name=d.db_name,
-            instance_class=d.db_instance_class,
-            replica_instance_class=d.db_replica_instance_class,
-            allocated_storage_gb=d.db_allocated_storage_gb,
-            max_allocated_storage_gb=d.db_max_allocated_storage_gb,
-            backup_retention_days=d.db_backup_retention_days,
-            replica_backup_retention_days=d.db_replica_backup_retention_days,
-            multi_az=d.db_multi_az,
-            replica_enabled=d.db_replica_enabled,
-            replica_lag_alarm_seconds=d.db_replica_lag_alarm_seconds,
-            backup_window=d.db_backup_window,
-            maintenance_window=d.db_maintenance_window,
-            primary_network=NetworkArgs(c.vpc_id, c.vpc_cidr, c.private_subnet_ids),
-            dr_network=NetworkArgs(c.dr_vpc_id, c.dr_vpc_cidr, c.dr_private_subnet_ids),
-            endpoint_parameter_name=f"/summit/{c.environment}/database/writer-endpoint",
-            alarm_topics=ops.topics,
-            dr_alarm_topics=ops_dr.topics,
-            production_like=c.is_production_like,
-            account_id=c.aws_account_id,
-            primary_region=c.primary_region,
-            dr_region=c.dr_region,
-            log_retention_days=d.db_log_retention_days,
-            replica_multi_az=d.db_replica_multi_az,
-        ),
+        ReplicatedPostgresArgs.from_settings(s, ops.topics, ops_dr.topics),
         primary=p.primary,
         dr=p.dr,
         random_provider=p.random,
@@ -245,6 +216,17 @@ def test_master_secret_holds_the_rds_rotation_json_shape_as_a_secret(prod):
 def test_master_secret_survives_a_mistaken_delete_in_prod_and_not_in_dev(prod, dev):
     assert (prod.one(SECRET).protect, prod.one(SECRET).inputs["recoveryWindowInDays"]) == (True, 30)
     assert dev.one(SECRET).inputs["recoveryWindowInDays"] == 0
+
+
+def test_secret_recovery_window_follows_the_setting_in_stage():
+    run = run_component(build, "stage", overrides={"dbSecretRecoveryDays": 7})
+    assert run.one(SECRET).inputs["recoveryWindowInDays"] == 7
+
+
+@pytest.mark.parametrize("days", [0, 6, 31])
+def test_a_secret_recovery_window_secrets_manager_refuses_is_a_config_error(days):
+    with pytest.raises(ConfigError, match=rf"dbSecretRecoveryDays: expected an integer 7–30, got {days}$"):
+        stack_settings("prod", {"dbSecretRecoveryDays": days})
 
 
 def test_password_is_generated_through_the_explicit_random_provider(prod):

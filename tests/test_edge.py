@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from components.edge import CloudFrontArgs, EdgeProtection, EdgeProtectionArgs, OriginSecret, WafPolicy
+from components.edge import EdgeProtection, EdgeProtectionArgs
 from preflight.engine import SecretValue
 from tests.harness import moved_to_europe, run_component, run_stack, stack_settings
 
@@ -26,42 +26,10 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
 
 def build(s, p):
-    c, e = s.core, s.edge
+    # CloudFront's origin is the gateway's failover name (FailoverDns's output in the program).
     return EdgeProtection(
         "edge",
-        EdgeProtectionArgs(
-            name_prefix=f"{c.service}-{c.environment}",
-            waf=WafPolicy(
-                mode=e.waf_mode,
-                rate_limit=e.waf_rate_limit,
-                rate_window_seconds=e.waf_rate_window_seconds,
-                rule_overrides=e.waf_rule_overrides,
-                count_only_groups=e.waf_count_only_rule_groups,
-                log_retention_days=e.waf_log_retention_days,
-            ),
-            account_id=c.aws_account_id,
-            primary_region=c.primary_region,
-            dr_region=c.dr_region,
-            primary_alb_arn=e.primary_alb.arn,
-            primary_alb_dns_name=e.primary_alb.dns_name,
-            dr_alb_arn=e.dr_alb.arn,
-            dr_alb_dns_name=e.dr_alb.dns_name,
-            cloudfront=(
-                CloudFrontArgs(
-                    hostname=e.public_fqdn("gateway", c.domain),
-                    zone_id=c.hosted_zone_id,
-                    certificate_arn=e.acm_certificate_arn,
-                    failover_origin=e.failover_fqdn("gateway", c.domain),
-                    static_paths=e.cloudfront_static_paths,
-                    origin_secret=OriginSecret(
-                        e.cloudfront_origin_secret_generation, e.cloudfront_origin_secret_accept_previous
-                    ),
-                )
-                if e.cloudfront_enabled
-                else None
-            ),
-            protect_logs=c.is_production_like,
-        ),
+        EdgeProtectionArgs.from_settings(s, s.edge.failover_fqdn("gateway", s.core.domain)),
         primary=p.primary,
         dr=p.dr,
         global_=p.global_,

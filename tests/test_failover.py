@@ -2,7 +2,7 @@
 
 import pytest
 
-from components.failover import Endpoint, FailoverDns, FailoverDnsArgs
+from components.failover import FailoverDns, FailoverDnsArgs
 from tests.harness import moved_to_europe, operations_alerts, run_component, run_stack
 
 CHECK = "aws:route53/healthCheck:HealthCheck"
@@ -11,23 +11,8 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
 def build(s, p):
-    c, e = s.core, s.edge
     ops = operations_alerts("ops", p.global_, "us-east-1")
-    return FailoverDns(
-        "failover",
-        FailoverDnsArgs(
-            zone_id=c.hosted_zone_id,
-            records={host: e.failover_fqdn(host, c.domain) for host in e.failover_hosts},
-            primary=Endpoint(e.primary_alb.dns_name, e.primary_alb.zone_id),
-            secondary=Endpoint(e.dr_alb.dns_name, e.dr_alb.zone_id),
-            alarm_topics=ops.topics,
-            health_check_path=e.health_check_path,
-            request_interval_seconds=e.health_check_interval_seconds,
-            failure_threshold=e.health_check_failure_threshold,
-            ttl_seconds=e.dns_ttl_seconds,
-        ),
-        provider=p.global_,
-    )
+    return FailoverDns("failover", FailoverDnsArgs.from_settings(s, ops.topics), provider=p.global_)
 
 
 @pytest.fixture(scope="module")

@@ -23,43 +23,22 @@ TOPICS = AlarmTopics("us-east-1", "arn:aws:sns:us-east-1:1:critical", "arn:aws:s
 
 
 def build(s, p):
-    c, d = s.core, s.data
+    c = s.core
     ops = operations_alerts("ops", p.primary, c.primary_region)
     logs = [
-        AccessLogBucket(
-            f"logs-{side}",
-            AccessLogBucketArgs(
-                bucket_name=f"summit-{c.environment}-access-logs-{region}",
-                source_bucket_names=tuple(
-                    f"summit-{c.environment}-{purpose}-{region}" for purpose in d.bucket_purposes
-                ),
-                account_id=c.aws_account_id,
-                retention_days=d.access_log_retention_days,
-                noncurrent_retention_days=d.bucket_noncurrent_retention_days,
-                production_like=c.is_production_like,
-            ),
-            provider=provider,
-        )
+        AccessLogBucket(f"logs-{side}", AccessLogBucketArgs.from_settings(s, region), provider=provider)
         for side, region, provider in (("primary", c.primary_region, p.primary), ("dr", c.dr_region, p.dr))
     ]
     return {
         purpose: ReplicatedBucket(
             purpose,
-            ReplicatedBucketArgs(
-                purpose=purpose,
-                primary_bucket_name=f"summit-{c.environment}-{purpose}-{c.primary_region}",
-                replica_bucket_name=f"summit-{c.environment}-{purpose}-{c.dr_region}",
-                noncurrent_retention_days=d.bucket_noncurrent_retention_days,
-                alarm_topics=ops.topics,
-                account_id=c.aws_account_id,
-                access_log_buckets=(logs[0].bucket_name, logs[1].bucket_name),
-                object_lock_days=d.audit_log_object_lock_days if purpose == "audit-logs" else None,
-                production_like=c.is_production_like,
+            ReplicatedBucketArgs.from_settings(
+                s, purpose, alarm_topics=ops.topics, access_log_buckets=(logs[0].bucket_name, logs[1].bucket_name)
             ),
             primary=p.primary,
             dr=p.dr,
         )
-        for purpose in d.bucket_purposes
+        for purpose in s.data.bucket_purposes
     }
 
 
@@ -276,8 +255,8 @@ def test_replication_alarms_fire_on_failures_and_latency_past_15_minutes(prod):
     assert alarms["ReplicationLatency"].inputs["threshold"] == 900
     assert alarms["ReplicationLatency"].inputs["comparisonOperator"] == "GreaterThanThreshold"
     assert alarms["ReplicationLatency"].inputs["dimensions"] == {
-        "SourceBucket": "summit-prod-data-us-east-1",
-        "DestinationBucket": "summit-prod-data-us-west-2",
+        "SourceBucket": "summit-prod-data-us-east-1-432109876543",
+        "DestinationBucket": "summit-prod-data-us-west-2-432109876543",
         "RuleId": "all-objects-to-dr",
     }
 
@@ -393,7 +372,7 @@ def test_only_log_delivery_for_the_regions_source_buckets_may_write_access_logs(
     assert (delivery["Principal"], delivery["Action"]) == ({"Service": "logging.s3.amazonaws.com"}, "s3:PutObject")
     assert delivery["Resource"] == log_bucket.outputs["arn"] + "/s3-access/*"
     assert delivery["Condition"] == {
-        "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::summit-prod-{p}-us-west-2" for p in PURPOSES]},
+        "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::summit-prod-{p}-us-west-2-432109876543" for p in PURPOSES]},
         "StringEquals": {"aws:SourceAccount": "432109876543"},
     }
 

@@ -1,5 +1,6 @@
 """SyntheticProbes: blackbox exporter release, Probes, the PrometheusRule and Alertmanager routing in the cluster."""
 
+import dataclasses
 import json
 import re
 
@@ -13,7 +14,6 @@ from components.synthetics import (
     CHART_VERSION,
     SyntheticProbes,
     SyntheticProbesArgs,
-    gateway_targets,
 )
 from monitoring.alertmanager import PAGERDUTY_RECEIVER, SLACK_RECEIVER, alertmanager_yml
 from preflight.engine import SecretValue
@@ -28,19 +28,8 @@ SECRET = "kubernetes:core/v1:Secret"
 
 
 def build(s, p, **overrides):
-    syn = s.synthetics
-    args = {
-        "namespace": syn.namespace,
-        "targets": gateway_targets(f"gateway.{s.core.domain}", syn.probe_wallet_enabled),
-        "pagerduty_routing_key": s.core.pagerduty_routing_key.output(),
-        "slack_webhook_url": s.core.slack_webhook_url.output(),
-        "probe_interval": syn.probe_interval,
-        "selector_labels": syn.selector_labels,
-        "replica_lag_threshold_seconds": s.data.db_replica_lag_alarm_seconds,
-        "replicas": 2 if s.core.is_production_like else 1,
-        **overrides,
-    }
-    return SyntheticProbes("synthetics", SyntheticProbesArgs(**args), provider=p.kubernetes)
+    args = dataclasses.replace(SyntheticProbesArgs.from_settings(s), **overrides)
+    return SyntheticProbes("synthetics", args, provider=p.kubernetes)
 
 
 @pytest.fixture(scope="module")
