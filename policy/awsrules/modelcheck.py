@@ -156,6 +156,15 @@ def _rename_for(tm: TypeMap, key_path: str) -> str | None:
     return _by_path(tm.renames, key_path)
 
 
+def _locate(candidates: list[Loc], rename: str | None, key: str) -> Loc | None:
+    """Where an input lands in the first candidate that has it: its rename's API path, else the member it names."""
+    for c in candidates:
+        loc = navigate(c, rename) if rename is not None else _member(c, key)
+        if loc is not None:
+            return loc
+    return None
+
+
 def _first_member(path: str) -> str:
     m = _SEGMENT.match(path)
     return _norm(m.group(1)) if m else ""
@@ -221,13 +230,9 @@ class _Walk:
             if rename == ".":
                 self.same(v, kp, sp, candidates)
                 continue
-            loc = None
-            for c in candidates:
-                loc = navigate(c, rename) if rename is not None else _member(c, key)
-                if loc is not None:
-                    if len(candidates) == 1:
-                        covered.add(_first_member(rename or key))
-                    break
+            loc = _locate(candidates, rename, key)
+            if loc is not None and len(candidates) == 1:
+                covered.add(_first_member(rename or key))
             if loc is None:
                 self.tally.unmapped[f"{self.type}: {kp}"] += 1
                 continue
@@ -265,11 +270,7 @@ class _Walk:
     def prefix(self, key: str, value: Any, candidates: list[Loc]) -> None:
         target_input = self.tm.prefixes[key]
         rename = _rename_for(self.tm, target_input)
-        loc = None
-        for c in candidates:
-            loc = navigate(c, rename) if rename is not None else _member(c, target_input)
-            if loc is not None:
-                break
+        loc = _locate(candidates, rename, target_input)
         if loc is None:
             self.tally.unmapped[f"{self.type}: {key}"] += 1
             return
@@ -580,11 +581,7 @@ def resolve_input(type_: str, key_path: str, roots: tuple[str, ...] | None = Non
         kp = f"{kp}.{key}" if kp else key
         rename = _rename_for(tm, kp)
         if rename != ".":
-            loc = None
-            for c in candidates:
-                loc = navigate(c, rename) if rename is not None else _member(c, key)
-                if loc is not None:
-                    break
+            loc = _locate(candidates, rename, key)
             if loc is None:
                 return None
             candidates = [_descend(loc) if segment.endswith("[]") else loc]
