@@ -104,18 +104,6 @@ def from_policy_resource(r: Any) -> dict[str, Any]:
     )
 
 
-def from_args(args: Any) -> dict[str, Any]:
-    """A pulumi_policy ResourceValidationArgs (resource policies) as a contract dict."""
-    return plain(
-        type_=args.resource_type,
-        urn=args.urn,
-        name=args.name,
-        props=args.props,
-        protect=bool(args.opts.protect),
-        provider_props=args.provider.props if args.provider is not None else None,
-    )
-
-
 def stack_dicts(resources: Iterable[Any]) -> list[dict[str, Any]]:
     """A stack policy's resources (providers excluded) as contract dicts, each with the `id` other resources
     know it by: a property `…Id` whose only dependency is resource X holds X's id (the engine passes no ids)."""
