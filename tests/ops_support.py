@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 from ops.aws import ClientFactory
 from ops.canary import CanaryRow
 from ops.clock import FakeClock
+from ops.drill import World
 from ops.observers import HEALTHY, UNHEALTHY
 from ops.outputs import StackOutputs, parse
 
@@ -453,6 +454,20 @@ class OldPrimarySide:
     def newest(self) -> CanaryRow | None:
         rows = self.rows()
         return rows[-1] if rows else None
+
+
+def drill_world(clock: FakeClock, timeline: Timeline, canary: FakeCanary | None = None) -> World:
+    """The outside world of a drill: health, DNS and probes follow `timeline`, the canary (when given) writes and reads
+    on both sides, and Velero holds a backup 20 minutes old (within the RPO)."""
+    return World(
+        health=timeline,
+        dns=timeline,
+        prober=timeline,
+        canary_writer=canary,
+        canary_reader=canary,
+        old_primary_reader=canary.old_side() if canary is not None else None,
+        velero=StaticVelero(velero_objects(clock.now(), backup_age=timedelta(minutes=20))),
+    )
 
 
 def arm_on_fault(factory: ClientFactory, timeline: Timeline) -> ClientFactory:

@@ -22,10 +22,9 @@ from tests.ops_support import (
     PRIMARY,
     FakeCanary,
     MotoStack,
-    StaticVelero,
     Timeline,
     arm_on_fault,
-    velero_objects,
+    drill_world,
 )
 
 # moto server, a stage-like stack in it, a fake clock (fixtures shared by the ops tests)
@@ -49,15 +48,7 @@ def run_drill(
 ) -> tuple[DrillResult, Evidence, list[str]]:
     factory = arm_on_fault(stack.factory(), timeline)
     writer = FakeCanary(clock, timeline, down_after=down_after) if canary else None
-    world = World(
-        health=timeline,
-        dns=timeline,
-        prober=timeline,
-        canary_writer=writer,
-        canary_reader=writer,
-        velero=StaticVelero(velero_objects(clock.now(), backup_age=__import__("datetime").timedelta(minutes=20))),
-        old_primary_reader=writer.old_side() if writer else None,
-    )
+    world = drill_world(clock, timeline, writer)
     progress: list[str] = []
     drill = Drill(
         "stage",
@@ -436,12 +427,7 @@ def test_failback_undoes_the_drill_from_every_stop_point(moto_endpoint, clock, t
         + [f"--{k.replace('_', '-')}={v}" for k, v in spec["options"].items()],
         factory=arm_on_fault(stack.factory(), timeline),
         clock=clock,
-        world=World(
-            health=timeline,
-            dns=timeline,
-            prober=timeline,
-            velero=StaticVelero(velero_objects(clock.now(), backup_age=__import__("datetime").timedelta(minutes=20))),
-        ),
+        world=drill_world(clock, timeline),
     )
     bundle = next((tmp_path / "ev").iterdir())
     journal = json.loads((bundle / "evidence.json").read_text())
