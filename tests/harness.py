@@ -85,3 +85,15 @@ def operations_alerts(name: str, provider: Any, region: str) -> Any:
     return OperationsAlerts(
         name, OperationsAlertsArgs(region=region, pagerduty_url=settings.PREFLIGHT_SECRET), provider=provider
     )
+
+
+def settings_error(stack: str, overrides: Mapping[str, Any] | None = None, remove: Iterable[str] = ()) -> str:
+    """The message the stack's settings are refused with (with these keys replaced or removed); fails the test when
+    they are accepted or the message is more than one line (the bad-input contract: one line naming file and key)."""
+    import pytest
+
+    with pytest.raises(settings.ConfigError) as refused:
+        stack_settings(stack, overrides, remove)
+    message = str(refused.value)
+    assert "\n" not in message, message
+    return message
