@@ -29,3 +29,13 @@ def prod():
     from tests.harness import run_stack
 
     return run_stack("prod")
+
+
+@pytest.fixture
+def program_runs(monkeypatch) -> list[object]:
+    """Every time preflight would run the program (recorded, not run): a config error must leave it empty."""
+    from preflight import cli
+
+    runs: list[object] = []
+    monkeypatch.setattr(cli, "run_program", lambda *a, **k: runs.append((a, k)))
+    return runs

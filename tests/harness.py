@@ -97,3 +97,12 @@ def settings_error(stack: str, overrides: Mapping[str, Any] | None = None, remov
     message = str(refused.value)
     assert "\n" not in message, message
     return message
+
+
+def run_preflight(capsys: Any, *args: str) -> tuple[int, str, str]:
+    """`python -m preflight ARGS` in-process: its exit code, stdout and stderr."""
+    from preflight import cli
+
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
