@@ -181,12 +181,17 @@ def test_throttled_health_poll_is_retried_and_recorded(stack, clock, tmp_path):
     assert any("throttled, retrying" in o["what"] for o in observations)
 
 
-def test_crash_then_resume_continues_without_repeating_changes(stack, clock, tmp_path):
+def crashed_waiting_for_dns(stack: MotoStack, clock, tmp_path: Path) -> tuple[Timeline, Path]:
+    """A drill whose process died while it waited for DNS: its timeline (to resume with) and the bundle it left."""
     timeline = Timeline(clock)
     timeline.crash_on_dns = Crash()
     with pytest.raises(Crash):
         run_drill(stack, clock, tmp_path, timeline)
-    bundle = next(tmp_path.iterdir())
+    return timeline, next(tmp_path.iterdir())
+
+
+def test_crash_then_resume_continues_without_repeating_changes(stack, clock, tmp_path):
+    timeline, bundle = crashed_waiting_for_dns(stack, clock, tmp_path)
     journal = json.loads((bundle / "evidence.json").read_text())
     fault_at = journal["events"]["faultAt"]
     assert {s["name"]: s["status"] for s in journal["steps"]}["wait-dns-secondary"] == "failed"
@@ -459,11 +464,7 @@ def test_failback_undoes_the_drill_from_every_stop_point(moto_endpoint, clock, t
 
 
 def test_a_resumed_step_keeps_the_first_attempts_timing_and_error_beside_the_second(stack, clock, tmp_path):
-    timeline = Timeline(clock)
-    timeline.crash_on_dns = Crash()
-    with pytest.raises(Crash):
-        run_drill(stack, clock, tmp_path, timeline)
-    bundle = next(tmp_path.iterdir())
+    timeline, bundle = crashed_waiting_for_dns(stack, clock, tmp_path)
     first = {s["name"]: s for s in json.loads((bundle / "evidence.json").read_text())["steps"]}["wait-dns-secondary"]
     clock.sleep(60)  # the operator resumes a minute later
 
@@ -556,11 +557,7 @@ def test_timeline_legend_sits_outside_the_plot_and_names_every_marker(stack, clo
 
 
 def test_timeline_marks_an_interruption_and_the_earlier_attempt(stack, clock, tmp_path):
-    timeline = Timeline(clock)
-    timeline.crash_on_dns = Crash()
-    with pytest.raises(Crash):
-        run_drill(stack, clock, tmp_path, timeline)
-    bundle = next(tmp_path.iterdir())
+    timeline, bundle = crashed_waiting_for_dns(stack, clock, tmp_path)
     clock.sleep(120)  # nobody watching for two minutes
     _, evidence, _ = run_drill(stack, clock, tmp_path, timeline, resume=bundle)
 
