@@ -37,6 +37,20 @@ def unwrap(value: Any) -> Any:
     return value
 
 
+def number(value: Any) -> float | None:
+    """A number from an int, float or numeric string (`limitAmount` is "6000.00")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
 def region_of(props: Mapping[str, Any], provider_props: Mapping[str, Any] | None) -> str | None:
     """pulumi_aws 7: a resource's own `region` input wins, else its provider's region."""
     own = props.get("region")

@@ -19,6 +19,7 @@ from policy.awsrules.findings import Finding, Tally, shown
 from policy.awsrules.javaregex import PATTERNS, full_match
 from policy.awsrules.mapping import GLOBAL_SKIP, PREFIX_SUFFIX_LENGTH, NotChecked, TypeMap, mapping_for
 from policy.resources import UNKNOWN, is_taggable
+from policy.resources import number as to_number
 
 ENUM_SHOWN = 12  # enum values listed in a message before "…"
 _SEGMENT = re.compile(r"([A-Za-z0-9_]+)(?:\{([^}]*)\})?(\[\])?")
@@ -437,7 +438,7 @@ class _Walk:
                 return
             self.string(text, display, path, loc, spec, sensitive)
         elif kind in ("integer", "long", "float", "double"):
-            number = _number(v)
+            number = to_number(v)
             if number is None:
                 self.mismatch(key_path or path, kind, v)
                 return
@@ -481,19 +482,6 @@ def _bounds(low: Any, high: Any) -> str:
     if low is not None and high is not None:
         return f"{low:g}–{high:g}" if isinstance(low, float) or isinstance(high, float) else f"{low}–{high}"
     return f"≥ {low}" if low is not None else f"≤ {high}"
-
-
-def _number(v: Any) -> float | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(v)
-        except ValueError:
-            return None
-    return None
 
 
 def roots_for(tm: TypeMap, props: Mapping[str, Any]) -> list[Loc]:
