@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -261,34 +261,14 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             # (encrypted, pulumi-terraform-bridge#3201) and stops diffing it, so a new password would need a
             # password_wo_version bump by hand; Pulumi's docs recommend secret-marked regular fields instead.
             password=password,
-            iam_database_authentication_enabled=True,
-            storage_type="gp3",
             allocated_storage=args.allocated_storage_gb,
-            max_allocated_storage=args.max_allocated_storage_gb,
-            storage_encrypted=True,
-            kms_key_id=self.primary_key.arn,
             multi_az=args.multi_az,
-            db_subnet_group_name=subnets.name,
-            vpc_security_group_ids=[sg.id],
-            parameter_group_name=params.id,
-            publicly_accessible=False,
-            port=POSTGRES_PORT,
             backup_retention_period=args.backup_retention_days,
-            backup_window=args.backup_window,
-            maintenance_window=args.maintenance_window,
-            copy_tags_to_snapshot=True,
             # Keep automated backups after deletion: PITR to before a mistaken delete stays possible.
             delete_automated_backups=False,
-            deletion_protection=args.production_like,
             skip_final_snapshot=not args.production_like,
             final_snapshot_identifier=f"{args.identifier}-final" if args.production_like else None,
-            auto_minor_version_upgrade=True,
-            performance_insights_enabled=True,
-            performance_insights_kms_key_id=self.primary_key.arn,
-            performance_insights_retention_period=PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-            monitoring_interval=MONITORING_INTERVAL_SECONDS,
-            monitoring_role_arn=monitoring_role.arn,
-            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            **_instance_settings(args, self.primary_key, subnets, sg, params, monitoring_role),
             opts=pulumi.ResourceOptions.merge(
                 in_primary,
                 pulumi.ResourceOptions(protect=args.production_like, depends_on=[monitoring_policy, *primary_logs]),
@@ -321,31 +301,11 @@ class ReplicatedPostgres(pulumi.ComponentResource):
                 replicate_source_db=self.primary.arn,
                 instance_class=args.replica_instance_class,
                 multi_az=args.replica_multi_az,
-                storage_type="gp3",
-                max_allocated_storage=args.max_allocated_storage_gb,
-                storage_encrypted=True,
-                kms_key_id=self.replica_key.arn,
-                db_subnet_group_name=dr_subnets.name,
-                vpc_security_group_ids=[dr_sg.id],
-                parameter_group_name=dr_params.id,
-                publicly_accessible=False,
-                port=POSTGRES_PORT,
-                iam_database_authentication_enabled=True,
                 # Backups on the replica: promotion is clean and the promoted database has PITR at once.
                 backup_retention_period=args.replica_backup_retention_days,
-                backup_window=args.backup_window,
-                maintenance_window=args.maintenance_window,
-                copy_tags_to_snapshot=True,
-                deletion_protection=args.production_like,
                 # RDS takes no final snapshot of a read replica; after promotion, take one by hand if needed.
                 skip_final_snapshot=True,
-                auto_minor_version_upgrade=True,
-                performance_insights_enabled=True,
-                performance_insights_kms_key_id=self.replica_key.arn,
-                performance_insights_retention_period=PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-                monitoring_interval=MONITORING_INTERVAL_SECONDS,
-                monitoring_role_arn=monitoring_role.arn,
-                enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+                **_instance_settings(args, self.replica_key, dr_subnets, dr_sg, dr_params, monitoring_role),
                 # After the backups replication, not at the same time: both start on the new primary, and each
                 # RDS call on a source needs it "available" (InvalidDBInstanceState otherwise; CreateDBInstance-
                 # ReadReplica snapshots the source, StartDBInstanceAutomatedBackupsReplication begins its copy).
@@ -591,6 +551,43 @@ def database_identifier(config: StackSettings) -> str:
 def endpoint_parameter_name(config: StackSettings) -> str:
     """The SSM parameter holding the writer endpoint, the same name in both regions."""
     return f"/{config.core.service}/{config.core.environment}/database/writer-endpoint"
+
+
+def _instance_settings(
+    args: ReplicatedPostgresArgs,
+    key: aws.kms.Key,
+    subnets: aws.rds.SubnetGroup,
+    sg: aws.ec2.SecurityGroup,
+    params: aws.rds.ParameterGroup,
+    monitoring_role: aws.iam.Role,
+) -> dict[str, Any]:
+    """The instance settings the primary and its replica share, so that a promoted replica runs like the primary
+    did: storage, encryption with its region's key, network, TLS parameters, IAM auth, windows, Performance Insights,
+    enhanced monitoring and log exports. What differs (identity, size, Multi-AZ, backups, final snapshot) the
+    callers set."""
+    return {
+        "storage_type": "gp3",
+        "max_allocated_storage": args.max_allocated_storage_gb,
+        "storage_encrypted": True,
+        "kms_key_id": key.arn,
+        "db_subnet_group_name": subnets.name,
+        "vpc_security_group_ids": [sg.id],
+        "parameter_group_name": params.id,
+        "publicly_accessible": False,
+        "port": POSTGRES_PORT,
+        "iam_database_authentication_enabled": True,
+        "backup_window": args.backup_window,
+        "maintenance_window": args.maintenance_window,
+        "copy_tags_to_snapshot": True,
+        "deletion_protection": args.production_like,
+        "auto_minor_version_upgrade": True,
+        "performance_insights_enabled": True,
+        "performance_insights_kms_key_id": key.arn,
+        "performance_insights_retention_period": PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+        "monitoring_interval": MONITORING_INTERVAL_SECONDS,
+        "monitoring_role_arn": monitoring_role.arn,
+        "enabled_cloudwatch_logs_exports": LOG_EXPORTS,
+    }
 
 
 def replica_identifier(identifier: str) -> str:

@@ -378,34 +378,31 @@ class RegionSwitchPlan(pulumi.ComponentResource):
         )
 
     def _promote_config(self, db: ReplicatedDatabase) -> Callable[[bool], dict[str, Any]]:
-        def config(parallel: bool) -> dict[str, Any]:
-            arns, timeout = self._arn_map(db), PROMOTE_TIMEOUT_MINUTES
-            block: Any = (
-                rs.PlanWorkflowStepParallelConfigStepRdsPromoteReadReplicaConfigArgs(
-                    db_instance_arn_map=arns, timeout_minutes=timeout
-                )
-                if parallel
-                else rs.PlanWorkflowStepRdsPromoteReadReplicaConfigArgs(
-                    db_instance_arn_map=arns, timeout_minutes=timeout
-                )
-            )
-            return {"rds_promote_read_replica_configs": [block]}
-
-        return config
+        return self._rds_config(
+            db,
+            "rds_promote_read_replica_configs",
+            rs.PlanWorkflowStepParallelConfigStepRdsPromoteReadReplicaConfigArgs,
+            rs.PlanWorkflowStepRdsPromoteReadReplicaConfigArgs,
+            PROMOTE_TIMEOUT_MINUTES,
+        )
 
     def _recreate_config(self, db: ReplicatedDatabase) -> Callable[[bool], dict[str, Any]]:
+        return self._rds_config(
+            db,
+            "rds_create_cross_region_read_replica_configs",
+            rs.PlanWorkflowStepParallelConfigStepRdsCreateCrossRegionReadReplicaConfigArgs,
+            rs.PlanWorkflowStepRdsCreateCrossRegionReadReplicaConfigArgs,
+            RECREATE_TIMEOUT_MINUTES,
+        )
+
+    def _rds_config(
+        self, db: ReplicatedDatabase, key: str, in_parallel: type, alone: type, timeout: int
+    ) -> Callable[[bool], dict[str, Any]]:
+        """An RDS step's config block; the provider types it apart inside a parallel step and on its own."""
+
         def config(parallel: bool) -> dict[str, Any]:
-            arns, timeout = self._arn_map(db), RECREATE_TIMEOUT_MINUTES
-            block: Any = (
-                rs.PlanWorkflowStepParallelConfigStepRdsCreateCrossRegionReadReplicaConfigArgs(
-                    db_instance_arn_map=arns, timeout_minutes=timeout
-                )
-                if parallel
-                else rs.PlanWorkflowStepRdsCreateCrossRegionReadReplicaConfigArgs(
-                    db_instance_arn_map=arns, timeout_minutes=timeout
-                )
-            )
-            return {"rds_create_cross_region_read_replica_configs": [block]}
+            block_class = in_parallel if parallel else alone
+            return {key: [block_class(db_instance_arn_map=self._arn_map(db), timeout_minutes=timeout)]}
 
         return config
 

@@ -189,31 +189,30 @@ class SyntheticProbes(pulumi.ComponentResource):
             opts=in_ns,
         )
 
-        pagerduty = k8s.core.v1.Secret(
-            f"{name}-pagerduty-secret",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="alert-routing-pagerduty", namespace=ns),
-            type="Opaque",
-            string_data={"routing-key": args.pagerduty_routing_key},
-            opts=in_ns,
-        )
-        slack = k8s.core.v1.Secret(
-            f"{name}-slack-secret",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="alert-routing-slack", namespace=ns),
-            type="Opaque",
-            string_data={"webhook-url": args.slack_webhook_url},
-            opts=in_ns,
-        )
-        spec = alertmanager_config_spec(
-            pagerduty_routing_key=SecretKeyRef("alert-routing-pagerduty", "routing-key"),
-            slack_webhook_url=SecretKeyRef("alert-routing-slack", "webhook-url"),
-        )
+        # The receivers' credentials, one Secret a channel; the AlertmanagerConfig names each by the same reference.
+        pagerduty_key = SecretKeyRef("alert-routing-pagerduty", "routing-key")
+        slack_key = SecretKeyRef("alert-routing-slack", "webhook-url")
+        secrets = [
+            k8s.core.v1.Secret(
+                f"{name}-{channel}-secret",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=ref.name, namespace=ns),
+                type="Opaque",
+                string_data={ref.key: value},
+                opts=in_ns,
+            )
+            for channel, ref, value in (
+                ("pagerduty", pagerduty_key, args.pagerduty_routing_key),
+                ("slack", slack_key, args.slack_webhook_url),
+            )
+        ]
+        spec = alertmanager_config_spec(pagerduty_routing_key=pagerduty_key, slack_webhook_url=slack_key)
         self.routing = k8s.apiextensions.CustomResource(
             f"{name}-routing",
             api_version=ALERTMANAGER_CONFIG_API,
             kind="AlertmanagerConfig",
             metadata=k8s.meta.v1.ObjectMetaArgs(name="summit-alert-routing", namespace=ns, labels=labels),
             spec=spec,
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[pagerduty, slack]),
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=secrets),
         )
 
         self.register_outputs(

@@ -37,6 +37,20 @@ def unwrap(value: Any) -> Any:
     return value
 
 
+def number(value: Any) -> float | None:
+    """A number from an int, float or numeric string (`limitAmount` is "6000.00")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
 def region_of(props: Mapping[str, Any], provider_props: Mapping[str, Any] | None) -> str | None:
     """pulumi_aws 7: a resource's own `region` input wins, else its provider's region."""
     own = props.get("region")
@@ -101,18 +115,6 @@ def from_policy_resource(r: Any) -> dict[str, Any]:
         props=r.props,
         protect=bool(r.opts.protect),
         provider_props=r.provider.props if r.provider is not None else None,
-    )
-
-
-def from_args(args: Any) -> dict[str, Any]:
-    """A pulumi_policy ResourceValidationArgs (resource policies) as a contract dict."""
-    return plain(
-        type_=args.resource_type,
-        urn=args.urn,
-        name=args.name,
-        props=args.props,
-        protect=bool(args.opts.protect),
-        provider_props=args.provider.props if args.provider is not None else None,
     )
 
 

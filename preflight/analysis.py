@@ -221,13 +221,15 @@ def stack_resource(r: Resource, by_urn: Mapping[str, Resource]) -> Any:
 # --- plain resources for the cost and recovery models ---------------------------------------------------
 
 
-def _model_value(value: Any) -> Any:
+def revealed(value: Any) -> Any:
+    """A recorded value with every secret opened (SecretValue → its value), recursively: what the cost and recovery
+    models, the AWS rules and the tests compare."""
     if isinstance(value, SecretValue):
-        return _model_value(value.value)
+        return revealed(value.value)
     if isinstance(value, dict):
-        return {k: _model_value(v) for k, v in value.items()}
+        return {k: revealed(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_model_value(v) for v in value]
+        return [revealed(v) for v in value]
     return value
 
 
@@ -239,7 +241,7 @@ def model_resources(run: Run) -> list[dict[str, Any]]:
             "urn": r.urn,
             "name": r.name,
             "region": r.region,
-            "props": _model_value(r.inputs),
+            "props": revealed(r.inputs),
             "protect": r.protect,
             "id": r.id,
         }
@@ -258,12 +260,12 @@ def aws_rule_resources(run: Run) -> list[dict[str, Any]]:
         if not r.custom or r.is_provider or not r.type.startswith("aws:"):
             continue
         provider = by_urn.get(r.provider)
-        inherited = default_tags(_model_value(provider.inputs)) if provider is not None else {}
+        inherited = default_tags(revealed(provider.inputs)) if provider is not None else {}
         out.append(
             {
                 "type": r.type,
                 "urn": r.urn,
-                "props": _model_value(r.inputs),
+                "props": revealed(r.inputs),
                 "defaultTags": None if inherited is UNKNOWN else inherited,
             }
         )

@@ -17,20 +17,16 @@ from typing import NoReturn
 import settings
 from preflight import diff, render
 from preflight.analysis import Analysis, PolicySession
+from preflight.diff import EXIT_USAGE, UsageParser
 from preflight.engine import ProgramError, run_program
 from settings import ConfigError
 from settings.schema import MAX_MESSAGE_CHARS, one_line
 
-EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+EXIT_OK, EXIT_VIOLATION = 0, 1
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = UsageParser(
         prog="python -m preflight",
         description=(
             "Offline preview: run the Pulumi program for a stack under Pulumi's mock engine (no cloud, no CLI), "

@@ -27,13 +27,15 @@ EXIT_SAME_SHAPE, EXIT_SHAPE_DIFFERS, EXIT_USAGE = 0, 1, 2
 SECURE = "secure"
 
 
-class _Parser(argparse.ArgumentParser):
+class UsageParser(argparse.ArgumentParser):
+    """A usage error is one line naming --help and exit 2 (preflight's and preflight diff's parsers)."""
+
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = UsageParser(
         prog="python -m preflight diff",
         description=(
             "Print the config differences between two stacks (keys set in only one stack, values that differ; "

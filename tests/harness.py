@@ -85,3 +85,24 @@ def operations_alerts(name: str, provider: Any, region: str) -> Any:
     return OperationsAlerts(
         name, OperationsAlertsArgs(region=region, pagerduty_url=settings.PREFLIGHT_SECRET), provider=provider
     )
+
+
+def settings_error(stack: str, overrides: Mapping[str, Any] | None = None, remove: Iterable[str] = ()) -> str:
+    """The message the stack's settings are refused with (with these keys replaced or removed); fails the test when
+    they are accepted or the message is more than one line (the bad-input contract: one line naming file and key)."""
+    import pytest
+
+    with pytest.raises(settings.ConfigError) as refused:
+        stack_settings(stack, overrides, remove)
+    message = str(refused.value)
+    assert "\n" not in message, message
+    return message
+
+
+def run_preflight(capsys: Any, *args: str) -> tuple[int, str, str]:
+    """`python -m preflight ARGS` in-process: its exit code, stdout and stderr."""
+    from preflight import cli
+
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err

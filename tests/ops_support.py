@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 from ops.aws import ClientFactory
 from ops.canary import CanaryRow
 from ops.clock import FakeClock
+from ops.drill import World
 from ops.observers import HEALTHY, UNHEALTHY
 from ops.outputs import StackOutputs, parse
 
@@ -61,21 +62,7 @@ class MotoStack:
     ) -> MotoStack:
         f = self.factory()
         s = self.suffix
-        rds1, rds2 = f.client("rds", PRIMARY), f.client("rds", DR)
-        primary = rds1.create_db_instance(
-            DBInstanceIdentifier=f"db-{s}",
-            Engine="postgres",
-            DBInstanceClass="db.t3.micro",
-            MasterUsername="summit",
-            MasterUserPassword=secrets.token_urlsafe(16),  # moto requires one; never used
-            AllocatedStorage=20,
-            BackupRetentionPeriod=7,
-        )["DBInstance"]
-        replica = rds2.create_db_instance_read_replica(
-            DBInstanceIdentifier=f"db-{s}-dr",
-            SourceDBInstanceIdentifier=primary["DBInstanceArn"],
-            DBInstanceClass="db.t3.micro",
-        )["DBInstance"]
+        primary, replica = create_replicated_pair(f.client("rds", PRIMARY), f.client("rds", DR), f"db-{s}")
         if replicate_backups:
             simulate_backup_replication(f"db-{s}", self.account)
         now = datetime.now(UTC)
@@ -262,6 +249,25 @@ class MotoStack:
             .client("ssm", region)
             .get_parameter(Name=self.data["dbEndpointParameterName"])["Parameter"]["Value"]
         )
+
+
+def create_replicated_pair(rds_primary: Any, rds_dr: Any, identifier: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A PostgreSQL primary `identifier` in moto and its cross-region read replica `<identifier>-dr`."""
+    primary = rds_primary.create_db_instance(
+        DBInstanceIdentifier=identifier,
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        MasterUsername="summit",
+        MasterUserPassword=secrets.token_urlsafe(16),  # moto requires one; never used
+        AllocatedStorage=20,
+        BackupRetentionPeriod=7,
+    )["DBInstance"]
+    replica = rds_dr.create_db_instance_read_replica(
+        DBInstanceIdentifier=f"{identifier}-dr",
+        SourceDBInstanceIdentifier=primary["DBInstanceArn"],
+        DBInstanceClass="db.t3.micro",
+    )["DBInstance"]
+    return primary, replica
 
 
 def simulate_backup_replication(primary_id: str, account: str = ACCOUNT) -> None:
@@ -453,6 +459,20 @@ class OldPrimarySide:
     def newest(self) -> CanaryRow | None:
         rows = self.rows()
         return rows[-1] if rows else None
+
+
+def drill_world(clock: FakeClock, timeline: Timeline, canary: FakeCanary | None = None) -> World:
+    """The outside world of a drill: health, DNS and probes follow `timeline`, the canary (when given) writes and reads
+    on both sides, and Velero holds a backup 20 minutes old (within the RPO)."""
+    return World(
+        health=timeline,
+        dns=timeline,
+        prober=timeline,
+        canary_writer=canary,
+        canary_reader=canary,
+        old_primary_reader=canary.old_side() if canary is not None else None,
+        velero=StaticVelero(velero_objects(clock.now(), backup_age=timedelta(minutes=20))),
+    )
 
 
 def arm_on_fault(factory: ClientFactory, timeline: Timeline) -> ClientFactory:

@@ -293,15 +293,9 @@ def validate_chart_values(chart: str, values: Mapping[str, Any]) -> None:
 
 def reveal(value: Any) -> Any:
     """A recorded input with Pulumi secrets unwrapped (preflight.engine.SecretValue → its value), recursively."""
-    from preflight.engine import SecretValue
+    from preflight.analysis import revealed  # imported when used: tests/schemas.py loads without preflight
 
-    if isinstance(value, SecretValue):
-        return reveal(value.value)
-    if isinstance(value, Mapping):
-        return {k: reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [reveal(v) for v in value]
-    return value
+    return revealed(value)
 
 
 def rendered_object(resource: Any) -> dict[str, Any]:

@@ -15,11 +15,6 @@ POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 STAGE_TRAIL_ARN = "arn:aws:cloudtrail:us-east-1:321098765432:trail/summit-stage-audit"
 
 
-@pytest.fixture(scope="module")
-def stage():
-    return run_stack("stage")
-
-
 def statements(resource, key="policy"):
     return {s.get("Sid"): s for s in json.loads(resource.inputs[key])["Statement"]}
 

@@ -25,21 +25,6 @@ KEY = "aws:kms/key:Key"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 
 
-@pytest.fixture(scope="module")
-def prod():
-    return run_stack("prod")
-
-
-@pytest.fixture(scope="module")
-def stage():
-    return run_stack("stage")
-
-
-@pytest.fixture(scope="module")
-def dev():
-    return run_stack("dev")
-
-
 def vaults(run):
     return run.one(VAULT, "db-backup-primary-vault"), run.one(VAULT, "db-backup-dr-vault")
 

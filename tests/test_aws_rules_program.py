@@ -11,7 +11,7 @@ import pytest
 from policy.awsrules import limits
 from policy.awsrules.modelcheck import check_all, summarize
 from policy.resources import region_of
-from preflight.analysis import _model_value, aws_rule_resources
+from preflight.analysis import aws_rule_resources, revealed
 from preflight.cli import main
 from preflight.engine import Run
 from tests.harness import run_stack
@@ -122,14 +122,14 @@ def limit_resources(run: Run) -> list[limits.Res]:
     by_urn = {r.urn: r for r in run.resources}
     out = []
     for r in run.resources:
-        props = _model_value(r.inputs)
+        props = revealed(r.inputs)
         provider = by_urn.get(r.provider)
         out.append(
             limits.Res(
                 r.type,
                 r.urn,
                 r.name,
-                region_of(props, _model_value(provider.inputs) if provider else None),
+                region_of(props, revealed(provider.inputs) if provider else None),
                 props,
                 r.property_dependencies,
             )

@@ -8,15 +8,11 @@ import pytest
 
 import settings
 from settings import ConfigError
-from tests.harness import PROJECT_DIR, stack_raw, stack_settings
+from tests.harness import PROJECT_DIR, settings_error, stack_raw, stack_settings
 
 
 def error(stack, **overrides):
-    with pytest.raises(ConfigError) as e:
-        stack_settings(stack, overrides)
-    message = str(e.value)
-    assert "\n" not in message
-    return message
+    return settings_error(stack, overrides)
 
 
 def test_prod_locks_its_vaults_in_compliance_mode_and_stage_in_governance_mode():

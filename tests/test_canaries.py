@@ -21,11 +21,6 @@ BUCKET = "aws:s3/bucket:Bucket"
 OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 
 
-@pytest.fixture(scope="module")
-def prod():
-    return run_stack("prod")
-
-
 def canary_alarms(run):
     return [a for a in run.all(ALARM) if a.inputs.get("namespace") == "CloudWatchSynthetics"]
 

@@ -51,11 +51,6 @@ FIS_ACTIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def stage():
-    return run_stack("stage")
-
-
 def templates(run):
     return {t.name.removeprefix("chaos-drill-"): t for t in run.all(TEMPLATE)}
 

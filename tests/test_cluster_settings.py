@@ -5,7 +5,7 @@ import pytest
 from preflight.cli import main
 from settings import ConfigError
 from settings.cluster import BackupSchedule, NamespaceBudget
-from tests.harness import PROJECT_DIR, stack_settings
+from tests.harness import PROJECT_DIR, settings_error, stack_settings
 
 STAGE_ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/5A1B2C3D4E5F60718293A4B5C6D7E8F9"
 
@@ -207,10 +207,7 @@ BAD = [
     ("stack", "overrides", "expected"), BAD, ids=[b[2].split(":")[0] + f"-{i}" for i, b in enumerate(BAD)]
 )
 def test_bad_cluster_config_is_one_line_naming_file_and_key(stack, overrides, expected):
-    with pytest.raises(ConfigError) as e:
-        stack_settings(stack, overrides)
-    message = str(e.value)
-    assert "\n" not in message
+    message = settings_error(stack, overrides)
     assert message.startswith(f"Pulumi.{stack}.yaml: summit-resilience:")
     assert expected in message
 

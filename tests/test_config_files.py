@@ -20,11 +20,10 @@ import pytest
 import yaml
 
 import settings
-from preflight import cli
 from preflight.analysis import load_policy_config
 from preflight.engine import ProgramError, run_program
 from settings import ConfigError, files
-from tests.harness import PROJECT_DIR, stack_raw
+from tests.harness import PROJECT_DIR, run_preflight, stack_raw
 
 PROD_YAML = (PROJECT_DIR / "Pulumi.prod.yaml").read_text()
 PROD_JSON = (PROJECT_DIR / "policy" / "config" / "prod.json").read_text()
@@ -246,30 +245,16 @@ def _json_cases() -> dict[str, Case]:
 JSON_CASES = _json_cases()
 
 
-@pytest.fixture
-def program_runs(monkeypatch) -> list[object]:
-    """Records every program run preflight starts; a configuration error must start none."""
-    runs: list[object] = []
-    monkeypatch.setattr(cli, "run_program", lambda *a, **k: runs.append((a, k)))
-    return runs
-
-
 def _write(tmp_path: Path, name: str, case: Case) -> Path:
     path = tmp_path / name
     path.write_bytes(case.content)
     return path
 
 
-def _preflight(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize("name", list(YAML_CASES))
 def test_malformed_stack_file_is_one_line_exit_2_and_nothing_runs(capsys, tmp_path, program_runs, name):
     path = _write(tmp_path, "Pulumi.prod.yaml", YAML_CASES[name])
-    code, out, err = _preflight(capsys, "--stack", "prod", "--config", str(path))
+    code, out, err = run_preflight(capsys, "--stack", "prod", "--config", str(path))
     assert (code, out, program_runs) == (2, "", [])
     assert err == f"preflight: {path}: {YAML_CASES[name].message}\n"
 
@@ -285,7 +270,7 @@ def test_malformed_stack_file_raises_the_same_line_from_settings(tmp_path, name)
 @pytest.mark.parametrize("name", list(JSON_CASES))
 def test_malformed_policy_config_is_one_line_exit_2_and_nothing_runs(capsys, tmp_path, program_runs, name):
     path = _write(tmp_path, "prod.json", JSON_CASES[name])
-    code, out, err = _preflight(capsys, "--stack", "prod", "--policy-pack-config", str(path))
+    code, out, err = run_preflight(capsys, "--stack", "prod", "--policy-pack-config", str(path))
     assert (code, out, program_runs) == (2, "", [])
     assert err == f"preflight: {path}: {JSON_CASES[name].message}\n"
 
@@ -376,7 +361,7 @@ def test_a_bad_enforcement_level_with_a_newline_is_one_line_from_the_pack(capsys
     path = tmp_path / "prod.json"
     path.write_text(json.dumps(doc))
     small = str(PROJECT_DIR / "tests" / "fixtures" / "two_raw_resources")
-    code, out, err = _preflight(capsys, "--stack", "prod", "--program", small, "--policy-pack-config", str(path))
+    code, out, err = run_preflight(capsys, "--stack", "prod", "--program", small, "--policy-pack-config", str(path))
     assert (code, out) == (2, "")
     assert err == (
         f"preflight: {path}: s3-versioning: enforcementLevel must be one of advisory, mandatory, remediate, "
@@ -428,6 +413,6 @@ def test_a_real_pulumi_run_refuses_a_duplicate_key_in_the_stack_file_the_cli_rea
 
 def test_a_program_error_with_a_newline_is_still_one_line(capsys, tmp_path):
     (tmp_path / "__main__.py").write_text("raise ValueError('first\\nsecond')\n")
-    code, out, err = _preflight(capsys, "--stack", "dev", "--program", str(tmp_path), "--no-policy")
+    code, out, err = run_preflight(capsys, "--stack", "dev", "--program", str(tmp_path), "--no-policy")
     assert (code, out) == (2, "")
     assert err == "preflight: program failed: ValueError: first\\nsecond (at __main__.py:1)\n"

@@ -2,10 +2,7 @@
 
 import json
 
-import pytest
-
 from components.dashboards import DRILL_METRICS, DRILL_NAMESPACE, DashboardInputs, dashboard_body
-from tests.harness import run_stack
 
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -14,11 +11,6 @@ KNOWN_WITHOUT_ALARM = {
     ("AWS/Billing", "EstimatedCharges", (("Currency", "USD"),)),
     *((DRILL_NAMESPACE, m, (("Environment", "prod"),)) for m in DRILL_METRICS),
 }
-
-
-@pytest.fixture(scope="module")
-def prod():
-    return run_stack("prod")
 
 
 def body(run):

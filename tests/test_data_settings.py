@@ -3,16 +3,11 @@
 import pytest
 
 from preflight.cli import main
-from settings import ConfigError
-from tests.harness import stack_settings
+from tests.harness import settings_error, stack_settings
 
 
 def error(stack, **overrides):
-    with pytest.raises(ConfigError) as e:
-        stack_settings(stack, overrides)
-    message = str(e.value)
-    assert "\n" not in message
-    return message
+    return settings_error(stack, overrides)
 
 
 def test_engine_defaults_to_postgres_16_and_its_parameter_group_family():

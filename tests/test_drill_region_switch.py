@@ -14,10 +14,10 @@ import boto3
 from botocore.stub import ANY, Stubber
 
 from ops.aws import ClientFactory
-from ops.drill import Drill, DrillOptions, World
+from ops.drill import Drill, DrillOptions
 from ops.identity import StackIdentity
 from tests import ops_support
-from tests.ops_support import ACCOUNT, DR, FakeCanary, StaticVelero, Timeline, arm_on_fault, velero_objects
+from tests.ops_support import ACCOUNT, DR, FakeCanary, Timeline, arm_on_fault, drill_world
 from tests.test_ops_failover import PLAN as STAGE_PLAN
 from tests.test_ops_failover import STAGE_ACCOUNT, STEPS
 
@@ -114,16 +114,7 @@ def practise(stack, clock, tmp_path):
     factory = MixedFactory(stack.endpoint)
     timeline = Timeline(clock, good_after=0)
     arm_on_fault(factory, timeline)
-    canary = FakeCanary(clock, timeline, down_after=0)
-    world = World(
-        health=timeline,
-        dns=timeline,
-        prober=timeline,
-        canary_writer=canary,
-        canary_reader=canary,
-        old_primary_reader=canary.old_side(),
-        velero=StaticVelero(velero_objects(clock.now(), backup_age=timedelta(minutes=20))),
-    )
+    world = drill_world(clock, timeline, FakeCanary(clock, timeline, down_after=0))
     outputs = stack.outputs(regionSwitchPlanArn=PLAN_ARN)
     drill = Drill(
         "stage",

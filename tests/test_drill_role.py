@@ -11,7 +11,7 @@ route53:UpdateHealthCheck and ssm:GetParameter) or a surplus one fails here.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 from ops.aws import ClientFactory
 from ops.cli import canary_conninfo
 from ops.clock import FakeClock
-from ops.drill import Drill, DrillOptions, World
+from ops.drill import Drill, DrillOptions
 from ops.failback import Failback, FailbackOptions
 from ops.identity import StackIdentity, check_caller
 from ops.observers import Route53Health
@@ -29,10 +29,9 @@ from tests.ops_support import (
     ACCOUNT,
     FakeCanary,
     MotoStack,
-    StaticVelero,
     Timeline,
     arm_on_fault,
-    velero_objects,
+    drill_world,
 )
 
 clock, moto_endpoint = ops_support.clock, ops_support.moto_endpoint
@@ -86,16 +85,7 @@ def documented() -> set[str]:
 def drill(stack: MotoStack, factory: LoggingFactory, clock, tmp_path: Path, **options: Any):
     timeline = Timeline(clock, **options.pop("timeline", {}))
     arm_on_fault(factory, timeline)
-    canary = FakeCanary(clock, timeline, down_after=0)
-    world = World(
-        health=timeline,
-        dns=timeline,
-        prober=timeline,
-        canary_writer=canary,
-        canary_reader=canary,
-        old_primary_reader=canary.old_side(),
-        velero=StaticVelero(velero_objects(clock.now(), backup_age=timedelta(minutes=20))),
-    )
+    world = drill_world(clock, timeline, FakeCanary(clock, timeline, down_after=0))
     identity = StackIdentity("stage", ACCOUNT, production=False)
     check_caller(factory, stack.data["dbReplicaRegion"], identity)
     canary_conninfo(factory, stack.outputs(), stack.data["dbPrimaryEndpoint"], "postgres")

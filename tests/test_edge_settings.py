@@ -3,17 +3,12 @@
 import pytest
 
 from preflight.cli import main
-from settings import ConfigError
 from settings.edge import RuleOverride
-from tests.harness import PROJECT_DIR, stack_settings
+from tests.harness import PROJECT_DIR, settings_error, stack_settings
 
 
 def _error(overrides=None, remove=(), stack="prod"):
-    with pytest.raises(ConfigError) as e:
-        stack_settings(stack, overrides=overrides, remove=remove)
-    msg = str(e.value)
-    assert "\n" not in msg
-    return msg
+    return settings_error(stack, overrides, remove)
 
 
 def test_prod_detects_an_unhealthy_region_in_about_30_seconds():

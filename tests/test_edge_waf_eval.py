@@ -15,22 +15,11 @@ import pytest
 from components.edge import BOT_CONTROL, IP_GROUPS, ORIGIN_HEADER, RATE_RULE
 from policy import waf
 from policy.waf import Request
-from preflight.engine import SecretValue
 from tests.harness import run_component
+from tests.schemas import reveal  # inputs with secrets opened: the evaluator compares what WAF would
 from tests.test_edge import ACL, build
 
 GATEWAY = "gateway.summit.example.com"
-
-
-def reveal(value: Any) -> Any:
-    """Inputs with secrets opened: the evaluator compares the values WAF would compare."""
-    if isinstance(value, SecretValue):
-        return reveal(value.value)
-    if isinstance(value, dict):
-        return {k: reveal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [reveal(v) for v in value]
-    return value
 
 
 @functools.cache

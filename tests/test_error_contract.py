@@ -17,12 +17,11 @@ import pytest
 import yaml
 
 import settings
-from preflight import cli
 from preflight.analysis import load_policy_config
 from preflight.engine import ProgramError, run_program
 from preflight.mocks import PlatformMocks
 from settings import ConfigError, RawConfig, files, schema
-from tests.harness import PROJECT, PROJECT_DIR, stack_raw
+from tests.harness import PROJECT, PROJECT_DIR, run_preflight, stack_raw
 from tests.test_config_files import JSON_CASES, YAML_CASES
 
 PROD_YAML = (PROJECT_DIR / "Pulumi.prod.yaml").read_text()
@@ -41,25 +40,12 @@ class RecordingMocks(PlatformMocks):
         return super().new_resource(args)
 
 
-@pytest.fixture
-def program_runs(monkeypatch) -> list[object]:
-    runs: list[object] = []
-    monkeypatch.setattr(cli, "run_program", lambda *a, **k: runs.append((a, k)))
-    return runs
-
-
-def _preflight(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 # --- the invocations the issue names ------------------------------------------------------------------------------
 
 
 def test_stack_prod_with_config_pulumi_dev_yaml_as_typed_is_one_line_exit_2(capsys, monkeypatch, program_runs):
     monkeypatch.chdir(PROJECT_DIR)
-    code, out, err = _preflight(capsys, "--stack", "prod", "--config", "Pulumi.dev.yaml")
+    code, out, err = run_preflight(capsys, "--stack", "prod", "--config", "Pulumi.dev.yaml")
     assert (code, out, program_runs) == (2, "", [])
     assert err == (
         'preflight: Pulumi.dev.yaml: is the stack file of stack "dev", not of "prod"; use --stack dev, or a file not '
@@ -70,7 +56,7 @@ def test_stack_prod_with_config_pulumi_dev_yaml_as_typed_is_one_line_exit_2(caps
 def test_a_value_with_a_newline_is_one_escaped_line_from_preflight_exit_2(capsys, tmp_path, program_runs):
     path = tmp_path / "Pulumi.prod.yaml"
     path.write_text(PROD_YAML.replace("costCenter: cc-platform-prod", 'costCenter: "cc-platform\\nprod"'))
-    code, out, err = _preflight(capsys, "--stack", "prod", "--config", str(path))
+    code, out, err = run_preflight(capsys, "--stack", "prod", "--config", str(path))
     assert (code, out, program_runs) == (2, "", [])
     assert err == (
         f"preflight: {path}: {PROJECT}:costCenter: expected a cost-center code such as cc-1042, "

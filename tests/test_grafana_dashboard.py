@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from monitoring.grafana import METRIC_SOURCES, build_dashboard, panel_queries
-from tests.harness import run_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
@@ -28,11 +27,6 @@ def metric_names(expr):
 @pytest.fixture(scope="module")
 def model():
     return build_dashboard("prod")
-
-
-@pytest.fixture(scope="module")
-def prod():
-    return run_stack("prod")
 
 
 def test_every_panel_queries_only_metrics_with_a_known_source(model):

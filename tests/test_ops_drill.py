@@ -22,10 +22,9 @@ from tests.ops_support import (
     PRIMARY,
     FakeCanary,
     MotoStack,
-    StaticVelero,
     Timeline,
     arm_on_fault,
-    velero_objects,
+    drill_world,
 )
 
 # moto server, a stage-like stack in it, a fake clock (fixtures shared by the ops tests)
@@ -49,15 +48,7 @@ def run_drill(
 ) -> tuple[DrillResult, Evidence, list[str]]:
     factory = arm_on_fault(stack.factory(), timeline)
     writer = FakeCanary(clock, timeline, down_after=down_after) if canary else None
-    world = World(
-        health=timeline,
-        dns=timeline,
-        prober=timeline,
-        canary_writer=writer,
-        canary_reader=writer,
-        velero=StaticVelero(velero_objects(clock.now(), backup_age=__import__("datetime").timedelta(minutes=20))),
-        old_primary_reader=writer.old_side() if writer else None,
-    )
+    world = drill_world(clock, timeline, writer)
     progress: list[str] = []
     drill = Drill(
         "stage",
@@ -190,12 +181,17 @@ def test_throttled_health_poll_is_retried_and_recorded(stack, clock, tmp_path):
     assert any("throttled, retrying" in o["what"] for o in observations)
 
 
-def test_crash_then_resume_continues_without_repeating_changes(stack, clock, tmp_path):
+def crashed_waiting_for_dns(stack: MotoStack, clock, tmp_path: Path) -> tuple[Timeline, Path]:
+    """A drill whose process died while it waited for DNS: its timeline (to resume with) and the bundle it left."""
     timeline = Timeline(clock)
     timeline.crash_on_dns = Crash()
     with pytest.raises(Crash):
         run_drill(stack, clock, tmp_path, timeline)
-    bundle = next(tmp_path.iterdir())
+    return timeline, next(tmp_path.iterdir())
+
+
+def test_crash_then_resume_continues_without_repeating_changes(stack, clock, tmp_path):
+    timeline, bundle = crashed_waiting_for_dns(stack, clock, tmp_path)
     journal = json.loads((bundle / "evidence.json").read_text())
     fault_at = journal["events"]["faultAt"]
     assert {s["name"]: s["status"] for s in journal["steps"]}["wait-dns-secondary"] == "failed"
@@ -436,12 +432,7 @@ def test_failback_undoes_the_drill_from_every_stop_point(moto_endpoint, clock, t
         + [f"--{k.replace('_', '-')}={v}" for k, v in spec["options"].items()],
         factory=arm_on_fault(stack.factory(), timeline),
         clock=clock,
-        world=World(
-            health=timeline,
-            dns=timeline,
-            prober=timeline,
-            velero=StaticVelero(velero_objects(clock.now(), backup_age=__import__("datetime").timedelta(minutes=20))),
-        ),
+        world=drill_world(clock, timeline),
     )
     bundle = next((tmp_path / "ev").iterdir())
     journal = json.loads((bundle / "evidence.json").read_text())
@@ -473,11 +464,7 @@ def test_failback_undoes_the_drill_from_every_stop_point(moto_endpoint, clock, t
 
 
 def test_a_resumed_step_keeps_the_first_attempts_timing_and_error_beside_the_second(stack, clock, tmp_path):
-    timeline = Timeline(clock)
-    timeline.crash_on_dns = Crash()
-    with pytest.raises(Crash):
-        run_drill(stack, clock, tmp_path, timeline)
-    bundle = next(tmp_path.iterdir())
+    timeline, bundle = crashed_waiting_for_dns(stack, clock, tmp_path)
     first = {s["name"]: s for s in json.loads((bundle / "evidence.json").read_text())["steps"]}["wait-dns-secondary"]
     clock.sleep(60)  # the operator resumes a minute later
 
@@ -570,11 +557,7 @@ def test_timeline_legend_sits_outside_the_plot_and_names_every_marker(stack, clo
 
 
 def test_timeline_marks_an_interruption_and_the_earlier_attempt(stack, clock, tmp_path):
-    timeline = Timeline(clock)
-    timeline.crash_on_dns = Crash()
-    with pytest.raises(Crash):
-        run_drill(stack, clock, tmp_path, timeline)
-    bundle = next(tmp_path.iterdir())
+    timeline, bundle = crashed_waiting_for_dns(stack, clock, tmp_path)
     clock.sleep(120)  # nobody watching for two minutes
     _, evidence, _ = run_drill(stack, clock, tmp_path, timeline, resume=bundle)
 

@@ -65,6 +65,18 @@ def only_line(stderr: str) -> str:
     return stderr[:-1]
 
 
+def drill(stack, clock, tmp_path, *args: str, timeline: Timeline | None = None, factory=None) -> tuple[int, str, str]:
+    """`ops drill --stack stage --execute` on the moto stack's outputs, in a world that follows `timeline`."""
+    timeline = Timeline(clock) if timeline is None else timeline
+    outputs = stack.write(tmp_path / "outputs.json")
+    return cli(
+        [*DRILL_EXECUTE, str(outputs), *args],
+        factory=stack.factory() if factory is None else factory,
+        clock=clock,
+        world=World(health=timeline, dns=timeline, prober=timeline),
+    )
+
+
 PROGRESS = ("→ ", "✓ ", "  ")  # a step starts, a resumed step is skipped, a wait reports
 
 
@@ -302,13 +314,15 @@ def test_a_drill_that_loses_aws_after_the_fault_exits_3_keeps_its_journal_and_na
         factory.endpoint_url = dead
 
     factory.client("route53", "us-east-1").meta.events.register("after-call.route53.UpdateHealthCheck", network_drops)
-    outputs = stack.write(tmp_path / "outputs.json")
-    argv = ["drill", "--stack", "stage", "--outputs", str(outputs), "--execute", "--skip-verify"]
-    code, out, err = cli(
-        [*argv, "--evidence-dir", str(tmp_path / "ev")],
+    code, out, err = drill(
+        stack,
+        clock,
+        tmp_path,
+        "--skip-verify",
+        "--evidence-dir",
+        str(tmp_path / "ev"),
+        timeline=timeline,
         factory=factory,
-        clock=clock,
-        world=World(health=timeline, dns=timeline, prober=timeline),
     )
 
     bundle = next((tmp_path / "ev").iterdir())
@@ -331,15 +345,8 @@ def test_a_drill_that_loses_aws_after_the_fault_exits_3_keeps_its_journal_and_na
 def test_drill_evidence_dir_that_is_a_file_is_one_line_and_changes_nothing(stack, clock, tmp_path):
     in_the_way = tmp_path / "evidence"
     in_the_way.write_text("not a directory")
-    outputs = stack.write(tmp_path / "outputs.json")
-    timeline = Timeline(clock)
 
-    code, out, err = cli(
-        ["drill", "--stack", "stage", "--outputs", str(outputs), "--execute", "--evidence-dir", str(in_the_way)],
-        factory=stack.factory(),
-        clock=clock,
-        world=World(health=timeline, dns=timeline, prober=timeline),
-    )
+    code, out, err = drill(stack, clock, tmp_path, "--evidence-dir", str(in_the_way))
 
     assert (code, out) == (2, "")
     assert only_line(err) == f"ops drill: evidence directory {in_the_way} is a file, not a directory — {EVIDENCE_HINT}"
@@ -349,15 +356,8 @@ def test_drill_evidence_dir_that_is_a_file_is_one_line_and_changes_nothing(stack
 def test_evidence_dir_below_a_file_names_the_file(stack, clock, tmp_path):
     (tmp_path / "runs").write_text("a file")
     below = tmp_path / "runs" / "evidence"
-    outputs = stack.write(tmp_path / "outputs.json")
-    timeline = Timeline(clock)
 
-    code, _, err = cli(
-        ["drill", "--stack", "stage", "--outputs", str(outputs), "--execute", "--evidence-dir", str(below)],
-        factory=stack.factory(),
-        clock=clock,
-        world=World(health=timeline, dns=timeline, prober=timeline),
-    )
+    code, _, err = drill(stack, clock, tmp_path, "--evidence-dir", str(below))
 
     assert code == 2
     assert only_line(err) == (
@@ -392,15 +392,8 @@ def test_resume_from_something_that_is_not_a_journal_is_one_line(stack, clock, t
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     (bundle / "evidence.json").write_bytes(content)
-    outputs = stack.write(tmp_path / "outputs.json")
-    timeline = Timeline(clock)
 
-    code, _, err = cli(
-        ["drill", "--stack", "stage", "--outputs", str(outputs), "--execute", "--resume", str(bundle)],
-        factory=stack.factory(),
-        clock=clock,
-        world=World(health=timeline, dns=timeline, prober=timeline),
-    )
+    code, _, err = drill(stack, clock, tmp_path, "--resume", str(bundle))
 
     assert code == 2
     assert only_line(err) == (
@@ -442,12 +435,15 @@ class SignalOnDns(Timeline):
 def test_sigterm_during_a_drill_exits_143_and_names_the_journal_to_resume(stack, clock, tmp_path):
     handler_before = signal.getsignal(signal.SIGTERM)
     timeline = SignalOnDns(clock)
-    outputs = stack.write(tmp_path / "outputs.json")
-    code, out, err = cli(
-        [*DRILL_EXECUTE, str(outputs), "--skip-verify", "--evidence-dir", str(tmp_path / "ev")],
+    code, out, err = drill(
+        stack,
+        clock,
+        tmp_path,
+        "--skip-verify",
+        "--evidence-dir",
+        str(tmp_path / "ev"),
+        timeline=timeline,
         factory=arm_on_fault(stack.factory(), timeline),
-        clock=clock,
-        world=World(health=timeline, dns=timeline, prober=timeline),
     )
 
     bundle = next((tmp_path / "ev").iterdir())
@@ -536,12 +532,15 @@ class SigintOnDns(Timeline):
 
 def test_sigint_names_the_directory_warns_of_the_inverted_check_and_writes_the_report(stack, clock, tmp_path):
     timeline = SigintOnDns(clock)
-    outputs = stack.write(tmp_path / "outputs.json")
-    code, out, err = cli(
-        [*DRILL_EXECUTE, str(outputs), "--skip-verify", "--evidence-dir", str(tmp_path / "ev")],
+    code, out, err = drill(
+        stack,
+        clock,
+        tmp_path,
+        "--skip-verify",
+        "--evidence-dir",
+        str(tmp_path / "ev"),
+        timeline=timeline,
         factory=arm_on_fault(stack.factory(), timeline),
-        clock=clock,
-        world=World(health=timeline, dns=timeline, prober=timeline),
     )
 
     bundle = next((tmp_path / "ev").iterdir())

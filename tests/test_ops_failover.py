@@ -200,6 +200,15 @@ def started(factory: StubFactory) -> None:
     )
 
 
+def execution_started() -> StubFactory:
+    """AWS as `ops failover --execute` finds it: the caller, the plan and its state, then the started execution."""
+    factory = StubFactory()
+    identity(factory)
+    plan_and_state(factory)
+    started(factory)
+    return factory
+
+
 def polls(factory: StubFactory, *responses: dict[str, Any]) -> None:
     for response in responses:
         factory.stub("arc-region-switch").add_response(
@@ -278,10 +287,7 @@ def test_prod_needs_the_confirmation_flag_to_execute(tmp_path):
 
 
 def test_execute_starts_an_ungraceful_activation_and_follows_each_step_to_completion(tmp_path):
-    factory = StubFactory()
-    identity(factory)
-    plan_and_state(factory)
-    started(factory)
+    factory = execution_started()
     polls(
         factory,
         execution("inProgress", {"promote-db": "running"}),
@@ -302,10 +308,7 @@ def test_execute_starts_an_ungraceful_activation_and_follows_each_step_to_comple
 
 
 def test_the_objective_is_the_stacks_recovery_budget_rto(tmp_path):
-    factory = StubFactory()
-    identity(factory)
-    plan_and_state(factory)
-    started(factory)
+    factory = execution_started()
     polls(factory, execution("completed", dict.fromkeys(STEPS, "completed"), ended=True))
     run(factory, "--execute", "--evidence-dir", str(tmp_path))
     data = json.loads((bundle(tmp_path) / "evidence.json").read_text())
@@ -314,10 +317,7 @@ def test_the_objective_is_the_stacks_recovery_budget_rto(tmp_path):
 
 
 def test_a_failed_step_stops_following_with_its_error_and_says_how_to_resume(tmp_path):
-    factory = StubFactory()
-    identity(factory)
-    plan_and_state(factory)
-    started(factory)
+    factory = execution_started()
     polls(
         factory,
         execution("pausedByFailedStep", {"promote-db": "completed", "repoint-writer": "failed"}),
@@ -348,10 +348,7 @@ def test_a_failed_step_stops_following_with_its_error_and_says_how_to_resume(tmp
 
 
 def test_a_timeout_stops_following_but_leaves_the_execution_running_and_resumable(tmp_path):
-    factory = StubFactory()
-    identity(factory)
-    plan_and_state(factory)
-    started(factory)
+    factory = execution_started()
     polls(factory, *[execution("pendingManualApproval", {}) for _ in range(3)])
     code, _, err = run(
         factory, "--execute", "--evidence-dir", str(tmp_path), "--poll-interval", "30", "--timeout", "60"
@@ -364,10 +361,7 @@ def test_a_timeout_stops_following_but_leaves_the_execution_running_and_resumabl
 
 
 def test_resume_follows_the_same_execution_again_without_starting_another(tmp_path):
-    factory = StubFactory()
-    identity(factory)
-    plan_and_state(factory)
-    started(factory)
+    factory = execution_started()
     polls(factory, *[execution("inProgress", {"promote-db": "running"}) for _ in range(3)])
     assert (
         run(factory, "--execute", "--evidence-dir", str(tmp_path), "--poll-interval", "30", "--timeout", "60")[0] == 1

@@ -33,11 +33,6 @@ def stack(request):
     return run_stack(request.param)
 
 
-@pytest.fixture(scope="module")
-def prod():
-    return run_stack("prod")
-
-
 def test_every_alarm_of_every_stack_reaches_a_paging_path_in_its_own_region(stack):
     topics = {t.outputs["arn"]: t for t in stack.all(TOPIC)}
     paths = paging_paths(stack)

@@ -45,16 +45,6 @@ WITH_EVERYTHING = {
 
 
 @pytest.fixture(scope="module")
-def prod():
-    return run_stack("prod")
-
-
-@pytest.fixture(scope="module")
-def stage():
-    return run_stack("stage")
-
-
-@pytest.fixture(scope="module")
 def everything():
     return run_stack("prod", overrides=WITH_EVERYTHING)
 

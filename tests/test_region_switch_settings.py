@@ -5,21 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import ops.objectives
-from settings import ConfigError
-from tests.harness import stack_settings
+from tests.harness import settings_error, stack_settings
 
 DR_ALARM = "arn:aws:cloudwatch:us-west-2:432109876543:alarm:summit-prod-dr-canary"
 
 
 def error(stack, **overrides):
-    with pytest.raises(ConfigError) as e:
-        stack_settings(stack, overrides)
-    message = str(e.value)
-    assert "\n" not in message
-    return message
+    return settings_error(stack, overrides)
 
 
 def test_prod_approves_with_its_approver_role_and_stage_does_not_wait():

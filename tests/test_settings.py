@@ -4,7 +4,7 @@ import pytest
 
 import settings
 from settings import ConfigError
-from tests.harness import stack_settings
+from tests.harness import settings_error, stack_settings
 
 STACKS = ["dev", "stage", "prod"]
 
@@ -31,9 +31,7 @@ def test_cost_allocation_tags_name_environment_service_and_cost_center():
 
 
 def _error(overrides=None, remove=(), stack="prod"):
-    with pytest.raises(ConfigError) as e:
-        stack_settings(stack, overrides=overrides, remove=remove)
-    return str(e.value)
+    return settings_error(stack, overrides, remove)
 
 
 def test_wrong_type_names_file_key_expected_range_and_value():

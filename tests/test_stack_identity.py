@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 import settings
-from preflight import cli
 from settings import ConfigError, RawConfig
 from settings.core import stack_tier
-from tests.harness import PROJECT_DIR, run_stack, stack_raw, stack_settings
+from tests.harness import PROJECT_DIR, run_preflight, run_stack, stack_raw, stack_settings
 
 KEY = "summit-resilience"
 PROD_YAML = (PROJECT_DIR / "Pulumi.prod.yaml").read_text()
@@ -21,19 +20,6 @@ WARNING = (
 )
 
 
-@pytest.fixture
-def program_runs(monkeypatch) -> list[object]:
-    runs: list[object] = []
-    monkeypatch.setattr(cli, "run_program", lambda *a, **k: runs.append((a, k)))
-    return runs
-
-
-def _preflight(capsys, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def _stack_file(tmp_path: Path, text: str, name: str = "Pulumi.prod.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text)
@@ -42,7 +28,7 @@ def _stack_file(tmp_path: Path, text: str, name: str = "Pulumi.prod.yaml") -> Pa
 
 def test_a_prod_stack_file_saying_dev_is_refused_by_preflight(capsys, tmp_path, program_runs):
     path = _stack_file(tmp_path, AS_DEV)
-    code, out, err = _preflight(capsys, "--stack", "prod", "--config", str(path))
+    code, out, err = run_preflight(capsys, "--stack", "prod", "--config", str(path))
     assert (code, out, program_runs) == (2, "", [])
     assert err == (
         f'preflight: {path}: {KEY}:environment: stack "prod" is a prod stack, got "dev"; to run it as dev on purpose '
@@ -61,7 +47,7 @@ def test_a_stage_stack_saying_prod_is_refused_too():
 
 def test_the_dev_stack_file_is_refused_for_the_prod_stack(capsys, program_runs):
     dev_file = PROJECT_DIR / "Pulumi.dev.yaml"
-    code, out, err = _preflight(capsys, "--stack", "prod", "--config", str(dev_file))
+    code, out, err = run_preflight(capsys, "--stack", "prod", "--config", str(dev_file))
     assert (code, out, program_runs) == (2, "", [])
     assert err == (
         f'preflight: {dev_file}: is the stack file of stack "dev", not of "prod"; use --stack dev, or a file not '
@@ -71,14 +57,14 @@ def test_the_dev_stack_file_is_refused_for_the_prod_stack(capsys, program_runs):
 
 def test_a_renamed_dev_file_for_the_prod_stack_is_refused_by_its_environment(capsys, tmp_path, program_runs):
     path = _stack_file(tmp_path, (PROJECT_DIR / "Pulumi.dev.yaml").read_text(), name="candidate.yaml")
-    code, out, err = _preflight(capsys, "--stack", "prod", "--config", str(path))
+    code, out, err = run_preflight(capsys, "--stack", "prod", "--config", str(path))
     assert (code, out, program_runs) == (2, "", [])
     assert err.startswith(f'preflight: {path}: {KEY}:environment: stack "prod" is a prod stack, got "dev";')
 
 
 def test_an_explicit_override_runs_and_preflight_prints_a_warning_line(capsys, tmp_path):
     path = _stack_file(tmp_path, AS_DEV + f"  {KEY}:environmentOverride: dev\n")
-    code, out, err = _preflight(capsys, "--stack", "prod", "--config", str(path), "--no-policy", "--format", "json")
+    code, out, err = run_preflight(capsys, "--stack", "prod", "--config", str(path), "--no-policy", "--format", "json")
     assert code == 0 and '"stack": "prod"' in out
     assert err == f"preflight: warning: {path}: {WARNING}\n"
 

@@ -2,14 +2,11 @@
 
 import pytest
 
-from settings import ConfigError
-from tests.harness import stack_settings
+from tests.harness import settings_error, stack_settings
 
 
 def _error(overrides, stack="prod"):
-    with pytest.raises(ConfigError) as e:
-        stack_settings(stack, overrides=overrides)
-    return str(e.value)
+    return settings_error(stack, overrides)
 
 
 def test_defaults_probe_every_30s_in_namespace_synthetics_selected_by_the_kube_prometheus_stack_release():

@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from lambdas.writer_switch import handler as ws
-from tests.ops_support import fix_moto_promotion
+from tests.ops_support import create_replicated_pair, fix_moto_promotion
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 PARAMETER = "/summit/stage/database/writer-endpoint"
@@ -40,21 +40,9 @@ class World:
     """A stage-like pair: primary in us-east-1, its replica in us-west-2, the parameter and a DR secret."""
 
     def __init__(self) -> None:
-        rds = client_for("rds", PRIMARY)
-        self.primary = rds.create_db_instance(
-            DBInstanceIdentifier="summit-stage-db",
-            Engine="postgres",
-            DBInstanceClass="db.t3.micro",
-            MasterUsername="summit",
-            MasterUserPassword=secrets.token_urlsafe(16),  # moto requires one; never used
-            AllocatedStorage=20,
-            BackupRetentionPeriod=7,
-        )["DBInstance"]
-        self.replica = client_for("rds", DR).create_db_instance_read_replica(
-            DBInstanceIdentifier="summit-stage-db-dr",
-            SourceDBInstanceIdentifier=self.primary["DBInstanceArn"],
-            DBInstanceClass="db.t3.micro",
-        )["DBInstance"]
+        self.primary, self.replica = create_replicated_pair(
+            client_for("rds", PRIMARY), client_for("rds", DR), "summit-stage-db"
+        )
         for region in (PRIMARY, DR):
             client_for("ssm", region).put_parameter(
                 Name=PARAMETER, Type="String", Value=self.primary["Endpoint"]["Address"]

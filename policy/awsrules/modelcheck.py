@@ -19,6 +19,7 @@ from policy.awsrules.findings import Finding, Tally, shown
 from policy.awsrules.javaregex import PATTERNS, full_match
 from policy.awsrules.mapping import GLOBAL_SKIP, PREFIX_SUFFIX_LENGTH, NotChecked, TypeMap, mapping_for
 from policy.resources import UNKNOWN, is_taggable
+from policy.resources import number as to_number
 
 ENUM_SHOWN = 12  # enum values listed in a message before "…"
 _SEGMENT = re.compile(r"([A-Za-z0-9_]+)(?:\{([^}]*)\})?(\[\])?")
@@ -156,6 +157,15 @@ def _rename_for(tm: TypeMap, key_path: str) -> str | None:
     return _by_path(tm.renames, key_path)
 
 
+def _locate(candidates: list[Loc], rename: str | None, key: str) -> Loc | None:
+    """Where an input lands in the first candidate that has it: its rename's API path, else the member it names."""
+    for c in candidates:
+        loc = navigate(c, rename) if rename is not None else _member(c, key)
+        if loc is not None:
+            return loc
+    return None
+
+
 def _first_member(path: str) -> str:
     m = _SEGMENT.match(path)
     return _norm(m.group(1)) if m else ""
@@ -221,13 +231,9 @@ class _Walk:
             if rename == ".":
                 self.same(v, kp, sp, candidates)
                 continue
-            loc = None
-            for c in candidates:
-                loc = navigate(c, rename) if rename is not None else _member(c, key)
-                if loc is not None:
-                    if len(candidates) == 1:
-                        covered.add(_first_member(rename or key))
-                    break
+            loc = _locate(candidates, rename, key)
+            if loc is not None and len(candidates) == 1:
+                covered.add(_first_member(rename or key))
             if loc is None:
                 self.tally.unmapped[f"{self.type}: {kp}"] += 1
                 continue
@@ -265,11 +271,7 @@ class _Walk:
     def prefix(self, key: str, value: Any, candidates: list[Loc]) -> None:
         target_input = self.tm.prefixes[key]
         rename = _rename_for(self.tm, target_input)
-        loc = None
-        for c in candidates:
-            loc = navigate(c, rename) if rename is not None else _member(c, target_input)
-            if loc is not None:
-                break
+        loc = _locate(candidates, rename, target_input)
         if loc is None:
             self.tally.unmapped[f"{self.type}: {key}"] += 1
             return
@@ -436,7 +438,7 @@ class _Walk:
                 return
             self.string(text, display, path, loc, spec, sensitive)
         elif kind in ("integer", "long", "float", "double"):
-            number = _number(v)
+            number = to_number(v)
             if number is None:
                 self.mismatch(key_path or path, kind, v)
                 return
@@ -480,19 +482,6 @@ def _bounds(low: Any, high: Any) -> str:
     if low is not None and high is not None:
         return f"{low:g}–{high:g}" if isinstance(low, float) or isinstance(high, float) else f"{low}–{high}"
     return f"≥ {low}" if low is not None else f"≤ {high}"
-
-
-def _number(v: Any) -> float | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(v)
-        except ValueError:
-            return None
-    return None
 
 
 def roots_for(tm: TypeMap, props: Mapping[str, Any]) -> list[Loc]:
@@ -580,11 +569,7 @@ def resolve_input(type_: str, key_path: str, roots: tuple[str, ...] | None = Non
         kp = f"{kp}.{key}" if kp else key
         rename = _rename_for(tm, kp)
         if rename != ".":
-            loc = None
-            for c in candidates:
-                loc = navigate(c, rename) if rename is not None else _member(c, key)
-                if loc is not None:
-                    break
+            loc = _locate(candidates, rename, key)
             if loc is None:
                 return None
             candidates = [_descend(loc) if segment.endswith("[]") else loc]

@@ -14,6 +14,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from policy.resources import UNKNOWN, UNKNOWN_NOTE, short, unwrap
+from policy.resources import number as number  # the policies import it from here
 
 # pulumi_policy's ReportViolation, with the optional URN actually optional (resource policies never pass it).
 Report = Callable[..., None]
@@ -85,20 +86,6 @@ def ci_dig(value: Any, *path: str) -> Any:
             return value
         value = ci_get(value, p)
     return value
-
-
-def number(value: Any) -> float | None:
-    """A number from an int, float or numeric string (`limitAmount` is "6000.00")."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
 
 
 def stack_policy(
