@@ -89,8 +89,27 @@ def test_compiled_patterns_are_cached_per_pattern():
 
 def test_a_match_that_times_out_counts_as_unchecked(monkeypatch):
     monkeypatch.setattr("policy.awsrules.javaregex.MATCH_TIMEOUT_S", 0.001)
+    monkeypatch.setattr("policy.awsrules.javaregex.MATCH_RETRY_TIMEOUT_S", 0.002)
     catastrophic = regex.compile(r"(a|aa)+$", FLAGS)  # exponential backtracking on a non-matching value
     assert full_match(catastrophic, "a" * 32 + "!") is None
+
+
+def test_a_match_that_loses_its_first_timeout_to_a_busy_machine_is_tried_again():
+    class Descheduled:
+        """A pattern whose first attempt is preempted: it times out below 0.5 s, then matches."""
+
+        def __init__(self):
+            self.timeouts = []
+
+        def fullmatch(self, value, timeout):
+            self.timeouts.append(timeout)
+            if timeout < 0.5:
+                raise TimeoutError("regex timed out")
+            return object()
+
+    compiled = Descheduled()
+    assert full_match(compiled, "summit-stage") is True
+    assert len(compiled.timeouts) == 2
 
 
 def test_every_pattern_of_every_mapped_service_compiles():

@@ -31,6 +31,10 @@ import regex
 
 FLAGS = regex.V1
 MATCH_TIMEOUT_S = 0.05  # a pathological pattern/value pair is recorded as unchecked, never allowed to stall a preview
+# The timeout is wall time: on a loaded machine an ordinary match can lose its 50 ms to the scheduler, and the
+# count of unchecked values would then differ between two runs of the same tree. A timed-out match gets one
+# longer try, so only a pair that really backtracks (seconds, not milliseconds) is reported unchecked.
+MATCH_RETRY_TIMEOUT_S = 1.0
 
 _LINE_TERMINATORS = r"\n\r\x85\u2028\u2029"
 _SHORTHAND = {"w": "a-zA-Z0-9_", "d": "0-9", "s": r" \t\n\x0B\f\r"}
@@ -242,10 +246,12 @@ class PatternCache:
 
 def full_match(compiled: Any, value: str) -> bool | None:
     """Whether the whole value matches; None when matching timed out (recorded as unchecked)."""
-    try:
-        return compiled.fullmatch(value, timeout=MATCH_TIMEOUT_S) is not None
-    except TimeoutError:
-        return None
+    for timeout in (MATCH_TIMEOUT_S, MATCH_RETRY_TIMEOUT_S):
+        try:
+            return compiled.fullmatch(value, timeout=timeout) is not None
+        except TimeoutError:
+            continue
+    return None
 
 
 PATTERNS = PatternCache()
