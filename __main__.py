@@ -33,7 +33,7 @@ from components.region_switch import (
 )
 from components.storage import AccessLogBucket, AccessLogBucketArgs, ReplicatedBucket, ReplicatedBucketArgs
 from components.synthetics import SyntheticProbes, SyntheticProbesArgs, gateway_targets
-from policy.cron import period_seconds
+from contract.cron import period_seconds
 from contract.outputs import BackupOutputs, BucketPairOutputs, CanaryGroupOutputs, StackOutputs, export
 from providers import make_providers
 

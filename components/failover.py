@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from contract.outputs import FailoverHostOutputs, document
 from components.alerting import AlarmTopics, severity_tags
+from contract.outputs import FailoverHostOutputs, document
 
 ROLES = ("primary", "secondary")
 

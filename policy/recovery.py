@@ -24,7 +24,7 @@ RPO per data class:
 - `s3:<purpose>` (one per bucket data-class): 900 s when the bucket's replication uses Replication Time
   Control (S3's 15-minute SLA); unbounded when replication has no time bound or is missing.
 - `cluster-state:<namespaces>`: per group of namespaces, the gap between runs of the most frequent Velero
-  schedule that backs them up (cron, policy/cron.py) — e.g. 1 h for the stateful namespaces the hourly
+  schedule that backs them up (cron, contract/cron.py) — e.g. 1 h for the stateful namespaces the hourly
   schedule snapshots, 24 h for those only the nightly one holds. `*` = every namespace no schedule names.
   Each entry lists its `namespaces`; the objective is looked up by the full class, then `cluster-state`.
 
@@ -42,13 +42,13 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policy.cron import CronError, period_seconds
-from policy.values import is_unknown, reveal
+from contract.cron import CronError, period_seconds
+from contract.recovery import RTC_SECONDS
+from contract.values import is_unknown, reveal
 
 ALIAS_TTL_SECONDS = 60
 DEFAULT_REQUEST_INTERVAL = 30  # Route53 health check defaults
 DEFAULT_FAILURE_THRESHOLD = 3
-RTC_SECONDS = 900  # S3 Replication Time Control replicates 99.99 % of objects within 15 minutes
 CLASS_RPO_DEFAULTS: dict[str, int] = {"s3": RTC_SECONDS, "cluster-state": 86400}
 
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from policy.values import COMPUTED
+from contract.values import COMPUTED
 from preflight.analysis import Analysis
 from preflight.engine import UNKNOWN, Resource, Run, SecretValue
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pulumi
 import pytest
 
-from policy.values import SENTINELS, UNKNOWN
+from contract.values import SENTINELS, UNKNOWN
 from tests.project_files import ROOT, project_modules
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs
 
+from contract.recovery import RPO_SECONDS, RTC_MINUTES, RTO_SECONDS
 from policy import recovery, waf
 from policy.policies._common import (
     MANDATORY,
@@ -33,8 +34,6 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 KMS_KEY = "aws:kms/key:Key"
 PLAN = recovery.PLAN
 BACKUP_VAULT = "aws:backup/vault:Vault"
-
-RTC_MINUTES = 15  # S3 Replication Time Control: 99.99% of objects within 15 minutes (the only value AWS accepts)
 
 
 def _primaries_and_replicas(args: StackValidationArgs) -> tuple[list[Any], list[Any]]:
@@ -361,8 +360,8 @@ stateful_resources_protected = ResourceValidationPolicy(
 
 
 OBJECTIVES_SCHEMA: dict[str, dict[str, Any]] = {
-    "rtoSeconds": {"type": "integer", "minimum": 1, "default": 900},
-    "rpoSeconds": {"type": "integer", "minimum": 1, "default": 300},
+    "rtoSeconds": {"type": "integer", "minimum": 1, "default": RTO_SECONDS},
+    "rpoSeconds": {"type": "integer", "minimum": 1, "default": RPO_SECONDS},
     "dbPromotionSeconds": {"type": "integer", "minimum": 0, "default": 300},
     "appReconnectSeconds": {"type": "integer", "minimum": 0, "default": 60},
     "rpoSecondsByClass": {
