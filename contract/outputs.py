@@ -2,10 +2,10 @@
 
 `__main__.py` builds a `StackOutputs` and exports it with `export(pulumi.export, ...)`; `ops/outputs.py` parses the
 `pulumi stack output --json --show-secrets` document with the same `Key`/`BucketKey`/`FailoverKey` members. A key's
-camelCase string exists only here (`git grep '"dbPrimaryArn"'` finds this file alone outside tests and docs).
+camelCase string exists only here: git grep for a quoted key finds this file alone outside tests and docs.
 
 Each shape is a frozen dataclass paired with a `StrEnum` of its keys: field `db_primary_arn` is exported as
-`Key.DB_PRIMARY_ARN` ("dbPrimaryArn"). The pairing is checked when this module is imported, so a field without a key
+`Key.DB_PRIMARY_ARN` (dbPrimaryArn). The pairing is checked when this module is imported, so a field without a key
 (or a key without a field) fails every layer at once, not one of them at run time. Field values are whatever the
 program holds (pulumi Outputs, plain values, None for a component a stack does not deploy): this module imports the
 standard library only (the policy pack's virtualenv has no pulumi_aws), so they are typed `Any`.
