@@ -226,13 +226,15 @@ def export(export_fn: Callable[[str, Any], None], outputs: StackOutputs) -> None
         export_fn(name, value)
 
 
-def _check_shapes() -> None:
-    # A field without a key, or a key without a field, would export or parse a name no other layer knows.
-    for shape in SHAPES:
-        names = [f.name.upper() for f in fields(shape)]
-        members = [m.name for m in shape.KEYS]  # type: ignore[attr-defined]
-        if names != members:
-            raise TypeError(f"contract/outputs.py: {shape.__name__} fields {names} ≠ {shape.KEYS.__name__} {members}")  # type: ignore[attr-defined]
+def check_shape(shape: type) -> None:
+    """A field without a key, or a key without a field (or out of order), would export or parse a name no other
+    layer knows: refuse it at import time, naming both lists."""
+    keys: type[StrEnum] = shape.KEYS  # type: ignore[attr-defined]
+    names = [f.name.upper() for f in fields(shape)]
+    members = [m.name for m in keys]
+    if names != members:
+        raise TypeError(f"contract/outputs.py: {shape.__name__} fields {names} do not match {keys.__name__} {members}")
 
 
-_check_shapes()
+for _shape in SHAPES:
+    check_shape(_shape)

@@ -5,7 +5,7 @@ stack under preflight's mock engine (the same run `make plan` does, no cloud, no
 outputs, secrets shown, as the CLI would. tests/test_contract.py regenerates it and fails when the committed file
 is stale.
 
-    python -m tools.outputs_fixture                       # (make outputs-fixture) write tests/fixtures/outputs.stage.json
+    python -m tools.outputs_fixture            # make outputs-fixture: writes tests/fixtures/outputs.stage.json
     python -m tools.outputs_fixture --stack dev --output FILE
 
 Exit codes: 0 written; 2 bad stack or config, a program failure, or an output the mock engine leaves unknown (one
