@@ -52,7 +52,7 @@ _BUCKET_SIDES = {
 }
 
 
-# A stack's outputs are a few kilobytes (tests/fixtures/outputs.stage.json: ~2 KB); 5 MiB is far above any real
+# A stack's outputs are a few kilobytes (tests/fixtures/outputs.stage.json: ~7 KB); 5 MiB is far above any real
 # document and keeps a wrong file (a log, a dump) from being read into memory whole.
 MAX_BYTES = 5 * 1024 * 1024
 EXPORT = "pulumi stack output --json --show-secrets"
