@@ -19,6 +19,7 @@ from typing import Any
 
 from contract.data import BUCKET_PURPOSES
 from contract.outputs import BucketKey, FailoverKey, Key
+from contract.values import SECRET_MASK
 from ops.errors import InputError
 
 REGION = r"[a-z]{2}(?:-gov)?-[a-z]+-\d"
@@ -162,9 +163,9 @@ class _Reader:
             if optional:
                 return None
             raise self.fail(where, expected, value)
-        if value == "[secret]":
+        if value == SECRET_MASK:
             raise OutputsError(
-                f'{self.source}: {where}: is "[secret]" — export with `pulumi stack output --json --show-secrets`'
+                f'{self.source}: {where}: is "{SECRET_MASK}" — export with `pulumi stack output --json --show-secrets`'
             )
         if not isinstance(value, str) or not pattern.fullmatch(value):
             raise self.fail(where, expected, value)

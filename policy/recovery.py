@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from contract.cron import CronError, period_seconds
-from contract.recovery import RTC_SECONDS
+from contract.recovery import RTC_MINUTES, RTC_SECONDS
 from contract.values import is_unknown, reveal
 
 ALIAS_TTL_SECONDS = 60
@@ -549,7 +549,13 @@ def _s3_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[str, float 
         dests = [x.get("destination") for x in rules if isinstance(x.get("destination"), Mapping)]
         rtc = [d for d in dests if isinstance(d, Mapping) and _rtc_enabled(d.get("replicationTime"))]
         if rtc:
-            out.append((f"s3:{purpose}", RTC_SECONDS, f"{_label(cfgs[0])}: Replication Time Control (15-minute SLA)"))
+            out.append(
+                (
+                    f"s3:{purpose}",
+                    RTC_SECONDS,
+                    f"{_label(cfgs[0])}: Replication Time Control ({RTC_MINUTES}-minute SLA)",
+                )
+            )
         else:
             out.append((f"s3:{purpose}", None, f"{_label(cfgs[0])}: replication without RTC has no time bound"))
     return out
