@@ -51,6 +51,14 @@ _BUCKET_SIDES = {
     "primary": (BucketKey.PRIMARY_BUCKET, BucketKey.PRIMARY_ARN, BucketKey.PRIMARY_REGION),
     "replica": (BucketKey.REPLICA_BUCKET, BucketKey.REPLICA_ARN, BucketKey.REPLICA_REGION),
 }
+# Each key of one `failover` host, in the order they are checked: (pattern, what is expected, required).
+_FAILOVER_FIELDS = {
+    FailoverKey.FQDN: (_FQDN, "a fully qualified domain name", True),
+    FailoverKey.PRIMARY_HEALTH_CHECK_ID: (_HEALTH_CHECK_ID, "a Route53 health check id (UUID)", True),
+    FailoverKey.SECONDARY_HEALTH_CHECK_ID: (_HEALTH_CHECK_ID, "a Route53 health check id (UUID)", True),
+    FailoverKey.PRIMARY_ALARM_ARN: (_ALARM_ARN, "a CloudWatch alarm ARN", False),
+    FailoverKey.SECONDARY_ALARM_ARN: (_ALARM_ARN, "a CloudWatch alarm ARN", False),
+}
 
 
 # A stack's outputs are a few kilobytes (tests/fixtures/outputs.stage.json: ~7 KB); 5 MiB is far above any real
@@ -231,49 +239,12 @@ def _failover(r: _Reader) -> tuple[FailoverHost, ...]:
         p = f"{Key.FAILOVER}.{host}"
         if not isinstance(entry, dict):
             raise r.fail(p, "an object", entry)
-        hc = "a Route53 health check id (UUID)"
-        hosts.append(
-            FailoverHost(
-                host=host,
-                fqdn=r.req(
-                    FailoverKey.FQDN,
-                    _FQDN,
-                    "a fully qualified domain name",
-                    within=entry,
-                    path=f"{p}.{FailoverKey.FQDN}",
-                ),
-                primary_health_check_id=r.req(
-                    FailoverKey.PRIMARY_HEALTH_CHECK_ID,
-                    _HEALTH_CHECK_ID,
-                    hc,
-                    within=entry,
-                    path=f"{p}.{FailoverKey.PRIMARY_HEALTH_CHECK_ID}",
-                ),
-                secondary_health_check_id=r.req(
-                    FailoverKey.SECONDARY_HEALTH_CHECK_ID,
-                    _HEALTH_CHECK_ID,
-                    hc,
-                    within=entry,
-                    path=f"{p}.{FailoverKey.SECONDARY_HEALTH_CHECK_ID}",
-                ),
-                primary_alarm_arn=r.get(
-                    FailoverKey.PRIMARY_ALARM_ARN,
-                    _ALARM_ARN,
-                    "a CloudWatch alarm ARN",
-                    within=entry,
-                    path=f"{p}.{FailoverKey.PRIMARY_ALARM_ARN}",
-                    optional=True,
-                ),
-                secondary_alarm_arn=r.get(
-                    FailoverKey.SECONDARY_ALARM_ARN,
-                    _ALARM_ARN,
-                    "a CloudWatch alarm ARN",
-                    within=entry,
-                    path=f"{p}.{FailoverKey.SECONDARY_ALARM_ARN}",
-                    optional=True,
-                ),
-            )
-        )
+        # FailoverHost's fields are the contract's names in snake case: fqdn, primary_health_check_id, ...
+        values: dict[str, Any] = {
+            key.name.lower(): r.get(key, pattern, expected, within=entry, path=f"{p}.{key}", optional=not required)
+            for key, (pattern, expected, required) in _FAILOVER_FIELDS.items()
+        }
+        hosts.append(FailoverHost(host=host, **values))
     return tuple(hosts)
 
 
