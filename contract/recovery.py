@@ -13,3 +13,9 @@ RTC_SECONDS = RTC_MINUTES * 60
 # the pack's recovery-budget config defaults to both (policy/policies/dr_posture.py OBJECTIVES_SCHEMA).
 RPO_SECONDS = 300
 RTO_SECONDS = 900
+
+# The recovery-budget policy's config (policy/config/<stack>.json): the pack declares and defaults it
+# (policy/policies/dr_posture.py), ops reads the objectives from it (ops/objectives.py), preflight reports it.
+RECOVERY_BUDGET_POLICY = "recovery-budget"
+RTO_KEY, RPO_KEY, RPO_BY_CLASS_KEY = "rtoSeconds", "rpoSeconds", "rpoSecondsByClass"
+DB_PROMOTION_KEY, APP_RECONNECT_KEY = "dbPromotionSeconds", "appReconnectSeconds"

@@ -43,7 +43,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from contract.cron import CronError, period_seconds
-from contract.recovery import RTC_MINUTES, RTC_SECONDS
+from contract.recovery import (
+    APP_RECONNECT_KEY,
+    DB_PROMOTION_KEY,
+    RPO_BY_CLASS_KEY,
+    RPO_KEY,
+    RTC_MINUTES,
+    RTC_SECONDS,
+    RTO_KEY,
+)
 from contract.values import is_unknown, reveal
 
 ALIAS_TTL_SECONDS = 60
@@ -304,7 +312,7 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
                 "basis": f"after the plan's Route53HealthCheck step or the health check: {dns_term['basis']}",
             }
             terms.append(dns_term)
-    reconnect = _num(objectives.get("appReconnectSeconds"))
+    reconnect = _num(objectives.get(APP_RECONNECT_KEY))
     terms.append(
         {"name": "appReconnect", "seconds": None, "basis": "objectives.appReconnectSeconds not set"}
         if reconnect is None
@@ -316,7 +324,7 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
     )
     known = [t["seconds"] for t in terms]
     total = _secs(sum(known)) if all(s is not None for s in known) else None
-    objective = _num(objectives.get("rtoSeconds"))
+    objective = _num(objectives.get(RTO_KEY))
     ok = total is not None and objective is not None and total <= objective
     return {
         "terms": terms,
@@ -336,7 +344,7 @@ def _promotion_estimate(by: Mapping[str, list[Mapping[str, Any]]], objectives: M
     """Without a plan: promoting the replica takes the configured estimate."""
     instances = by.get(RDS, [])
     replicas = [r for r in instances if _is_replica(r)]
-    promotion = _num(objectives.get("dbPromotionSeconds"))
+    promotion = _num(objectives.get(DB_PROMOTION_KEY))
     if not instances:
         return {"name": "dbPromotion", "seconds": 0, "basis": "no RDS instance in this stack: nothing to promote"}
     if not replicas:
@@ -409,7 +417,7 @@ def _plan_terms(
             timeout = _num(step_config(step).get("timeoutMinutes"))
             name = _v(step.get("name")) or kind
             if term == "dbPromotion":
-                estimate = _num(objectives.get("dbPromotionSeconds"))
+                estimate = _num(objectives.get(DB_PROMOTION_KEY))
                 if estimate is None:
                     value: float | None = None
                     basis = f"{kind} step {name}: objectives.dbPromotionSeconds not set"
@@ -457,7 +465,7 @@ def _plan_terms(
 
 def _objective(data_class: str, objectives: Mapping[str, Any]) -> tuple[float | None, bool]:
     """(objective seconds, whether the class has an objective at all)."""
-    by_class = objectives.get("rpoSecondsByClass")
+    by_class = objectives.get(RPO_BY_CLASS_KEY)
     by_class = by_class if isinstance(by_class, Mapping) else {}
     family = data_class.split(":", 1)[0]
     for key in (data_class, family):
@@ -466,7 +474,7 @@ def _objective(data_class: str, objectives: Mapping[str, Any]) -> tuple[float | 
             return value, value is not None
     if family in CLASS_RPO_DEFAULTS:
         return float(CLASS_RPO_DEFAULTS[family]), True
-    value = _num(objectives.get("rpoSeconds"))
+    value = _num(objectives.get(RPO_KEY))
     return value, True
 
 
