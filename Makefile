@@ -5,9 +5,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= stage
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
-PACKAGES := settings components preflight providers.py
+PACKAGES := settings components preflight providers.py contract
 
-.PHONY: setup plan test check-tools lint typecheck pytest bench config-reference clean
+.PHONY: setup plan test check-tools lint typecheck pytest bench config-reference outputs-fixture clean
 
 $(STAMP): requirements.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench: setup  ## preflight wall time per stack against the import floor
 
 config-reference: setup  ## regenerate the stack config reference (docs/config-reference.md) from Pulumi.yaml
 	$(PY) -m settings.reference --write docs/config-reference.md
+
+outputs-fixture: setup  ## regenerate tests/fixtures/outputs.stage.json from the real program (mock engine; STACK=stage)
+	$(PY) -m tools.outputs_fixture --stack $(STACK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

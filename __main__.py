@@ -29,6 +29,7 @@ from components.failover import FailoverDns, FailoverDnsArgs
 from components.region_switch import RegionSwitchPlan, RegionSwitchPlanArgs, ReplicatedDatabase, ReportBucket
 from components.storage import AccessLogBucket, AccessLogBucketArgs, ReplicatedBucket, ReplicatedBucketArgs
 from components.synthetics import SyntheticProbes, SyntheticProbesArgs
+from contract.outputs import BackupOutputs, BucketPairOutputs, CanaryGroupOutputs, StackOutputs, export
 from providers import make_providers
 
 config = settings.load_runtime()
@@ -288,89 +289,82 @@ grafana_dashboard = GrafanaDashboard(
     "grafana-dashboard", GrafanaDashboardArgs.from_settings(config), provider=providers.kubernetes
 )
 
-# --- stack outputs (ops/ reads these; docs/components.md and ops/README.md "Stack outputs" document them) ---
-pulumi.export("environment", core.environment)
-pulumi.export("primaryRegion", core.primary_region)
-pulumi.export("drRegion", core.dr_region)
-pulumi.export("opsAlertTopicArn", operations.critical.arn)
-pulumi.export("opsWarningTopicArn", operations.warning.arn)
-pulumi.export("budgetName", budget.budget.name)
-pulumi.export("budgetAlertTopicArn", budget.topic.arn)
-pulumi.export("gatewayUrl", f"https://{edge.public_fqdn('gateway', core.domain)}")
-pulumi.export("failover", failover.outputs())
-pulumi.export("regionSwitchPlanArn", region_switch.plan.arn if region_switch else None)
-pulumi.export(
-    "chaosExperimentTemplateIds", {k: t.id for k, t in chaos_drill.templates.items()} if chaos_drill else None
+# --- stack outputs (ops/ reads these; the names and shapes live in contract/outputs.py, docs/contract.md) ---
+export(
+    pulumi.export,
+    StackOutputs(
+        environment=core.environment,
+        primary_region=core.primary_region,
+        dr_region=core.dr_region,
+        ops_alert_topic_arn=operations.critical.arn,
+        ops_warning_topic_arn=operations.warning.arn,
+        budget_name=budget.budget.name,
+        budget_alert_topic_arn=budget.topic.arn,
+        gateway_url=f"https://{edge.public_fqdn('gateway', core.domain)}",
+        failover=failover.outputs(),
+        region_switch_plan_arn=region_switch.plan.arn if region_switch else None,
+        chaos_experiment_template_ids={k: t.id for k, t in chaos_drill.templates.items()} if chaos_drill else None,
+        waf_regional_acl_arn=edge_protection.regional_acls["primary"].arn,
+        waf_dr_regional_acl_arn=edge_protection.regional_acls["dr"].arn,
+        waf_cloudfront_acl_arn=edge_protection.cloudfront_acl.arn if edge_protection.cloudfront_acl else None,
+        cloudfront_domain_name=edge_protection.distribution.domain_name if edge_protection.distribution else None,
+        dr_ops_alert_topic_arn=operations_dr.critical.arn,
+        dr_ops_warning_topic_arn=operations_dr.warning.arn,
+        db_primary_identifier=database.primary.identifier,
+        db_primary_arn=database.primary.arn,
+        db_primary_endpoint=database.primary.address,
+        db_primary_region=core.primary_region,
+        db_replica_identifier=database.replica.identifier if database.replica else None,
+        db_replica_arn=database.replica.arn if database.replica else None,
+        db_replica_endpoint=database.replica.address if database.replica else None,
+        db_replica_region=core.dr_region if database.replica else None,
+        db_backup_retention_days=data_tier.db_backup_retention_days,
+        db_secret_arn=database.secret_arn,
+        db_dr_secret_arn=database.dr_secret_arn,
+        db_kms_key_arn=database.primary_key.arn,
+        db_replica_kms_key_arn=database.replica_key.arn,
+        db_endpoint_parameter_name=database.endpoint_parameters[0].name,
+        db_replica_lag_alarm_name=database.replica_lag_alarm.name if database.replica_lag_alarm else None,
+        aws_backup=BackupOutputs(
+            primary_vault_name=database_backups.vaults["primary"].name,
+            dr_vault_name=database_backups.vaults["dr"].name,
+            plan_id=database_backups.plan.id,
+            restore_testing_plan_name=(
+                database_backups.restore_testing_plan.name if database_backups.restore_testing_plan else None
+            ),
+            validation_function_name=(
+                database_backups.validation_function.name if database_backups.validation_function else None
+            ),
+            framework_arns={side: f.arn for side, f in database_backups.frameworks.items()},
+        )
+        if database_backups
+        else None,
+        buckets={
+            purpose: BucketPairOutputs(
+                primary_bucket=b.primary.bucket,
+                primary_arn=b.primary.arn,
+                primary_region=core.primary_region,
+                replica_bucket=b.replica.bucket,
+                replica_arn=b.replica.arn,
+                replica_region=core.dr_region,
+            )
+            for purpose, b in buckets.items()
+        },
+        dr_dashboard_name=dr_dashboard.dashboard.dashboard_name,
+        audit_trail_arn=audit_trail.trail.arn if audit_trail else None,
+        synthetics_namespace=synthetics.namespace.metadata.name,
+        probe_targets={t.job: t.url for t in synthetics.targets},
+        canaries={
+            region: CanaryGroupOutputs(
+                names=[c.name for c in group.canaries.values()], artifact_bucket=group.bucket.bucket
+            )
+            for region, group in canaries.items()
+        },
+        slack_channel_configuration_arn=slack.channel.chat_configuration_arn,
+        velero_namespace=cluster_backups.namespace_name,
+        velero_schedule_name=cluster_backups.schedule_name,
+        velero_bucket=buckets["backups"].primary.bucket,
+        karpenter_interruption_queue_url=node_autoscaling.queue.url,
+        kubecost_host=cost_visibility.host,
+    ),
 )
-pulumi.export("wafRegionalAclArn", edge_protection.regional_acls["primary"].arn)
-pulumi.export("wafDrRegionalAclArn", edge_protection.regional_acls["dr"].arn)
-pulumi.export("wafCloudfrontAclArn", edge_protection.cloudfront_acl.arn if edge_protection.cloudfront_acl else None)
-pulumi.export(
-    "cloudfrontDomainName", edge_protection.distribution.domain_name if edge_protection.distribution else None
-)
-pulumi.export("drOpsAlertTopicArn", operations_dr.critical.arn)
-pulumi.export("drOpsWarningTopicArn", operations_dr.warning.arn)
-pulumi.export("dbPrimaryIdentifier", database.primary.identifier)
-pulumi.export("dbPrimaryArn", database.primary.arn)
-pulumi.export("dbPrimaryEndpoint", database.primary.address)
-pulumi.export("dbPrimaryRegion", core.primary_region)
-pulumi.export("dbReplicaIdentifier", database.replica.identifier if database.replica else None)
-pulumi.export("dbReplicaArn", database.replica.arn if database.replica else None)
-pulumi.export("dbReplicaEndpoint", database.replica.address if database.replica else None)
-pulumi.export("dbReplicaRegion", core.dr_region if database.replica else None)
-# The PITR window a promoted replica must keep (ops drill promotes with it, never with a tool default).
-pulumi.export("dbBackupRetentionDays", data_tier.db_backup_retention_days)
-pulumi.export("dbSecretArn", database.secret_arn)
-pulumi.export("dbDrSecretArn", database.dr_secret_arn)
-pulumi.export("dbKmsKeyArn", database.primary_key.arn)
-pulumi.export("dbReplicaKmsKeyArn", database.replica_key.arn)
-pulumi.export("dbEndpointParameterName", database.endpoint_parameters[0].name)
-pulumi.export("dbReplicaLagAlarmName", database.replica_lag_alarm.name if database.replica_lag_alarm else None)
-pulumi.export(
-    "awsBackup",
-    {
-        "primaryVaultName": database_backups.vaults["primary"].name,
-        "drVaultName": database_backups.vaults["dr"].name,
-        "planId": database_backups.plan.id,
-        "restoreTestingPlanName": (
-            database_backups.restore_testing_plan.name if database_backups.restore_testing_plan else None
-        ),
-        "validationFunctionName": (
-            database_backups.validation_function.name if database_backups.validation_function else None
-        ),
-        "frameworkArns": {side: f.arn for side, f in database_backups.frameworks.items()},
-    }
-    if database_backups
-    else None,
-)
-pulumi.export(
-    "buckets",
-    {
-        purpose: {
-            "primaryBucket": b.primary.bucket,
-            "primaryArn": b.primary.arn,
-            "primaryRegion": core.primary_region,
-            "replicaBucket": b.replica.bucket,
-            "replicaArn": b.replica.arn,
-            "replicaRegion": core.dr_region,
-        }
-        for purpose, b in buckets.items()
-    },
-)
-pulumi.export("drDashboardName", dr_dashboard.dashboard.dashboard_name)
-pulumi.export("auditTrailArn", audit_trail.trail.arn if audit_trail else None)
-pulumi.export("syntheticsNamespace", synthetics.namespace.metadata.name)
-pulumi.export("probeTargets", {t.job: t.url for t in synthetics.targets})
-pulumi.export(
-    "canaries",
-    {
-        region: {"names": [c.name for c in group.canaries.values()], "artifactBucket": group.bucket.bucket}
-        for region, group in canaries.items()
-    },
-)
-pulumi.export("slackChannelConfigurationArn", slack.channel.chat_configuration_arn)
-pulumi.export("veleroNamespace", cluster_backups.namespace_name)
-pulumi.export("veleroScheduleName", cluster_backups.schedule_name)
-pulumi.export("veleroBucket", buckets["backups"].primary.bucket)
-pulumi.export("karpenterInterruptionQueueUrl", node_autoscaling.queue.url)
-pulumi.export("kubecostHost", cost_visibility.host)

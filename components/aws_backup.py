@@ -26,8 +26,8 @@ from components.alerting import AlarmTopics, severity_tags
 from components.database import POSTGRES_PORT, NetworkArgs, database_identifier
 from components.iam import service_trust
 from components.storage import BucketWriter
+from contract.cron import to_aws
 from lambdas.restore_validation import package
-from policy.cron import to_aws
 
 if TYPE_CHECKING:
     from settings import StackSettings
@@ -78,7 +78,7 @@ class AuditArgs:
 class RestoreTestArgs:
     """The weekly restore test in the DR region and its validation."""
 
-    schedule: str  # five-field UTC cron (policy.cron); written in AWS's form here
+    schedule: str  # five-field UTC cron (contract.cron); written in AWS's form here
     validation_window_hours: int
     selection_window_days: int  # how far back "the latest recovery point" may be
     target_minutes: int  # RESTORE_TIME_FOR_RESOURCES_MEET_TARGET
@@ -95,7 +95,7 @@ class DatabaseBackupsArgs:
 
     identifier: str  # the database identifier: names vaults, plan, tests
     db_instance_arn: pulumi.Input[str]
-    schedule: str  # five-field UTC cron of the snapshot (policy.cron)
+    schedule: str  # five-field UTC cron of the snapshot (contract.cron)
     retention_days: int  # both vaults; also the vault lock's minimum retention
     vault_lock_mode: str  # "compliance" or "governance"
     vault_lock_grace_days: int  # compliance: days before the lock is permanent (≥ 3)

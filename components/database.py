@@ -12,6 +12,7 @@ import pulumi_random as random
 from components import kms_policy
 from components.alerting import AlarmTopics, severity_tags
 from components.iam import service_trust
+from contract.recovery import RPO_SECONDS
 
 if TYPE_CHECKING:
     from settings import StackSettings
@@ -476,7 +477,8 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             # Lag above the threshold for 2 minutes alarms well inside the 5-minute RPO. No data means the
             # replica stopped reporting: the RPO cannot be shown to hold, so that alarms too.
             _AlarmSpec("replica-lag", ">", args.replica_lag_alarm_seconds, 2,
-                       f"DR replica more than {args.replica_lag_alarm_seconds} s behind (RPO objective 300 s)",
+                       f"DR replica more than {args.replica_lag_alarm_seconds} s behind "
+                       f"(RPO objective {RPO_SECONDS} s)",
                        metric="ReplicaLag", statistic="Maximum", missing="breaching"),
             _free_storage_burn("replica-storage-low",
                                f"DR replica consumes over {burn} of its free storage for an hour: replication "

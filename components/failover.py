@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerting import AlarmTopics, severity_tags
+from contract.outputs import FailoverHostOutputs, document
 
 if TYPE_CHECKING:
     from settings import StackSettings
@@ -193,18 +194,18 @@ class FailoverDns(pulumi.ComponentResource):
                 alarms=alarms,
             )
 
-        self.register_outputs({"hosts": self.outputs()})
+        self.register_outputs({"hosts": document(self.outputs())})
 
-    def outputs(self) -> dict[str, dict[str, pulumi.Output[str]]]:
+    def outputs(self) -> dict[str, FailoverHostOutputs]:
         """The `failover` stack output: {host: {fqdn, primary/secondary health check id and alarm ARN}}."""
         return {
-            host: {
-                "fqdn": f.fqdn,
-                "primaryHealthCheckId": f.health_checks["primary"].id,
-                "secondaryHealthCheckId": f.health_checks["secondary"].id,
-                "primaryAlarmArn": f.alarms["primary"].arn,
-                "secondaryAlarmArn": f.alarms["secondary"].arn,
-            }
+            host: FailoverHostOutputs(
+                fqdn=f.fqdn,
+                primary_health_check_id=f.health_checks["primary"].id,
+                secondary_health_check_id=f.health_checks["secondary"].id,
+                primary_alarm_arn=f.alarms["primary"].arn,
+                secondary_alarm_arn=f.alarms["secondary"].arn,
+            )
             for host, f in self.hosts.items()
         }
 

@@ -12,6 +12,8 @@ import pulumi_aws as aws
 from components import kms_policy
 from components.alerting import AlarmTopics, severity_tags
 from components.iam import service_trust
+from contract.data import BUCKET_DATA_CLASS
+from contract.recovery import RTC_MINUTES, RTC_SECONDS
 
 if TYPE_CHECKING:
     from settings import StackSettings
@@ -25,11 +27,9 @@ TRANSITIONS: dict[str, tuple[tuple[int, str], ...]] = {
     "data": ((90, "STANDARD_IA"),),
     "archive": ((90, "STANDARD_IA"), (365, "GLACIER")),
 }
-DATA_CLASS = {"backups": "backups", "audit-logs": "audit", "data": "data", "archive": "archive"}
 ABORT_MULTIPART_DAYS = 7
-# S3 RTC replicates 99.99 % of objects within 15 minutes; the latency alarm fires when that promise breaks.
-RTC_MINUTES = 15
-REPLICATION_LATENCY_ALARM_SECONDS = RTC_MINUTES * 60
+# S3 RTC replicates 99.99 % of objects within RTC_MINUTES; the latency alarm fires when that promise breaks.
+REPLICATION_LATENCY_ALARM_SECONDS = RTC_SECONDS
 # Server access logs: one log bucket per region (S3 delivers only to a bucket in the source's region and account;
 # S3 User Guide, "Enabling Amazon S3 server access logging"). Keys are partitioned by source account, region,
 # bucket and event day under this prefix, so one prefix serves every source bucket and Athena can prune by day.
@@ -400,7 +400,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             bucket=bucket_name,
             # Object Lock can only be switched on when a bucket is created.
             object_lock_enabled=args.object_lock_days is not None,
-            tags={"data-class": DATA_CLASS[args.purpose], "purpose": args.purpose},
+            tags={"data-class": BUCKET_DATA_CLASS[args.purpose], "purpose": args.purpose},
             opts=stateful,
         )
         key = aws.kms.Key(

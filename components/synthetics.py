@@ -15,8 +15,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 import monitoring
+from contract.cron import period_seconds
 from monitoring.alertmanager import SecretKeyRef, alertmanager_config_spec
-from policy.cron import period_seconds
 
 if TYPE_CHECKING:
     from settings import StackSettings

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from contract.recovery import RTO_SECONDS
 from ops.aws import ClientFactory
 from ops.clock import Clock, iso
 from ops.errors import InputError
@@ -56,7 +57,7 @@ class FailoverOptions:
     # AWS after that; follow it again with --resume.
     timeout: float = 1800.0
     comment: str = "started by python -m ops failover"
-    rto_seconds: float = 900.0
+    rto_seconds: float = float(RTO_SECONDS)
     objective_sources: dict[str, str] = field(default_factory=dict)
 
 

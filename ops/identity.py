@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from contract.outputs import FailoverKey, Key
 from ops.aws import ClientFactory
 from ops.errors import InputError
 from ops.outputs import StackOutputs
@@ -70,20 +71,23 @@ def resolve(stack: str, accounts: Accounts) -> StackIdentity:
 
 
 def _arns(o: StackOutputs) -> Iterator[tuple[str, str]]:
-    yield "dbPrimaryArn", o.primary.arn
-    yield "dbReplicaArn", o.replica.arn
+    yield Key.DB_PRIMARY_ARN, o.primary.arn
+    yield Key.DB_REPLICA_ARN, o.replica.arn
     for key, arn in (
-        ("dbSecretArn", o.secret_arn),
-        ("dbKmsKeyArn", o.kms_key_arn),
-        ("dbReplicaKmsKeyArn", o.replica_kms_key_arn),
-        ("regionSwitchPlanArn", o.region_switch_plan_arn),
+        (Key.DB_SECRET_ARN, o.secret_arn),
+        (Key.DB_KMS_KEY_ARN, o.kms_key_arn),
+        (Key.DB_REPLICA_KMS_KEY_ARN, o.replica_kms_key_arn),
+        (Key.REGION_SWITCH_PLAN_ARN, o.region_switch_plan_arn),
     ):
         if arn:
             yield key, arn
     for host in o.failover:
-        for role, arn in (("primaryAlarmArn", host.primary_alarm_arn), ("secondaryAlarmArn", host.secondary_alarm_arn)):
+        for role, arn in (
+            (FailoverKey.PRIMARY_ALARM_ARN, host.primary_alarm_arn),
+            (FailoverKey.SECONDARY_ALARM_ARN, host.secondary_alarm_arn),
+        ):
             if arn:
-                yield f"failover.{host.host}.{role}", arn
+                yield f"{Key.FAILOVER}.{host.host}.{role}", arn
 
 
 def check_outputs(o: StackOutputs, identity: StackIdentity) -> None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contract.recovery import RPO_SECONDS, RTO_SECONDS
 from ops.canary import CanaryRow, PgCanaryReader, PgCanaryWriter
 from ops.clock import Clock, SystemClock, iso, parse_iso
 from ops.errors import EnvironmentProblem, deferred
@@ -65,8 +66,8 @@ class LabOptions:
     canary_interval: float = 0.1  # 10 rows/s: RPO resolution of 100 ms
     write_seconds: float = 3.0  # how long the canary runs before the fault
     promote_timeout: float = 60.0
-    rto_seconds: float = 900
-    rpo_seconds: float = 300
+    rto_seconds: float = RTO_SECONDS
+    rpo_seconds: float = RPO_SECONDS
     fault: str = "kill"  # kill: the primary dies; partition: replication is cut and the primary keeps running
     split_seconds: float = 1.0  # partition: how long the old primary keeps taking writes after the promotion
 

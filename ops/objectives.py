@@ -16,11 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-POLICY = "recovery-budget"
+from contract.recovery import (
+    APP_RECONNECT_KEY,
+    DB_PROMOTION_KEY,
+    RECOVERY_BUDGET_POLICY,
+    RPO_BY_CLASS_KEY,
+    RPO_KEY,
+    RTO_KEY,
+)
+
+POLICY = RECOVERY_BUDGET_POLICY
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-RTO, RPO = "rtoSeconds", "rpoSeconds"
+RTO, RPO = RTO_KEY, RPO_KEY
 FLAGS = {RTO: "--rto-seconds", RPO: "--rpo-seconds"}
-PHASES = ("dbPromotionSeconds", "appReconnectSeconds")  # RTO terms the policy assumes and the drill measures
+PHASES = (DB_PROMOTION_KEY, APP_RECONNECT_KEY)  # RTO terms the policy assumes and the drill measures
 
 
 class ObjectivesError(ValueError):
@@ -102,10 +111,10 @@ def resolve(
         hint = f"; or pass {given}" if flag_hint else ""
         raise ObjectivesError(f"{err} (the {POLICY} policy there holds the objectives{hint})") from None
     database = next(e for e in recovery.recovery_budget([], props)["rpo"] if e["dataClass"] == "database")
-    by_class = props.get("rpoSecondsByClass") or {}
+    by_class = props.get(RPO_BY_CLASS_KEY) or {}
     from_policy: dict[str, tuple[Any, str]] = {
         RTO: (props[RTO], RTO),
-        RPO: (database["objectiveSeconds"], "rpoSecondsByClass.database" if "database" in by_class else RPO),
+        RPO: (database["objectiveSeconds"], f"{RPO_BY_CLASS_KEY}.database" if "database" in by_class else RPO),
     }
     for key in flags:
         if key in seconds:

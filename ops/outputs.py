@@ -1,6 +1,7 @@
 """The stack outputs the tools read, parsed and validated into a frozen dataclass.
 
-Input is the JSON object `pulumi stack output --json --show-secrets` prints. Any missing or malformed key is an
+Input is the JSON object `pulumi stack output --json --show-secrets` prints; its key names come from
+contract/outputs.py (the same members `__main__.py` exports with). Any missing or malformed key is an
 `OutputsError` whose `str()` is one line naming the file, the key, what was expected and what was found; so is a
 file that cannot be read, is not UTF-8 (UTF-16 from PowerShell's `>` is named as such), is larger than
 `MAX_BYTES`, is not JSON (NaN/Infinity included), nests too deeply, or repeats a key in one object.
@@ -16,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.data import BUCKET_PURPOSES
+from contract.outputs import BucketKey, FailoverKey, Key
+from contract.values import SECRET_MASK
 from ops.errors import InputError
 
 REGION = r"[a-z]{2}(?:-gov)?-[a-z]+-\d"
@@ -36,22 +40,28 @@ _URL = re.compile(r"https://[a-z0-9.-]+(?::\d+)?(?:/\S*)?")
 PLAN_ARN = re.compile(
     r"arn:aws[a-zA-Z-]*:arc-region-switch::([0-9]{12}):plan/([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?):([a-z0-9]{6})"
 )
-PURPOSES = ("backups", "audit-logs", "data", "archive")
-DB_KEYS = (
-    "dbPrimaryIdentifier",
-    "dbPrimaryArn",
-    "dbPrimaryEndpoint",
-    "dbPrimaryRegion",
-    "dbReplicaIdentifier",
-    "dbReplicaArn",
-    "dbReplicaEndpoint",
-    "dbReplicaRegion",
-    "dbEndpointParameterName",
-    "dbReplicaLagAlarmName",
-)
+PURPOSES = BUCKET_PURPOSES
+# The keys of one database in the outputs: (identifier, ARN, endpoint, region).
+_DB_ROLES = {
+    "Primary": (Key.DB_PRIMARY_IDENTIFIER, Key.DB_PRIMARY_ARN, Key.DB_PRIMARY_ENDPOINT, Key.DB_PRIMARY_REGION),
+    "Replica": (Key.DB_REPLICA_IDENTIFIER, Key.DB_REPLICA_ARN, Key.DB_REPLICA_ENDPOINT, Key.DB_REPLICA_REGION),
+}
+# The keys of one side of a `buckets` entry: (bucket, ARN, region).
+_BUCKET_SIDES = {
+    "primary": (BucketKey.PRIMARY_BUCKET, BucketKey.PRIMARY_ARN, BucketKey.PRIMARY_REGION),
+    "replica": (BucketKey.REPLICA_BUCKET, BucketKey.REPLICA_ARN, BucketKey.REPLICA_REGION),
+}
+# Each key of one `failover` host, in the order they are checked: (pattern, what is expected, required).
+_FAILOVER_FIELDS = {
+    FailoverKey.FQDN: (_FQDN, "a fully qualified domain name", True),
+    FailoverKey.PRIMARY_HEALTH_CHECK_ID: (_HEALTH_CHECK_ID, "a Route53 health check id (UUID)", True),
+    FailoverKey.SECONDARY_HEALTH_CHECK_ID: (_HEALTH_CHECK_ID, "a Route53 health check id (UUID)", True),
+    FailoverKey.PRIMARY_ALARM_ARN: (_ALARM_ARN, "a CloudWatch alarm ARN", False),
+    FailoverKey.SECONDARY_ALARM_ARN: (_ALARM_ARN, "a CloudWatch alarm ARN", False),
+}
 
 
-# A stack's outputs are a few kilobytes (tests/fixtures/outputs.stage.json: ~2 KB); 5 MiB is far above any real
+# A stack's outputs are a few kilobytes (tests/fixtures/outputs.stage.json: ~7 KB); 5 MiB is far above any real
 # document and keeps a wrong file (a log, a dump) from being read into memory whole.
 MAX_BYTES = 5 * 1024 * 1024
 EXPORT = "pulumi stack output --json --show-secrets"
@@ -161,9 +171,9 @@ class _Reader:
             if optional:
                 return None
             raise self.fail(where, expected, value)
-        if value == "[secret]":
+        if value == SECRET_MASK:
             raise OutputsError(
-                f'{self.source}: {where}: is "[secret]" — export with `pulumi stack output --json --show-secrets`'
+                f'{self.source}: {where}: is "{SECRET_MASK}" — export with `pulumi stack output --json --show-secrets`'
             )
         if not isinstance(value, str) or not pattern.fullmatch(value):
             raise self.fail(where, expected, value)
@@ -179,85 +189,62 @@ _MISSING: Any = object()
 
 
 def _database(r: _Reader, role: str) -> Database:
-    prefix = f"db{role}"
-    arn = r.req(f"{prefix}Arn", _RDS_ARN, "an RDS DB instance ARN (arn:aws:rds:REGION:ACCOUNT:db:ID)")
+    id_key, arn_key, endpoint_key, region_key = _DB_ROLES[role]
+    arn = r.req(arn_key, _RDS_ARN, "an RDS DB instance ARN (arn:aws:rds:REGION:ACCOUNT:db:ID)")
     match = _RDS_ARN.fullmatch(arn)
     assert match is not None
-    identifier = r.req(f"{prefix}Identifier", _DB_ID, "an RDS DB instance identifier")
-    region = r.req(f"{prefix}Region", re.compile(REGION), "an AWS region such as us-east-1")
+    identifier = r.req(id_key, _DB_ID, "an RDS DB instance identifier")
+    region = r.req(region_key, re.compile(REGION), "an AWS region such as us-east-1")
     if match.group(3) != identifier:
-        raise r.fail(f"{prefix}Arn", f"the ARN of {prefix}Identifier {identifier}", arn)
+        raise r.fail(arn_key, f"the ARN of {id_key} {identifier}", arn)
     if match.group(1) != region:
-        raise r.fail(f"{prefix}Arn", f"an ARN in {prefix}Region {region}", arn)
-    endpoint = r.req(f"{prefix}Endpoint", _ENDPOINT, "a database endpoint host[:port]")
+        raise r.fail(arn_key, f"an ARN in {region_key} {region}", arn)
+    endpoint = r.req(endpoint_key, _ENDPOINT, "a database endpoint host[:port]")
     return Database(identifier=identifier, arn=arn, endpoint=endpoint, region=region)
 
 
 def _buckets(r: _Reader) -> tuple[BucketPair, ...]:
-    raw = r.data.get("buckets", _MISSING)
+    raw = r.data.get(Key.BUCKETS, _MISSING)
     if not isinstance(raw, dict) or not raw:
-        raise r.fail("buckets", "an object {purpose: {primaryBucket, primaryArn, ...}}", raw)
+        raise r.fail(Key.BUCKETS, "an object {purpose: {primaryBucket, primaryArn, ...}}", raw)
     pairs = []
     for purpose, entry in sorted(raw.items()):
         if purpose not in PURPOSES:
-            raise r.fail("buckets", f"purposes among {', '.join(PURPOSES)}", purpose)
+            raise r.fail(Key.BUCKETS, f"purposes among {', '.join(PURPOSES)}", purpose)
         if not isinstance(entry, dict):
             raise r.fail(f"buckets.{purpose}", "an object", entry)
         values = {}
-        for side in ("primary", "replica"):
-            p = f"buckets.{purpose}.{side}"
-            bucket = r.req(f"{side}Bucket", _BUCKET, "an S3 bucket name", within=entry, path=f"{p}Bucket")
-            arn = r.req(f"{side}Arn", _S3_ARN, "an S3 bucket ARN", within=entry, path=f"{p}Arn")
+        p = f"{Key.BUCKETS}.{purpose}"
+        for side, (bucket_key, arn_key, region_key) in _BUCKET_SIDES.items():
+            bucket = r.req(bucket_key, _BUCKET, "an S3 bucket name", within=entry, path=f"{p}.{bucket_key}")
+            arn = r.req(arn_key, _S3_ARN, "an S3 bucket ARN", within=entry, path=f"{p}.{arn_key}")
             if arn != f"arn:aws:s3:::{bucket}" and not arn.endswith(f":::{bucket}"):
-                raise r.fail(f"{p}Arn", f"the ARN of {bucket}", arn)
-            region = r.req(f"{side}Region", re.compile(REGION), "an AWS region", within=entry, path=f"{p}Region")
+                raise r.fail(f"{p}.{arn_key}", f"the ARN of {bucket}", arn)
+            region = r.req(region_key, re.compile(REGION), "an AWS region", within=entry, path=f"{p}.{region_key}")
             values[side] = (bucket, arn, region)
         if values["primary"][2] == values["replica"][2]:
-            raise r.fail(f"buckets.{purpose}.replicaRegion", "a region other than the primary's", values["replica"][2])
+            raise r.fail(f"{p}.{BucketKey.REPLICA_REGION}", "a region other than the primary's", values["replica"][2])
         pairs.append(BucketPair(purpose, *values["primary"], *values["replica"]))
     return tuple(pairs)
 
 
 def _failover(r: _Reader) -> tuple[FailoverHost, ...]:
-    raw = r.data.get("failover")
+    raw = r.data.get(Key.FAILOVER)
     if raw is None:
         return ()
     if not isinstance(raw, dict):
-        raise r.fail("failover", "an object {host: {fqdn, primaryHealthCheckId, ...}}", raw)
+        raise r.fail(Key.FAILOVER, "an object {host: {fqdn, primaryHealthCheckId, ...}}", raw)
     hosts = []
     for host, entry in sorted(raw.items()):
-        p = f"failover.{host}"
+        p = f"{Key.FAILOVER}.{host}"
         if not isinstance(entry, dict):
             raise r.fail(p, "an object", entry)
-        hc = "a Route53 health check id (UUID)"
-        hosts.append(
-            FailoverHost(
-                host=host,
-                fqdn=r.req("fqdn", _FQDN, "a fully qualified domain name", within=entry, path=f"{p}.fqdn"),
-                primary_health_check_id=r.req(
-                    "primaryHealthCheckId", _HEALTH_CHECK_ID, hc, within=entry, path=f"{p}.primaryHealthCheckId"
-                ),
-                secondary_health_check_id=r.req(
-                    "secondaryHealthCheckId", _HEALTH_CHECK_ID, hc, within=entry, path=f"{p}.secondaryHealthCheckId"
-                ),
-                primary_alarm_arn=r.get(
-                    "primaryAlarmArn",
-                    _ALARM_ARN,
-                    "a CloudWatch alarm ARN",
-                    within=entry,
-                    path=f"{p}.primaryAlarmArn",
-                    optional=True,
-                ),
-                secondary_alarm_arn=r.get(
-                    "secondaryAlarmArn",
-                    _ALARM_ARN,
-                    "a CloudWatch alarm ARN",
-                    within=entry,
-                    path=f"{p}.secondaryAlarmArn",
-                    optional=True,
-                ),
-            )
-        )
+        # FailoverHost's fields are the contract's names in snake case: fqdn, primary_health_check_id, ...
+        values: dict[str, Any] = {
+            key.name.lower(): r.get(key, pattern, expected, within=entry, path=f"{p}.{key}", optional=not required)
+            for key, (pattern, expected, required) in _FAILOVER_FIELDS.items()
+        }
+        hosts.append(FailoverHost(host=host, **values))
     return tuple(hosts)
 
 
@@ -269,53 +256,55 @@ def parse(data: Any, source: str = "outputs") -> StackOutputs:
     primary = _database(r, "Primary")
     replica = _database(r, "Replica")
     if primary.region == replica.region:
-        raise r.fail("dbReplicaRegion", f"a region other than dbPrimaryRegion {primary.region}", replica.region)
+        raise r.fail(
+            Key.DB_REPLICA_REGION, f"a region other than {Key.DB_PRIMARY_REGION} {primary.region}", replica.region
+        )
     velero = None
     namespace = r.get(
-        "veleroNamespace", re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"), "a namespace", optional=True
+        Key.VELERO_NAMESPACE, re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"), "a namespace", optional=True
     )
     if namespace is not None:
         velero = Velero(
             namespace=namespace,
             schedule_name=r.req(
-                "veleroScheduleName", re.compile(r"[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?"), "a Velero Schedule name"
+                Key.VELERO_SCHEDULE_NAME, re.compile(r"[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?"), "a Velero Schedule name"
             ),
-            bucket=r.get("veleroBucket", _BUCKET, "an S3 bucket name", optional=True),
+            bucket=r.get(Key.VELERO_BUCKET, _BUCKET, "an S3 bucket name", optional=True),
         )
     failover = _failover(r)
-    gateway_url = r.get("gatewayUrl", _URL, "an https:// URL", optional=True)
-    environment = data.get("environment")
+    gateway_url = r.get(Key.GATEWAY_URL, _URL, "an https:// URL", optional=True)
+    environment = data.get(Key.ENVIRONMENT)
     if environment is not None and environment not in ("dev", "stage", "prod"):
-        raise r.fail("environment", "dev, stage or prod", environment)
-    templates = data.get("chaosExperimentTemplateIds") or {}
+        raise r.fail(Key.ENVIRONMENT, "dev, stage or prod", environment)
+    templates = data.get(Key.CHAOS_EXPERIMENT_TEMPLATE_IDS) or {}
     if not isinstance(templates, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and _FIS_TEMPLATE_ID.fullmatch(v) for k, v in templates.items()
     ):
-        raise r.fail("chaosExperimentTemplateIds", "an object {fault name: FIS experiment template id}", templates)
-    retention = data.get("dbBackupRetentionDays")
+        raise r.fail(Key.CHAOS_EXPERIMENT_TEMPLATE_IDS, "an object {fault name: FIS experiment template id}", templates)
+    retention = data.get(Key.DB_BACKUP_RETENTION_DAYS)
     # PromoteReadReplica BackupRetentionPeriod: 0-35 (botocore rds model); 0 turns backups off on the new writer.
     if retention is not None and (
         isinstance(retention, bool) or not isinstance(retention, int) or not 1 <= retention <= 35
     ):
-        raise r.fail("dbBackupRetentionDays", "a whole number of days from 1 to 35", retention)
+        raise r.fail(Key.DB_BACKUP_RETENTION_DAYS, "a whole number of days from 1 to 35", retention)
     return StackOutputs(
         source=source,
         environment=environment,
         primary=primary,
         replica=replica,
-        endpoint_parameter_name=r.req("dbEndpointParameterName", _SSM_NAME, "an SSM parameter name"),
+        endpoint_parameter_name=r.req(Key.DB_ENDPOINT_PARAMETER_NAME, _SSM_NAME, "an SSM parameter name"),
         replica_lag_alarm_name=r.req(
-            "dbReplicaLagAlarmName", re.compile(r"[^\x00-\x1f]{1,255}"), "a CloudWatch alarm name"
+            Key.DB_REPLICA_LAG_ALARM_NAME, re.compile(r"[^\x00-\x1f]{1,255}"), "a CloudWatch alarm name"
         ),
-        secret_arn=r.get("dbSecretArn", _SECRET_ARN, "a Secrets Manager secret ARN", optional=True),
-        kms_key_arn=r.get("dbKmsKeyArn", _KMS_ARN, "a KMS key ARN", optional=True),
-        replica_kms_key_arn=r.get("dbReplicaKmsKeyArn", _KMS_ARN, "a KMS key ARN", optional=True),
+        secret_arn=r.get(Key.DB_SECRET_ARN, _SECRET_ARN, "a Secrets Manager secret ARN", optional=True),
+        kms_key_arn=r.get(Key.DB_KMS_KEY_ARN, _KMS_ARN, "a KMS key ARN", optional=True),
+        replica_kms_key_arn=r.get(Key.DB_REPLICA_KMS_KEY_ARN, _KMS_ARN, "a KMS key ARN", optional=True),
         buckets=_buckets(r),
         gateway_url=gateway_url,
         failover=failover,
         velero=velero,
         region_switch_plan_arn=r.get(
-            "regionSwitchPlanArn",
+            Key.REGION_SWITCH_PLAN_ARN,
             PLAN_ARN,
             "an ARC Region switch plan ARN (arn:aws:arc-region-switch::ACCOUNT:plan/NAME:ID)",
             optional=True,

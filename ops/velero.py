@@ -5,7 +5,7 @@ The source is injectable. Both built-in sources read the same document — what
 Schedule objects):
 * `KubectlVelero` runs that command (needs kubectl and cluster credentials);
 * `FileVelero` reads a saved copy (`--velero-json FILE`), e.g. captured by CI or another operator.
-The schedule interval is derived from the Schedule's `spec.schedule` by policy/cron.py (the one cron parser).
+The schedule interval is derived from the Schedule's `spec.schedule` by contract/cron.py (the one cron parser).
 """
 
 from __future__ import annotations

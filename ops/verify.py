@@ -12,12 +12,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from contract.cron import CronError, period_seconds
 from ops.aws import ClientFactory, RefusedOperation
 from ops.clock import Clock, iso
 from ops.observers import HEALTHY, HealthObserver
 from ops.outputs import StackOutputs
 from ops.velero import VeleroSource, VeleroSourceError, last_successful_backup
-from policy.cron import CronError, period_seconds
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 

@@ -44,8 +44,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from contract.values import is_unknown, reveal
 from policy import waf
-from policy.values import is_unknown, reveal
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 
@@ -155,7 +155,7 @@ def _load(path: str) -> dict[str, Any]:
 # --- values -----------------------------------------------------------------------------------------
 
 
-# Unknowns are policy/values.py's `is_unknown` (preflight's UNKNOWN, pulumi_policy sentinels, `<computed>`);
+# Unknowns are contract/values.py's `is_unknown` (preflight's UNKNOWN, pulumi_policy sentinels, `<computed>`);
 # a secret input is priced on what it holds.
 _plain = reveal
 
@@ -467,7 +467,7 @@ def _price_backup_plan(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
 def _price_restore_testing_plan(r: dict[str, Any], ctx: _Ctx) -> tuple[float, str]:
     """Each run restores the database, keeps it for validation, then AWS Backup deletes it: the job fee plus the
     restored instance's hours (single-AZ, the source's class) and its storage for those hours."""
-    from policy.cron import CronError, aws_period_seconds
+    from contract.cron import CronError, aws_period_seconds
 
     region = _region(r)
     schedule = _get(r["props"], "scheduleExpression")

@@ -24,7 +24,7 @@ RPO per data class:
 - `s3:<purpose>` (one per bucket data-class): 900 s when the bucket's replication uses Replication Time
   Control (S3's 15-minute SLA); unbounded when replication has no time bound or is missing.
 - `cluster-state:<namespaces>`: per group of namespaces, the gap between runs of the most frequent Velero
-  schedule that backs them up (cron, policy/cron.py) — e.g. 1 h for the stateful namespaces the hourly
+  schedule that backs them up (cron, contract/cron.py) — e.g. 1 h for the stateful namespaces the hourly
   schedule snapshots, 24 h for those only the nightly one holds. `*` = every namespace no schedule names.
   Each entry lists its `namespaces`; the objective is looked up by the full class, then `cluster-state`.
 
@@ -42,13 +42,21 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policy.cron import CronError, period_seconds
-from policy.values import is_unknown, reveal
+from contract.cron import CronError, period_seconds
+from contract.recovery import (
+    APP_RECONNECT_KEY,
+    DB_PROMOTION_KEY,
+    RPO_BY_CLASS_KEY,
+    RPO_KEY,
+    RTC_MINUTES,
+    RTC_SECONDS,
+    RTO_KEY,
+)
+from contract.values import is_unknown, reveal
 
 ALIAS_TTL_SECONDS = 60
 DEFAULT_REQUEST_INTERVAL = 30  # Route53 health check defaults
 DEFAULT_FAILURE_THRESHOLD = 3
-RTC_SECONDS = 900  # S3 Replication Time Control replicates 99.99 % of objects within 15 minutes
 CLASS_RPO_DEFAULTS: dict[str, int] = {"s3": RTC_SECONDS, "cluster-state": 86400}
 
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
@@ -304,7 +312,7 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
                 "basis": f"after the plan's Route53HealthCheck step or the health check: {dns_term['basis']}",
             }
             terms.append(dns_term)
-    reconnect = _num(objectives.get("appReconnectSeconds"))
+    reconnect = _num(objectives.get(APP_RECONNECT_KEY))
     terms.append(
         {"name": "appReconnect", "seconds": None, "basis": "objectives.appReconnectSeconds not set"}
         if reconnect is None
@@ -316,7 +324,7 @@ def _rto(by: Mapping[str, list[Mapping[str, Any]]], objectives: Mapping[str, Any
     )
     known = [t["seconds"] for t in terms]
     total = _secs(sum(known)) if all(s is not None for s in known) else None
-    objective = _num(objectives.get("rtoSeconds"))
+    objective = _num(objectives.get(RTO_KEY))
     ok = total is not None and objective is not None and total <= objective
     return {
         "terms": terms,
@@ -336,7 +344,7 @@ def _promotion_estimate(by: Mapping[str, list[Mapping[str, Any]]], objectives: M
     """Without a plan: promoting the replica takes the configured estimate."""
     instances = by.get(RDS, [])
     replicas = [r for r in instances if _is_replica(r)]
-    promotion = _num(objectives.get("dbPromotionSeconds"))
+    promotion = _num(objectives.get(DB_PROMOTION_KEY))
     if not instances:
         return {"name": "dbPromotion", "seconds": 0, "basis": "no RDS instance in this stack: nothing to promote"}
     if not replicas:
@@ -409,7 +417,7 @@ def _plan_terms(
             timeout = _num(step_config(step).get("timeoutMinutes"))
             name = _v(step.get("name")) or kind
             if term == "dbPromotion":
-                estimate = _num(objectives.get("dbPromotionSeconds"))
+                estimate = _num(objectives.get(DB_PROMOTION_KEY))
                 if estimate is None:
                     value: float | None = None
                     basis = f"{kind} step {name}: objectives.dbPromotionSeconds not set"
@@ -457,7 +465,7 @@ def _plan_terms(
 
 def _objective(data_class: str, objectives: Mapping[str, Any]) -> tuple[float | None, bool]:
     """(objective seconds, whether the class has an objective at all)."""
-    by_class = objectives.get("rpoSecondsByClass")
+    by_class = objectives.get(RPO_BY_CLASS_KEY)
     by_class = by_class if isinstance(by_class, Mapping) else {}
     family = data_class.split(":", 1)[0]
     for key in (data_class, family):
@@ -466,7 +474,7 @@ def _objective(data_class: str, objectives: Mapping[str, Any]) -> tuple[float | 
             return value, value is not None
     if family in CLASS_RPO_DEFAULTS:
         return float(CLASS_RPO_DEFAULTS[family]), True
-    value = _num(objectives.get("rpoSeconds"))
+    value = _num(objectives.get(RPO_KEY))
     return value, True
 
 
@@ -549,7 +557,13 @@ def _s3_rpo(by: Mapping[str, list[Mapping[str, Any]]]) -> list[tuple[str, float 
         dests = [x.get("destination") for x in rules if isinstance(x.get("destination"), Mapping)]
         rtc = [d for d in dests if isinstance(d, Mapping) and _rtc_enabled(d.get("replicationTime"))]
         if rtc:
-            out.append((f"s3:{purpose}", RTC_SECONDS, f"{_label(cfgs[0])}: Replication Time Control (15-minute SLA)"))
+            out.append(
+                (
+                    f"s3:{purpose}",
+                    RTC_SECONDS,
+                    f"{_label(cfgs[0])}: Replication Time Control ({RTC_MINUTES}-minute SLA)",
+                )
+            )
         else:
             out.append((f"s3:{purpose}", None, f"{_label(cfgs[0])}: replication without RTC has no time bound"))
     return out

@@ -17,9 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from contract.values import UNKNOWN, is_unknown
+from contract.values import UNKNOWN_NOTE as UNKNOWN_NOTE  # the policies import the marker and its note from here
 from policy.sdk import is_list_proxy, proxy_target
-from policy.values import UNKNOWN, is_unknown
-from policy.values import UNKNOWN_NOTE as UNKNOWN_NOTE  # the policies import the marker and its note from here
 
 
 def unwrap(value: Any) -> Any:

@@ -27,6 +27,7 @@ import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
+from contract.recovery import RECOVERY_BUDGET_POLICY
 from policy import cost, recovery
 from policy.awsrules import MODEL_POLICY, TALLY_FILE_ENV, Tally
 from preflight.engine import UNKNOWN, ProgramError, Resource, Run, SecretValue
@@ -47,7 +48,7 @@ ENFORCEMENT = {
     analyzer_pb2.DISABLED: "disabled",
 }
 LEVELS = {v: k for k, v in ENFORCEMENT.items()}
-COST_POLICY, RECOVERY_POLICY = "cost-within-budget", "recovery-budget"
+COST_POLICY, RECOVERY_POLICY = "cost-within-budget", RECOVERY_BUDGET_POLICY
 
 
 @dataclass(frozen=True)

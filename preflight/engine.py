@@ -23,11 +23,10 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format, struct_pb2
 
-from policy import sdk
-
-# One unknown marker and one secret wrapper for the program, the pack and the models (policy/values.py); preflight's
+# One unknown marker and one secret wrapper for the program, the pack and the models (contract/values.py); preflight's
 # other modules and the tests import them from here as well.
-from policy.values import UNKNOWN, SecretValue, is_unknown
+from contract.values import UNKNOWN, SecretValue, is_unknown
+from policy import sdk
 from preflight.mocks import PlatformMocks
 
 

@@ -65,6 +65,13 @@ OUTPUTS: dict[str, OutputBuilder] = {
     "aws:sns/topicSubscription:TopicSubscription": lambda c: {
         "arn": f"{c.inputs.get('topic', c.arn('sns', 'topic'))}:{_uuid(c.name)}"
     },
+    # ChatConfigurationArn: arn:aws:(wheatley|chatbot):REGION?:ACCOUNT:... (botocore chatbot model). Chat
+    # configurations are global (empty region): arn:aws:chatbot::ACCOUNT:chat-configuration/slack-channel/NAME
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": lambda c: {
+        "chatConfigurationArn": c.arn(
+            "chatbot", f"chat-configuration/slack-channel/{c.inputs.get('configurationName', c.physical)}", region=False
+        ),
+    },
     "aws:budgets/budget:Budget": lambda c: {
         "arn": c.arn("budgets", f"budget/{c.physical}", region=False),
         "accountId": c.account,

@@ -6,11 +6,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from policy.values import COMPUTED
+from contract.values import COMPUTED, SECRET_MASK
 from preflight.analysis import Analysis
 from preflight.engine import UNKNOWN, Resource, Run, SecretValue
 
-MASK = "[secret]"
+MASK = SECRET_MASK
 
 
 def masked(value: Any) -> Any:

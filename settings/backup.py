@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policy import cron
+from contract import cron
 from settings import schema as s
 from settings.loader import Values
 

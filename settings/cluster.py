@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policy import cron
+from contract import cron
 from settings import schema as s
 from settings.loader import Values
 

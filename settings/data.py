@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from contract.data import BUCKET_DATA_CLASS
+from contract.recovery import RPO_SECONDS
 from settings import schema as s
 from settings.loader import Values
 
-# Bucket purposes the platform knows, and the `data-class` tag each carries (the policy pack keys on it).
-BUCKET_DATA_CLASS = {"backups": "backups", "audit-logs": "audit", "data": "data", "archive": "archive"}
 PRODUCTION_LIKE = ("stage", "prod")
-# The sprint's recovery-point objective; the replica-lag alarm must fire before it is missed.
-RPO_SECONDS = 300
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 import monitoring
-from policy.cron import period_seconds
+from contract.cron import period_seconds
 from settings import schema as s
 from settings.loader import Values
 

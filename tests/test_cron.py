@@ -1,12 +1,12 @@
-"""policy/cron.py — the one cron parser (settings, the recovery model, ops verify and the program all use it).
+"""contract/cron.py — the one cron parser (settings, the recovery model, ops verify and the program all use it).
 
 Reference semantics: robfig/cron v3 ParseStandard, the parser Velero and Karpenter run.
 """
 
 import pytest
 
-from policy import cron
-from policy.cron import CronError, parse, period_seconds, validate
+from contract import cron
+from contract.cron import CronError, parse, period_seconds, validate
 
 H, D = 3600, 86400
 

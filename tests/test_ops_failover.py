@@ -19,10 +19,12 @@ from botocore.stub import ANY, Stubber
 from ops.aws import ClientFactory
 from ops.cli import Deps, main
 from ops.clock import FakeClock
+from ops.outputs import load
 from tests.ops_support import FIXTURE
 
 STAGE_ACCOUNT = "321098765432"  # Pulumi.stage.yaml awsAccountId
-PLAN_ARN = f"arn:aws:arc-region-switch::{STAGE_ACCOUNT}:plan/summit-stage-failover:a1b2c3"
+# The plan ARN the program exports (its suffix is the mock engine's): the stubs answer for the plan the outputs name.
+PLAN_ARN = str(load(FIXTURE).region_switch_plan_arn)
 DR, PRIMARY = "us-west-2", "us-east-1"
 T0 = datetime(2025, 10, 20, 14, 0, tzinfo=UTC)
 REPLICA_ARN = f"arn:aws:rds:{DR}:{STAGE_ACCOUNT}:db:summit-stage-db-dr"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pulumi
 import pytest
 
-from policy.values import SENTINELS, UNKNOWN
+from contract.values import SENTINELS, UNKNOWN
 from tests.project_files import ROOT, project_modules
 
 if TYPE_CHECKING:
@@ -321,15 +321,15 @@ def test_the_bypass_check_allows_the_sdks_public_api():
 
 def test_the_pack_imports_nothing_its_own_virtualenv_lacks():
     """The Pulumi CLI runs the pack from policy/ in a virtualenv built from policy/requirements.txt only: every
-    import under policy/ (the door and the value types included) is the standard library, the pack itself, or a
-    package that file pins (pulumi brings grpc and protobuf)."""
+    import under policy/ and contract/ (the door and the value types included) is the standard library, the pack
+    itself, contract/, or a package that file pins (pulumi brings grpc and protobuf)."""
     import sys
 
     pins = (ROOT / "policy" / "requirements.txt").read_text().splitlines()
     pinned = {line.split("==")[0].strip().lower().replace("-", "_") for line in pins if "==" in line}
-    provided = pinned | {"policy", "google", "grpc"}
+    provided = pinned | {"policy", "contract", "google", "grpc"}
     found = set()
-    for path in (ROOT / "policy").rglob("*.py"):
+    for path in [*(ROOT / "policy").rglob("*.py"), *(ROOT / "contract").rglob("*.py")]:
         if PACK_SKIP_DIRS.intersection(path.relative_to(ROOT).parts):
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):

@@ -213,7 +213,7 @@ def test_rule_file_holds_the_issues_alerts_with_their_severities_and_durations()
 
 @pytest.mark.parametrize("stack", ["dev", "stage", "prod"])
 def test_dr_rule_thresholds_equal_every_stacks_alarm_and_backup_schedule(stack):
-    from policy.cron import period_seconds
+    from contract.cron import period_seconds
     from tests.harness import stack_settings
 
     s = stack_settings(stack)

@@ -1,4 +1,4 @@
-"""policy/values.py: one unknown marker and one secret wrapper for the program, the pack and the models, recognised
+"""contract/values.py: one unknown marker and one secret wrapper for the program, the pack and the models, recognised
 by identity and isinstance, never by class name."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import copy
 
 import pytest
 
+from contract.values import COMPUTED, SENTINELS, UNKNOWN, SecretValue, Unknown, is_secret, is_unknown, reveal
 from policy import cost, recovery, resources
-from policy.values import COMPUTED, SENTINELS, UNKNOWN, SecretValue, Unknown, is_secret, is_unknown, reveal
 from preflight import engine, render
 from tests.project_files import ROOT, project_modules
 
@@ -95,4 +95,4 @@ def test_the_project_defines_one_unknown_marker_class():
         for node in ast.walk(ast.parse(path.read_text(), str(path)))
         if isinstance(node, ast.ClassDef) and node.name.lstrip("_") == "Unknown"
     ]
-    assert found == ["policy/values.py:Unknown"]
+    assert found == ["contract/values.py:Unknown"]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.recovery import RTC_MINUTES  # ReplicationTimeValue.Minutes: "Valid value: 15"
 from policy.awsrules import botomodel
 from policy.awsrules.findings import Finding, shown
 from policy.resources import UNKNOWN
@@ -175,7 +176,6 @@ def _s3_lifecycle(r: Res) -> Iterator[Violation]:
 
 
 S3_RTC_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html"
-RTC_MINUTES = 15  # ReplicationTimeValue.Minutes: "Valid value: 15"
 
 
 @limit("s3-replication-time-control", ["aws:s3/bucketReplicationConfig:BucketReplicationConfig"], S3_RTC_DOC)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pulumi_policy import StackValidationArgs
 
-from policy.cron import CronError, aws_period_seconds
+from contract.cron import CronError, aws_period_seconds
 from policy.policies._common import Report, Unknowns, dig, number, of_type, schema, stack_policy
 from policy.resources import UNKNOWN, from_policy_resource, related, unwrap
 

@@ -7,6 +7,17 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs
 
+from contract.recovery import (
+    APP_RECONNECT_KEY,
+    DB_PROMOTION_KEY,
+    RECOVERY_BUDGET_POLICY,
+    RPO_BY_CLASS_KEY,
+    RPO_KEY,
+    RPO_SECONDS,
+    RTC_MINUTES,
+    RTO_KEY,
+    RTO_SECONDS,
+)
 from policy import recovery, waf
 from policy.policies._common import (
     MANDATORY,
@@ -33,8 +44,6 @@ DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 KMS_KEY = "aws:kms/key:Key"
 PLAN = recovery.PLAN
 BACKUP_VAULT = "aws:backup/vault:Vault"
-
-RTC_MINUTES = 15  # S3 Replication Time Control: 99.99% of objects within 15 minutes (the only value AWS accepts)
 
 
 def _primaries_and_replicas(args: StackValidationArgs) -> tuple[list[Any], list[Any]]:
@@ -361,11 +370,11 @@ stateful_resources_protected = ResourceValidationPolicy(
 
 
 OBJECTIVES_SCHEMA: dict[str, dict[str, Any]] = {
-    "rtoSeconds": {"type": "integer", "minimum": 1, "default": 900},
-    "rpoSeconds": {"type": "integer", "minimum": 1, "default": 300},
-    "dbPromotionSeconds": {"type": "integer", "minimum": 0, "default": 300},
-    "appReconnectSeconds": {"type": "integer", "minimum": 0, "default": 60},
-    "rpoSecondsByClass": {
+    RTO_KEY: {"type": "integer", "minimum": 1, "default": RTO_SECONDS},
+    RPO_KEY: {"type": "integer", "minimum": 1, "default": RPO_SECONDS},
+    DB_PROMOTION_KEY: {"type": "integer", "minimum": 0, "default": 300},
+    APP_RECONNECT_KEY: {"type": "integer", "minimum": 0, "default": 60},
+    RPO_BY_CLASS_KEY: {
         "type": "object",
         "additionalProperties": {"type": ["integer", "null"], "minimum": 1},
         "default": {},
@@ -402,7 +411,7 @@ def _recovery_budget(args: StackValidationArgs, report: Report, cfg: dict) -> No
 
 
 recovery_budget = stack_policy(
-    name="recovery-budget",
+    name=RECOVERY_BUDGET_POLICY,
     description="The recovery time and recovery point computed from resource properties meet the objectives.",
     validate=_recovery_budget,
     config_schema=schema(OBJECTIVES_SCHEMA),
@@ -474,7 +483,7 @@ def _failover_plan(args: StackValidationArgs, report: Report, cfg: dict) -> None
         for (_, name), r in record_sets.items():
             report(f"failover record set {name} is switched by no ARC Region switch plan.", r.urn)
         return
-    objective = cfg["rtoSeconds"]
+    objective = cfg[RTO_KEY]
     for plan in plans:
         minutes = unwrap(plan.props).get("recoveryTimeObjectiveMinutes")
         if minutes is UNKNOWN:
@@ -522,9 +531,9 @@ failover_plan = stack_policy(
     validate=_failover_plan,
     config_schema=schema(
         {
-            "rtoSeconds": {
-                **OBJECTIVES_SCHEMA["rtoSeconds"],
-                "description": "the stack's RTO objective: keep equal to recovery-budget.rtoSeconds",
+            RTO_KEY: {
+                **OBJECTIVES_SCHEMA[RTO_KEY],
+                "description": f"the stack's RTO objective: keep equal to {RECOVERY_BUDGET_POLICY}.{RTO_KEY}",
             }
         }
     ),

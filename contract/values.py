@@ -69,6 +69,10 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 
 
+# What the Pulumi CLI prints for a secret without --show-secrets; preflight masks with it, ops refuses it.
+SECRET_MASK = "[secret]"
+
+
 @dataclass(frozen=True)
 class SecretValue:
     """An input value marked secret. Text and JSON renderings show `[secret]`; `reveal` gives the value."""
@@ -76,7 +80,7 @@ class SecretValue:
     value: Any
 
     def __repr__(self) -> str:
-        return "[secret]"
+        return SECRET_MASK
 
 
 def is_secret(value: Any) -> bool:
