@@ -18,6 +18,9 @@ from dataclasses import dataclass, fields, is_dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+# The failover host whose record serves gatewayUrl: its own name without CloudFront, the distribution's origin with it.
+GATEWAY_HOST = "gateway"
+
 
 class Key(StrEnum):
     """Top-level stack outputs (`pulumi stack output --json`)."""

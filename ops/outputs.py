@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.data import BUCKET_PURPOSES
-from contract.outputs import BucketKey, FailoverKey, Key
+from contract.outputs import GATEWAY_HOST, BucketKey, FailoverKey, Key
 from contract.values import SECRET_MASK
 from ops.errors import InputError
 
@@ -132,14 +132,17 @@ class StackOutputs:
 
     @property
     def gateway_host(self) -> FailoverHost | None:
-        """The failover host serving gatewayUrl (the drill's probe target), else the first host."""
-        if not self.failover:
-            return None
+        """The failover host serving gatewayUrl (the drill's probe target and the check it inverts).
+
+        Without CloudFront gatewayUrl is that host's own name. With CloudFront gatewayUrl is the distribution's name
+        and its origin is the `gateway` host's failover record (gateway-origin.<domain>, settings/edge.py), so the
+        `gateway` host serves it. Anything else is None: inverting some other service's check would fail over the
+        wrong thing, and the commands say so instead."""
         if self.gateway_url:
             for host in self.failover:
                 if self.gateway_url.startswith(f"https://{host.fqdn}"):
                     return host
-        return self.failover[0]
+        return next((host for host in self.failover if host.host == GATEWAY_HOST), None)
 
 
 class _Reader:

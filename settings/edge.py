@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from contract.outputs import GATEWAY_HOST
 from settings import schema as s
 from settings.loader import Values
 
 # Route53 HealthCheckStatus metrics, CLOUDFRONT-scope WAF ACLs and CloudFront's ACM certificates live here.
 GLOBAL_REGION = "us-east-1"
 
-HOSTS = ("gateway", "wallet")
+HOSTS = (GATEWAY_HOST, "wallet")
 WAF_MODES = ("count", "block")
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",
@@ -156,7 +157,7 @@ class EdgeSettings:
     def failover_fqdn(self, host: str, domain: str) -> str:
         """Name of the PRIMARY/SECONDARY pair. With CloudFront in front of the gateway, gateway.<domain>
         aliases the distribution and the pair moves to gateway-origin.<domain> (CloudFront's origin)."""
-        if host == "gateway" and self.cloudfront_enabled:
+        if host == GATEWAY_HOST and self.cloudfront_enabled:
             return f"{host}-origin.{domain}"
         return f"{host}.{domain}"
 
@@ -188,7 +189,7 @@ def _same_account(v: Values, *keys: str) -> None:
 
 def build(v: Values) -> EdgeSettings:
     hosts = v["failoverHosts"]
-    if "gateway" not in hosts:
+    if GATEWAY_HOST not in hosts:
         raise v.fail("failoverHosts", f"must include gateway (the public API), got {s.show(list(hosts))}")
     _same_account(v, "primaryAlbArn", "drAlbArn", "acmCertificateArn")
     primary, dr = _alb(v, "primary", "primaryRegion"), _alb(v, "dr", "drRegion")

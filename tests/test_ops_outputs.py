@@ -26,11 +26,28 @@ def test_example_outputs_parse_into_the_contract():
     assert o.replica.identifier == "summit-stage-db-dr"
     assert o.endpoint_parameter_name == "/summit/stage/database/writer-endpoint"
     assert [b.purpose for b in o.buckets] == ["archive", "audit-logs", "backups", "data"]
-    # gatewayUrl is the CloudFront name; no failover host has it, so the drill watches the first host (gateway)
+    # gatewayUrl is the CloudFront name; its origin is the gateway host's failover record
     assert o.gateway_host is not None and o.gateway_host.host == "gateway"
     assert o.velero is not None and o.velero.schedule_name == "nightly"
     assert o.region_switch_plan_arn is not None
     assert o.region_switch_plan_arn.startswith("arn:aws:arc-region-switch::321098765432:plan/summit-stage-failover:")
+
+
+def test_behind_cloudfront_the_gateway_host_serves_gateway_url_even_when_another_host_sorts_first():
+    data = example()
+    data["failover"] = {
+        "api": {**data["failover"]["wallet"], "fqdn": "api.stage.summit.example.com"},
+        **data["failover"],
+    }
+    o = parse(data)
+    assert o.failover[0].host == "api"
+    assert o.gateway_host is not None and o.gateway_host.host == "gateway"
+
+
+def test_a_gateway_url_no_failover_host_serves_names_no_host_to_invert():
+    data = example()
+    data["failover"] = {"wallet": data["failover"]["wallet"]}
+    assert parse(data).gateway_host is None
 
 
 @pytest.mark.parametrize(
