@@ -1,4 +1,4 @@
-"""`python -m ops verify|drill|failback|failover|lab` — see `python -m ops COMMAND --help`.
+"""`python -m ops verify|topology|drill|failback|failover|lab` — see `python -m ops COMMAND --help`.
 
 Exit codes (ops/README.md, "Errors"): 0 ok; 1 a check failed, an objective was missed or the drill/failback stopped;
 2 usage or input error (arguments, the outputs file, the policy config, the evidence directory, production without
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from ops import topology
 from ops.aws import ClientFactory
 from ops.clock import Clock, SystemClock
 from ops.drill import FAULT_DB_CHOICES, Drill, DrillOptions, World, plan, require_confirmation
@@ -224,6 +225,16 @@ def parser() -> argparse.ArgumentParser:
     )
     _stack_args(v)
     _verify_args(v)
+
+    t = sub.add_parser(
+        "topology",
+        help="does the live database topology match the stack's outputs? (read-only; deploy.yml runs it before up)",
+        description="Compare the live RDS instances and endpoint parameters with the outputs: dbPrimaryIdentifier is "
+        "a writer (not a replica), dbReplicaIdentifier a replica of dbPrimaryArn, no <primary>-failback replica, both "
+        "endpoint parameters point at dbPrimaryEndpoint. Exit 1 with one line naming what diverged and the runbook "
+        "section that reconciles it.",
+    )
+    _stack_args(t)
 
     d = sub.add_parser(
         "drill",
@@ -531,6 +542,16 @@ def cmd_verify(args: argparse.Namespace, deps: Deps) -> int:
         )
         print(f"RPO objective: {objectives.describe(RPO)}", file=deps.stdout)
     return EXIT_FAILED if bad else EXIT_OK
+
+
+def cmd_topology(args: argparse.Namespace, deps: Deps) -> int:
+    outputs = _outputs(args)
+    line = topology.check(args.stack, outputs, _factory(args, deps))  # raises Diverged (exit 1) with one line
+    if args.format == "json":
+        _json({"stack": args.stack, "ok": True, "detail": line}, deps.stdout)
+    else:
+        print(line, file=deps.stdout)
+    return EXIT_OK
 
 
 def _drill_options(args: argparse.Namespace, objectives: Objectives) -> DrillOptions:
@@ -901,6 +922,7 @@ def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
 
 COMMANDS = {
     "verify": cmd_verify,
+    "topology": cmd_topology,
     "drill": cmd_drill,
     "failback": cmd_failback,
     "failover": cmd_failover,
