@@ -8,7 +8,7 @@ import json
 from ops.cli import Deps, main
 from ops.errors import EXIT_FAILED, EXIT_OK
 from tests import ops_support
-from tests.ops_support import DR, PRIMARY, MotoStack
+from tests.ops_support import DR, PRIMARY, MotoStack, leave_failed_back
 
 moto_endpoint, stack = ops_support.moto_endpoint, ops_support.stack
 
@@ -19,21 +19,6 @@ def topology(stack: MotoStack, tmp_path, *extra: str) -> tuple[int, str, str]:
     argv = ["topology", "--stack", "stage", "--outputs", str(outputs), "--endpoint-url", stack.endpoint, *extra]
     code = main(argv, Deps(stdout=out, stderr=err))
     return code, out.getvalue(), err.getvalue()
-
-
-def leave_failed_back(stack: MotoStack) -> None:
-    """The state a drill + `ops failback --execute` leave: DR promoted, a -failback replica, parameters re-pointed."""
-    f, d = stack.factory(), stack.data
-    f.client("rds", DR).promote_read_replica(DBInstanceIdentifier=d["dbReplicaIdentifier"], BackupRetentionPeriod=14)
-    f.client("rds", PRIMARY).create_db_instance_read_replica(
-        DBInstanceIdentifier=f"{d['dbPrimaryIdentifier']}-failback",
-        SourceDBInstanceIdentifier=d["dbReplicaArn"],
-        DBInstanceClass="db.t3.micro",
-    )
-    for region in (PRIMARY, DR):
-        f.client("ssm", region).put_parameter(
-            Name=d["dbEndpointParameterName"], Value=d["dbReplicaEndpoint"], Type="String", Overwrite=True
-        )
 
 
 def test_a_stack_as_deployed_matches_its_outputs(stack, tmp_path):
