@@ -128,7 +128,7 @@ class ReplicatedPostgres(pulumi.ComponentResource):
     replica_key: aws.kms.Key
     backups_replication: aws.rds.InstanceAutomatedBackupsReplication
     replica_lag_alarm: aws.cloudwatch.MetricAlarm | None
-    # Primary region: WAL held for the DR replica's slot (replication stuck), the replica's health as the primary sees it
+    # primary region: WAL held for the DR replica's slot — the replica's health as the primary sees it
     replication_slot_alarm: aws.cloudwatch.MetricAlarm
     endpoint_parameters: list[aws.ssm.Parameter]
     master_password: random.RandomPassword
