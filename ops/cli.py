@@ -735,7 +735,7 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         options,
         confirm_production=args.confirm_production,
         progress=_progress(deps),
-        production=identity.production,
+        identity=identity,
     ).run(Path(args.evidence_dir))
     if args.format == "json":
         _json({"stack": args.stack, "ok": ok, "evidence": str(evidence.directory), **evidence.data}, deps.stdout)

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ops.aws import ClientFactory, request_id
-from ops.clock import Clock, iso
+from ops.aws import request_id
+from ops.clock import iso
 from ops.evidence import Evidence, bundle_dir
 from ops.observers import HEALTHY, HealthObserver
 from ops.operation import Operation, PlannedStep, planned_health_check
 from ops.outputs import StackOutputs
-from ops.runner import Progress, Runner, StepFailed, WaitTimeout
+from ops.runner import Runner, StepFailed, WaitTimeout
 
 
 @dataclass(frozen=True)
@@ -116,25 +116,15 @@ def database_return_plan(o: StackOutputs) -> list[str]:
     ]
 
 
-class Failback(Operation):
+class Failback(Operation[HealthObserver, FailbackOptions]):
     missing_outputs = "failback needs the failover outputs"
 
-    def __init__(
-        self,
-        stack: str,
-        outputs: StackOutputs,
-        factory: ClientFactory,
-        clock: Clock,
-        health: HealthObserver,
-        options: FailbackOptions | None = None,
-        *,
-        confirm_production: str | None = None,
-        progress: Progress | None = None,
-        production: bool = False,
-    ) -> None:
-        super().__init__(stack, outputs, factory, clock, confirm_production, progress, production)
-        self.health = health
-        self.opts = options or FailbackOptions()
+    def default_options(self) -> FailbackOptions:
+        return FailbackOptions()
+
+    @property
+    def health(self) -> HealthObserver:
+        return self.observer
 
     def run(self, evidence_root: Path) -> tuple[bool, Evidence]:
         started = self.clock.now()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ops.aws import ClientFactory
 from ops.clock import Clock
@@ -19,6 +19,11 @@ from ops.observers import HealthObserver
 from ops.outputs import FailoverHost, StackOutputs
 from ops.runner import Progress, Runner, StepFailed
 
+if TYPE_CHECKING:
+    from ops.identity import StackIdentity
+
+ObserverT = TypeVar("ObserverT")
+OptionsT = TypeVar("OptionsT")
 ROUTE53_REGION = "us-east-1"  # Route53 is global; its API lives in us-east-1
 Step = Callable[[], dict[str, Any] | None]
 
@@ -53,8 +58,11 @@ def planned_health_check(o: StackOutputs) -> str:
     return host.primary_health_check_id if host else "<primaryHealthCheckId>"
 
 
-class Operation:
-    """A confirmed change to one stack's failover host: the drill or a failback."""
+class Operation(Generic[ObserverT, OptionsT]):
+    """A confirmed change to one stack's failover host: the drill or a failback.
+
+    One constructor for both: what differs is the observer (the drill's World, failback's health observer) and the
+    options dataclass, whose defaults `default_options` gives."""
 
     missing_outputs: ClassVar[str]  # the one line when the failover outputs are absent
     needs_gateway_url: ClassVar[bool] = False
@@ -66,11 +74,15 @@ class Operation:
         outputs: StackOutputs,
         factory: ClientFactory,
         clock: Clock,
-        confirm_production: str | None,
-        progress: Progress | None,
-        production: bool = False,
+        observer: ObserverT,
+        options: OptionsT | None = None,
+        *,
+        confirm_production: str | None = None,
+        progress: Progress | None = None,
+        identity: StackIdentity | None = None,
     ) -> None:
-        require_confirmation(stack, outputs, confirm_production, production)
+        # the account's verdict (ops.identity): a prod account is prod whatever the labels say
+        require_confirmation(stack, outputs, confirm_production, identity.production if identity else False)
         host = outputs.gateway_host
         if host is None or (self.needs_gateway_url and outputs.gateway_url is None):
             raise StepFailed(f"{outputs.source}: {self.missing_outputs}")
@@ -79,7 +91,13 @@ class Operation:
         self.host: FailoverHost = host
         self.factory = factory
         self.clock = clock
+        self.observer = observer
+        self.opts: OptionsT = options if options is not None else self.default_options()
         self.progress = progress
+        self.identity = identity
+
+    def default_options(self) -> OptionsT:
+        raise NotImplementedError
 
     def run_steps(self, steps: Sequence[tuple[str, Step]], titles: dict[str, str]) -> None:
         """Run the steps in order through the runner (finished ones are skipped on resume); the first failure raises."""
