@@ -50,6 +50,8 @@ from ops.identity import resolve as resolve_identity
 from ops.objectives import RPO, RTO, Objectives, ObjectivesError, resolve
 from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
 from ops.outputs import StackOutputs, load
+from ops.switchback import SwitchBack
+from ops.switchback import plan as switch_back_plan
 from ops.velero import FileVelero, KubectlVelero, VeleroSource
 from ops.verify import FAIL, Verifier, VerifyOptions, failed
 
@@ -329,6 +331,13 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--poll-interval", type=_positive, default=30.0, help="seconds between polls (default 30)")
     f.add_argument("--replica-timeout", type=_positive, default=7200.0, help="replica → available (default 7200)")
     f.add_argument("--health-timeout", type=_positive, default=300.0, help="health check → Healthy (default 300)")
+    f.add_argument(
+        "--switch-back",
+        action="store_true",
+        help="the database switch-back after a failback (maintenance window, writes stopped): promote "
+        "<primary>-failback, retire the old instances by renaming them, rename it to the primary, re-create the DR "
+        "replica, re-point both parameters — until `ops topology` passes",
+    )
 
     fo = sub.add_parser(
         "failover",
@@ -711,6 +720,8 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
     options = FailbackOptions(
         poll_interval=args.poll_interval, replica_timeout=args.replica_timeout, health_timeout=args.health_timeout
     )
+    if args.switch_back:
+        return _switch_back(args, deps, outputs, identity, options)
     if not args.execute:
         _print_plan(
             "failback",
@@ -737,17 +748,44 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         progress=_progress(deps),
         identity=identity,
     ).run(Path(args.evidence_dir))
+    _print_run("failback", args, ok, evidence, deps)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _print_run(kind: str, args: argparse.Namespace, ok: bool, evidence: Any, deps: Deps) -> None:
     if args.format == "json":
         _json({"stack": args.stack, "ok": ok, "evidence": str(evidence.directory), **evidence.data}, deps.stdout)
-    else:
-        _table(
-            f"failback {args.stack}: {'OK' if ok else 'STOPPED'} — evidence in {evidence.directory}",
-            ("step", "status", "error"),
-            [(s["name"], s["status"], s.get("error") or "") for s in evidence.data["steps"]],
-            deps.stdout,
-        )
-        for line in evidence.data["nextSteps"]:
-            print(f"- {line}", file=deps.stdout)
+        return
+    _table(
+        f"{kind} {args.stack}: {'OK' if ok else 'STOPPED'} — evidence in {evidence.directory}",
+        ("step", "status", "error"),
+        [(s["name"], s["status"], s.get("error") or "") for s in evidence.data["steps"]],
+        deps.stdout,
+    )
+    for line in evidence.data["nextSteps"]:
+        print(f"- {line}", file=deps.stdout)
+
+
+def _switch_back(
+    args: argparse.Namespace, deps: Deps, outputs: StackOutputs, identity: StackIdentity, options: FailbackOptions
+) -> int:
+    if not args.execute:
+        _print_plan("failback --switch-back", args, switch_back_plan(outputs, options), [], deps)
+        return EXIT_OK
+    factory = _factory(args, deps)
+    check_caller(factory, outputs.replica.region, identity)
+    ok, evidence = SwitchBack(
+        args.stack,
+        outputs,
+        factory,
+        deps.clock,
+        None,
+        options,
+        confirm_production=args.confirm_production,
+        progress=_progress(deps),
+        identity=identity,
+    ).run(Path(args.evidence_dir))
+    _print_run("failback --switch-back", args, ok, evidence, deps)
     return EXIT_OK if ok else EXIT_FAILED
 
 
