@@ -728,7 +728,7 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
             args,
             failback_plan(outputs, options),
             [
-                "Then the database switch-back (planned, not executed):",
+                "Then the database switch-back (a separate run: --switch-back):",
                 *(f"  {s}" for s in database_return_plan(outputs)),
             ],
             deps,

@@ -12,8 +12,8 @@ Dry-run by default. With `--execute`:
    primary records again (the DNS return).
 A drill stopped after the fault but before the promotion leaves the replica a replica and the primary the writer:
 then steps 2–4 are skipped (recorded as such) and failback only undoes the inversion and waits for Healthy.
-The database switch-back (promote the `-failback` replica, re-point both parameters, re-create the DR replica) is a
-planned maintenance change and is printed as a plan, not executed.
+The database switch-back (promote the `-failback` replica, rename the instances back, re-create the DR replica,
+re-point both parameters) is a planned maintenance change: `--switch-back` (ops/switchback.py), run separately.
 """
 
 from __future__ import annotations
@@ -104,15 +104,14 @@ def plan(o: StackOutputs, opts: FailbackOptions) -> list[PlannedStep]:
 def database_return_plan(o: StackOutputs) -> list[str]:
     new = failback_identifier(o)
     return [
-        f"In a maintenance window: stop writes, wait until ReplicaLag of {new} is 0.",
-        f"aws rds promote-read-replica --region {o.primary.region} --db-instance-identifier {new} "
-        "--backup-retention-period 7",
-        f"aws ssm put-parameter --region {o.primary.region} --name {o.endpoint_parameter_name} --overwrite "
-        f"--value <{new} endpoint>  (and the same in {o.replica.region})",
-        f"Re-create the DR replica and import {new} as the primary in the stack (pulumi import / config), then "
-        "`pulumi preview` must show no replacement.",
-        f"Old instances ({o.primary.identifier}, the promoted {o.replica.identifier}) are removed only through "
-        "docs/runbooks/dual-control-delete.md.",
+        f"In a maintenance window, with writes stopped: python -m ops failback --stack STACK --outputs FILE "
+        f"--switch-back (plan), then --execute — promotes {new} (backups kept "
+        f"{o.backup_retention_days or 'as the primary'} d), renames the old instances ({o.primary.identifier}, the "
+        f"promoted {o.replica.identifier}) -retired-<UTC minute>, renames {new} to {o.primary.identifier}, re-creates "
+        f"{o.replica.identifier} in {o.replica.region} and re-points both parameters, until `ops topology` passes.",
+        "Then `pulumi refresh --preview-only`: re-bind any instance the provider reports gone "
+        "(docs/runbooks/monthly-drill.md#database-switch-back); `pulumi preview` must show no replacement.",
+        "The retired instances are removed only through docs/runbooks/dual-control-delete.md.",
     ]
 
 
