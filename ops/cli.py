@@ -49,6 +49,7 @@ from ops.identity import Accounts, StackIdentity, check_caller, check_outputs, s
 from ops.identity import resolve as resolve_identity
 from ops.objectives import RPO, RTO, Objectives, ObjectivesError, resolve
 from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
+from ops.operation import Guard
 from ops.outputs import StackOutputs, load
 from ops.switchback import SwitchBack
 from ops.switchback import plan as switch_back_plan
@@ -720,9 +721,10 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
     options = FailbackOptions(
         poll_interval=args.poll_interval, replica_timeout=args.replica_timeout, health_timeout=args.health_timeout
     )
-    if args.switch_back:
-        return _switch_back(args, deps, outputs, identity, options)
     if not args.execute:
+        if args.switch_back:
+            _print_plan("failback --switch-back", args, switch_back_plan(outputs, options), [], deps)
+            return EXIT_OK
         _print_plan(
             "failback",
             args,
@@ -736,56 +738,26 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         return EXIT_OK
     factory = _factory(args, deps)
     check_caller(factory, outputs.replica.region, identity)
-    health = deps.health or Route53Health(factory)
-    ok, evidence = Failback(
-        args.stack,
-        outputs,
-        factory,
-        deps.clock,
-        health,
-        options,
-        confirm_production=args.confirm_production,
-        progress=_progress(deps),
-        identity=identity,
-    ).run(Path(args.evidence_dir))
-    _print_run("failback", args, ok, evidence, deps)
-    return EXIT_OK if ok else EXIT_FAILED
-
-
-def _print_run(kind: str, args: argparse.Namespace, ok: bool, evidence: Any, deps: Deps) -> None:
+    guard = Guard(confirm_production=args.confirm_production, progress=_progress(deps), identity=identity)
+    operation: Failback | SwitchBack
+    if args.switch_back:
+        operation = SwitchBack(args.stack, outputs, factory, deps.clock, None, options, **guard)
+    else:
+        health = deps.health or Route53Health(factory)
+        operation = Failback(args.stack, outputs, factory, deps.clock, health, options, **guard)
+    ok, evidence = operation.run(Path(args.evidence_dir))
+    kind = "failback --switch-back" if args.switch_back else "failback"
     if args.format == "json":
         _json({"stack": args.stack, "ok": ok, "evidence": str(evidence.directory), **evidence.data}, deps.stdout)
-        return
-    _table(
-        f"{kind} {args.stack}: {'OK' if ok else 'STOPPED'} — evidence in {evidence.directory}",
-        ("step", "status", "error"),
-        [(s["name"], s["status"], s.get("error") or "") for s in evidence.data["steps"]],
-        deps.stdout,
-    )
-    for line in evidence.data["nextSteps"]:
-        print(f"- {line}", file=deps.stdout)
-
-
-def _switch_back(
-    args: argparse.Namespace, deps: Deps, outputs: StackOutputs, identity: StackIdentity, options: FailbackOptions
-) -> int:
-    if not args.execute:
-        _print_plan("failback --switch-back", args, switch_back_plan(outputs, options), [], deps)
-        return EXIT_OK
-    factory = _factory(args, deps)
-    check_caller(factory, outputs.replica.region, identity)
-    ok, evidence = SwitchBack(
-        args.stack,
-        outputs,
-        factory,
-        deps.clock,
-        None,
-        options,
-        confirm_production=args.confirm_production,
-        progress=_progress(deps),
-        identity=identity,
-    ).run(Path(args.evidence_dir))
-    _print_run("failback --switch-back", args, ok, evidence, deps)
+    else:
+        _table(
+            f"{kind} {args.stack}: {'OK' if ok else 'STOPPED'} — evidence in {evidence.directory}",
+            ("step", "status", "error"),
+            [(s["name"], s["status"], s.get("error") or "") for s in evidence.data["steps"]],
+            deps.stdout,
+        )
+        for line in evidence.data["nextSteps"]:
+            print(f"- {line}", file=deps.stdout)
     return EXIT_OK if ok else EXIT_FAILED
 
 

@@ -27,7 +27,7 @@ from ops.evidence import (
     seconds_between,
     stop_state,
 )
-from ops.observers import HEALTHY, UNHEALTHY, DnsObserver, HealthObserver, Prober
+from ops.observers import HEALTHY, UNHEALTHY, DnsObserver, HealthObserver, Prober, replica_lag_points
 from ops.operation import Operation, PlannedStep, Step, planned_health_check
 from ops.operation import ProductionRefused as ProductionRefused  # re-exported: callers import it from here
 from ops.operation import require_confirmation as require_confirmation
@@ -512,15 +512,13 @@ class Drill(Operation[World, DrillOptions]):
         return started
 
     def _replica_lag_at(self, at: datetime) -> float | None:
-        points = self.factory.client("cloudwatch", self.o.replica.region).get_metric_statistics(
-            Namespace="AWS/RDS",
-            MetricName="ReplicaLag",
-            Dimensions=[{"Name": "DBInstanceIdentifier", "Value": self.o.replica.identifier}],
-            StartTime=at - timedelta(minutes=5),
-            EndTime=at + timedelta(minutes=1),
-            Period=60,
-            Statistics=["Maximum"],
-        )["Datapoints"]
+        points = replica_lag_points(
+            self.factory,
+            self.o.replica.region,
+            self.o.replica.identifier,
+            at - timedelta(minutes=5),
+            at + timedelta(minutes=1),
+        )
         return max((p["Maximum"] for p in points), default=None)
 
     def wait_unhealthy(self) -> dict[str, Any]:

@@ -24,11 +24,10 @@ from typing import Any
 
 from ops.aws import request_id
 from ops.clock import iso
-from ops.evidence import Evidence, bundle_dir
+from ops.evidence import Evidence
 from ops.observers import HEALTHY, HealthObserver
-from ops.operation import Operation, PlannedStep, planned_health_check
+from ops.operation import Operation, PlannedStep, planned_health_check, replica_request
 from ops.outputs import StackOutputs
-from ops.runner import Runner, StepFailed, WaitTimeout
 
 
 @dataclass(frozen=True)
@@ -126,34 +125,18 @@ class Failback(Operation[HealthObserver, FailbackOptions]):
         return self.observer
 
     def run(self, evidence_root: Path) -> tuple[bool, Evidence]:
-        started = self.clock.now()
-        evidence = Evidence.create(
-            bundle_dir(evidence_root, f"{self.stack}-failback", started),
-            kind="failback",
-            stack=self.stack,
-            started_at=started,
-            objectives={},
-            context={"outputs": self.o.source, "replica": failback_identifier(self.o)},
-        )
-        self.runner = Runner(evidence, self.clock, factory=self.factory, progress=self.progress)
+        steps = [
+            ("stop-experiments", self.stop_experiments),
+            ("check-promoted", self.check_promoted),
+            ("create-replica", self.create_replica),
+            ("wait-replica", self.wait_replica),
+            ("repoint-primary-region", self.repoint),
+            ("undo-inversion", self.undo_inversion),
+            ("wait-healthy", self.wait_healthy),
+        ]
         titles = {s.name: s.title for s in plan(self.o, self.opts)}
-        reason = None
-        try:
-            self.run_steps(
-                [
-                    ("stop-experiments", self.stop_experiments),
-                    ("check-promoted", self.check_promoted),
-                    ("create-replica", self.create_replica),
-                    ("wait-replica", self.wait_replica),
-                    ("repoint-primary-region", self.repoint),
-                    ("undo-inversion", self.undo_inversion),
-                    ("wait-healthy", self.wait_healthy),
-                ],
-                titles,
-            )
-        except (WaitTimeout, StepFailed) as err:
-            reason = str(err)
-        ok = reason is None
+        context = {"replica": failback_identifier(self.o)}
+        evidence, reason = self.run_journaled(evidence_root, "failback", context, steps, titles)
         promoted = self.runner.result("check-promoted").get("promoted", True)
         next_steps = (
             [f"Stopped: {reason}. Steps are idempotent: fix the cause and run failback again."] if reason else []
@@ -162,8 +145,7 @@ class Failback(Operation[HealthObserver, FailbackOptions]):
             if promoted
             else ["The replica was never promoted: the primary is still the writer; nothing else to undo."]
         )
-        evidence.finish(self.clock.now(), {}, {"ok": ok, **({"reason": reason} if reason else {})}, next_steps)
-        return ok, evidence
+        return self.close_journal(evidence, reason, next_steps)
 
     def stop_experiments(self) -> dict[str, Any]:
         templates = set(self.o.fis_templates.values())
@@ -199,21 +181,9 @@ class Failback(Operation[HealthObserver, FailbackOptions]):
             self.runner.observe("failback replica exists", existing[0]["DBInstanceStatus"])
             return {"identifier": new, "existing": True}
         old = self.instance(self.o.primary.region, self.o.primary.identifier)
-        args: dict[str, Any] = {
-            "DBInstanceIdentifier": new,
-            "SourceDBInstanceIdentifier": self.o.replica.arn,
-            "SourceRegion": self.o.replica.region,
-            "DBInstanceClass": old.get("DBInstanceClass") or self.runner.result("check-promoted").get("class"),
-            "CopyTagsToSnapshot": True,
-            "DeletionProtection": True,
-        }
-        if old.get("DBSubnetGroup", {}).get("DBSubnetGroupName"):
-            args["DBSubnetGroupName"] = old["DBSubnetGroup"]["DBSubnetGroupName"]
-        groups = [g["VpcSecurityGroupId"] for g in old.get("VpcSecurityGroups", [])]
-        if groups:
-            args["VpcSecurityGroupIds"] = groups
-        if self.o.kms_key_arn:
-            args["KmsKeyId"] = self.o.kms_key_arn
+        promoted_class = self.runner.result("check-promoted").get("class")
+        like = {**old, "DBInstanceClass": old.get("DBInstanceClass") or promoted_class}
+        args = replica_request(new, self.o.replica.arn, self.o.replica.region, like, self.o.kms_key_arn)
         response = rds.create_db_instance_read_replica(**args)
         return {"identifier": new, "requestId": request_id(response)}
 

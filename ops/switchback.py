@@ -33,11 +33,12 @@ from typing import Any
 from ops import topology
 from ops.aws import request_id
 from ops.clock import iso
-from ops.evidence import Evidence, bundle_dir
+from ops.evidence import Evidence
 from ops.failback import FailbackOptions, failback_identifier
-from ops.operation import Operation, PlannedStep
+from ops.observers import replica_lag_points
+from ops.operation import Operation, PlannedStep, replica_request
 from ops.outputs import StackOutputs
-from ops.runner import Runner, StepFailed, WaitTimeout
+from ops.runner import StepFailed
 
 # DBInstanceIdentifier (RDS CreateDBInstance/ModifyDBInstance NewDBInstanceIdentifier): 1–63 letters, digits or
 # hyphens, first a letter, no two consecutive hyphens, no trailing hyphen.
@@ -134,22 +135,10 @@ class SwitchBack(Operation[None, FailbackOptions]):
         return FailbackOptions()
 
     def run(self, evidence_root: Path) -> tuple[bool, Evidence]:
-        started = self.clock.now()
-        evidence = Evidence.create(
-            bundle_dir(evidence_root, f"{self.stack}-switch-back", started),
-            kind="switch-back",
-            stack=self.stack,
-            started_at=started,
-            objectives={},
-            context={"outputs": self.o.source, "writer": failback_identifier(self.o)},
-        )
-        self.runner = Runner(evidence, self.clock, factory=self.factory, progress=self.progress)
+        steps = [(name, getattr(self, name.replace("-", "_"))) for name in STEPS]
         titles = {s.name: s.title for s in plan(self.o, self.opts)}
-        reason = None
-        try:
-            self.run_steps([(name, getattr(self, name.replace("-", "_"))) for name in STEPS], titles)
-        except (WaitTimeout, StepFailed) as err:
-            reason = str(err)
+        context = {"writer": failback_identifier(self.o)}
+        evidence, reason = self.run_journaled(evidence_root, "switch-back", context, steps, titles)
         next_steps = (
             [f"Stopped: {reason}. Steps look before they act: fix the cause and run the switch-back again."]
             if reason
@@ -159,10 +148,7 @@ class SwitchBack(Operation[None, FailbackOptions]):
                 "The retired instances are removed only through docs/runbooks/dual-control-delete.md.",
             ]
         )
-        evidence.finish(
-            self.clock.now(), {}, {"ok": reason is None, **({"reason": reason} if reason else {})}, next_steps
-        )
-        return reason is None, evidence
+        return self.close_journal(evidence, reason, next_steps)
 
     # --- helpers ------------------------------------------------------------------------------------------------
 
@@ -241,18 +227,10 @@ class SwitchBack(Operation[None, FailbackOptions]):
         if db is not None and not db.get("ReadReplicaSourceDBInstanceIdentifier"):
             return {"skipped": True, "why": f"{new} is already promoted"}
         now = self.clock.now()
-        points = self.factory.client("cloudwatch", self.o.primary.region).get_metric_statistics(
-            Namespace="AWS/RDS",
-            MetricName="ReplicaLag",
-            Dimensions=[{"Name": "DBInstanceIdentifier", "Value": new}],
-            StartTime=now - LAG_WINDOW,
-            EndTime=now,
-            Period=60,
-            Statistics=["Maximum"],
-        )["Datapoints"]
+        points = replica_lag_points(self.factory, self.o.primary.region, new, now - LAG_WINDOW, now)
         if not points:
             raise StepFailed(f"no ReplicaLag datapoint of {new} in the last 5 minutes: is it replicating?")
-        newest = max(points, key=lambda d: d["Timestamp"])
+        newest = points[-1]
         if newest["Maximum"] > 0:
             raise StepFailed(
                 f"{new} is {newest['Maximum']:g} s behind: stop writes to {self.o.replica.identifier} and run again"
@@ -316,22 +294,7 @@ class SwitchBack(Operation[None, FailbackOptions]):
         result: dict[str, Any] = {}
         if self._find(r.region, r.identifier) is None:
             retired = self._find(r.region, self.runner.result("check-state")["retiredDrWriter"]) or {}
-            args: dict[str, Any] = {
-                "DBInstanceIdentifier": r.identifier,
-                "SourceDBInstanceIdentifier": p.arn,
-                "SourceRegion": p.region,
-                "CopyTagsToSnapshot": True,
-                "DeletionProtection": True,
-            }
-            if retired.get("DBInstanceClass"):
-                args["DBInstanceClass"] = retired["DBInstanceClass"]
-            if retired.get("DBSubnetGroup", {}).get("DBSubnetGroupName"):
-                args["DBSubnetGroupName"] = retired["DBSubnetGroup"]["DBSubnetGroupName"]
-            groups = [g["VpcSecurityGroupId"] for g in retired.get("VpcSecurityGroups", [])]
-            if groups:
-                args["VpcSecurityGroupIds"] = groups
-            if self.o.replica_kms_key_arn:
-                args["KmsKeyId"] = self.o.replica_kms_key_arn
+            args = replica_request(r.identifier, p.arn, p.region, retired, self.o.replica_kms_key_arn)
             response = self.factory.client("rds", r.region).create_db_instance_read_replica(**args)
             result = {"requestId": request_id(response)}
         return {**result, "available": self._wait_available(r.region, r.identifier)}
