@@ -207,9 +207,19 @@ chaos_drill = (
                 config,
                 db_arn=database.primary.arn,
                 bucket_arns=tuple(b.primary.arn for b in buckets.values()),
-                # Stop every experiment when a secondary endpoint goes unhealthy: the side the drill fails over to
-                # is down, so breaking the primary further only hurts (us-east-1 alarms; settings check the region).
-                stop_alarm_arns=tuple(f.alarms["secondary"].arn for f in failover.hosts.values()),
+                # The templates run in the primary region. The FIS user guide ("Stop conditions") documents a stop
+                # condition as one CloudWatch alarm ARN and no cross-region source; whether FIS accepts a DR-region
+                # alarm could not be confirmed offline (verify before relying on it), so only alarms in the
+                # experiment's own region are used — the DR-region canary and replica-lag alarms' primary-region
+                # counterparts (≤ 5 stop conditions, FIS quotas):
+                # a secondary endpoint unhealthy (Route53 metrics: us-east-1, checked by settings), the public name
+                # failing from the primary region's canaries longer than the drill's outage should last, and the
+                # DR replica's replication slot stuck (the replica's lag as the primary sees it).
+                stop_alarm_arns=(
+                    *(f.alarms["secondary"].arn for f in failover.hosts.values()),
+                    *(a.arn for a in canaries[core.primary_region].alarms.values()),
+                    database.replication_slot_alarm.arn,
+                ),
             ),
         ),
         primary=providers.primary,

@@ -175,6 +175,8 @@ class ReplicatedPostgres(pulumi.ComponentResource):
     replica_key: aws.kms.Key
     backups_replication: aws.rds.InstanceAutomatedBackupsReplication
     replica_lag_alarm: aws.cloudwatch.MetricAlarm | None
+    # primary region: WAL held for the DR replica's slot — the replica's health as the primary sees it
+    replication_slot_alarm: aws.cloudwatch.MetricAlarm
     endpoint_parameters: list[aws.ssm.Parameter]
     master_password: random.RandomPassword
     secret: aws.secretsmanager.Secret
@@ -469,8 +471,11 @@ class ReplicatedPostgres(pulumi.ComponentResource):
             _wal_share("wal-disk", "TransactionLogsDiskUsage",
                        f"Transaction logs take more than {WAL_SHARE_ALARM_PERCENT} % of WAL + free storage"),
         ]  # fmt: skip
-        for spec in specs:
-            self._alarm(name, args.identifier, self.primary, spec, args.alarm_topics, in_primary)
+        primary_alarms = {
+            spec.role: self._alarm(name, args.identifier, self.primary, spec, args.alarm_topics, in_primary)
+            for spec in specs
+        }
+        self.replication_slot_alarm = primary_alarms["slot-lag"]
         if self.replica is None:
             return
         replica_specs = [

@@ -1,4 +1,4 @@
-"""`python -m ops verify|drill|failback|failover|lab` — see `python -m ops COMMAND --help`.
+"""`python -m ops verify|topology|drill|failback|failover|lab` — see `python -m ops COMMAND --help`.
 
 Exit codes (ops/README.md, "Errors"): 0 ok; 1 a check failed, an objective was missed or the drill/failback stopped;
 2 usage or input error (arguments, the outputs file, the policy config, the evidence directory, production without
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from ops import topology
 from ops.aws import ClientFactory
 from ops.clock import Clock, SystemClock
 from ops.drill import FAULT_DB_CHOICES, Drill, DrillOptions, World, plan, require_confirmation
@@ -48,7 +49,10 @@ from ops.identity import Accounts, StackIdentity, check_caller, check_outputs, s
 from ops.identity import resolve as resolve_identity
 from ops.objectives import RPO, RTO, Objectives, ObjectivesError, resolve
 from ops.observers import HealthObserver, HttpProber, Route53Health, SocketDns
+from ops.operation import Guard
 from ops.outputs import StackOutputs, load
+from ops.switchback import SwitchBack
+from ops.switchback import plan as switch_back_plan
 from ops.velero import FileVelero, KubectlVelero, VeleroSource
 from ops.verify import FAIL, Verifier, VerifyOptions, failed
 
@@ -225,6 +229,16 @@ def parser() -> argparse.ArgumentParser:
     _stack_args(v)
     _verify_args(v)
 
+    t = sub.add_parser(
+        "topology",
+        help="does the live database topology match the stack's outputs? (read-only; deploy.yml runs it before up)",
+        description="Compare the live RDS instances and endpoint parameters with the outputs: dbPrimaryIdentifier is "
+        "a writer (not a replica), dbReplicaIdentifier a replica of dbPrimaryArn, no <primary>-failback replica, both "
+        "endpoint parameters point at dbPrimaryEndpoint. Exit 1 with one line naming what diverged and the runbook "
+        "section that reconciles it.",
+    )
+    _stack_args(t)
+
     d = sub.add_parser(
         "drill",
         help="region-failover drill (dry-run unless --execute)",
@@ -318,6 +332,13 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--poll-interval", type=_positive, default=30.0, help="seconds between polls (default 30)")
     f.add_argument("--replica-timeout", type=_positive, default=7200.0, help="replica → available (default 7200)")
     f.add_argument("--health-timeout", type=_positive, default=300.0, help="health check → Healthy (default 300)")
+    f.add_argument(
+        "--switch-back",
+        action="store_true",
+        help="the database switch-back after a failback (maintenance window, writes stopped): promote "
+        "<primary>-failback, retire the old instances by renaming them, rename it to the primary, re-create the DR "
+        "replica, re-point both parameters — until `ops topology` passes",
+    )
 
     fo = sub.add_parser(
         "failover",
@@ -533,6 +554,16 @@ def cmd_verify(args: argparse.Namespace, deps: Deps) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
+def cmd_topology(args: argparse.Namespace, deps: Deps) -> int:
+    outputs = _outputs(args)
+    line = topology.check(args.stack, outputs, _factory(args, deps))  # raises Diverged (exit 1) with one line
+    if args.format == "json":
+        _json({"stack": args.stack, "ok": True, "detail": line}, deps.stdout)
+    else:
+        print(line, file=deps.stdout)
+    return EXIT_OK
+
+
 def _drill_options(args: argparse.Namespace, objectives: Objectives) -> DrillOptions:
     return DrillOptions(
         rto_seconds=objectives.seconds[RTO],
@@ -691,12 +722,15 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         poll_interval=args.poll_interval, replica_timeout=args.replica_timeout, health_timeout=args.health_timeout
     )
     if not args.execute:
+        if args.switch_back:
+            _print_plan("failback --switch-back", args, switch_back_plan(outputs, options), [], deps)
+            return EXIT_OK
         _print_plan(
             "failback",
             args,
             failback_plan(outputs, options),
             [
-                "Then the database switch-back (planned, not executed):",
+                "Then the database switch-back (a separate run: --switch-back):",
                 *(f"  {s}" for s in database_return_plan(outputs)),
             ],
             deps,
@@ -704,23 +738,20 @@ def cmd_failback(args: argparse.Namespace, deps: Deps) -> int:
         return EXIT_OK
     factory = _factory(args, deps)
     check_caller(factory, outputs.replica.region, identity)
-    health = deps.health or Route53Health(factory)
-    ok, evidence = Failback(
-        args.stack,
-        outputs,
-        factory,
-        deps.clock,
-        health,
-        options,
-        confirm_production=args.confirm_production,
-        progress=_progress(deps),
-        production=identity.production,
-    ).run(Path(args.evidence_dir))
+    guard = Guard(confirm_production=args.confirm_production, progress=_progress(deps), identity=identity)
+    operation: Failback | SwitchBack
+    if args.switch_back:
+        operation = SwitchBack(args.stack, outputs, factory, deps.clock, None, options, **guard)
+    else:
+        health = deps.health or Route53Health(factory)
+        operation = Failback(args.stack, outputs, factory, deps.clock, health, options, **guard)
+    ok, evidence = operation.run(Path(args.evidence_dir))
+    kind = "failback --switch-back" if args.switch_back else "failback"
     if args.format == "json":
         _json({"stack": args.stack, "ok": ok, "evidence": str(evidence.directory), **evidence.data}, deps.stdout)
     else:
         _table(
-            f"failback {args.stack}: {'OK' if ok else 'STOPPED'} — evidence in {evidence.directory}",
+            f"{kind} {args.stack}: {'OK' if ok else 'STOPPED'} — evidence in {evidence.directory}",
             ("step", "status", "error"),
             [(s["name"], s["status"], s.get("error") or "") for s in evidence.data["steps"]],
             deps.stdout,
@@ -901,6 +932,7 @@ def cmd_lab(args: argparse.Namespace, deps: Deps) -> int:
 
 COMMANDS = {
     "verify": cmd_verify,
+    "topology": cmd_topology,
     "drill": cmd_drill,
     "failback": cmd_failback,
     "failover": cmd_failover,

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from ops.aws import ClientFactory, request_id
+from ops.aws import request_id
 from ops.canary import CanaryReader, CanaryRow
-from ops.clock import Clock, iso, parse_iso
+from ops.clock import iso, parse_iso
 from ops.errors import EnvironmentProblem, Interrupted
 from ops.evidence import (
     Evidence,
@@ -27,13 +27,12 @@ from ops.evidence import (
     seconds_between,
     stop_state,
 )
-from ops.identity import StackIdentity
-from ops.observers import HEALTHY, UNHEALTHY, DnsObserver, HealthObserver, Prober
+from ops.observers import HEALTHY, UNHEALTHY, DnsObserver, HealthObserver, Prober, replica_lag_points
 from ops.operation import Operation, PlannedStep, Step, planned_health_check
 from ops.operation import ProductionRefused as ProductionRefused  # re-exported: callers import it from here
 from ops.operation import require_confirmation as require_confirmation
 from ops.outputs import StackOutputs
-from ops.runner import Progress, Runner, StepFailed, WaitTimeout
+from ops.runner import Runner, StepFailed, WaitTimeout
 from ops.velero import VeleroSource
 from ops.verify import Verifier, VerifyOptions, failed
 
@@ -279,31 +278,21 @@ class DrillResult:
     reason: str | None = None
 
 
-class Drill(Operation):
+class Drill(Operation[World, DrillOptions]):
     missing_outputs = "the drill needs the failover outputs (gatewayUrl, failover)"
     needs_gateway_url = True
+    _last_probe: datetime | None = None
 
-    def __init__(
-        self,
-        stack: str,
-        outputs: StackOutputs,
-        factory: ClientFactory,
-        clock: Clock,
-        world: World,
-        options: DrillOptions | None = None,
-        *,
-        confirm_production: str | None = None,
-        progress: Progress | None = None,
-        identity: StackIdentity | None = None,
-    ) -> None:
-        super().__init__(
-            stack, outputs, factory, clock, confirm_production, progress, identity.production if identity else False
-        )
-        self.identity = identity
-        self.world = world
-        self.opts = options or DrillOptions()
-        self.url: str = self.opts.probe_url or outputs.gateway_url or ""
-        self._last_probe: datetime | None = None
+    def default_options(self) -> DrillOptions:
+        return DrillOptions()
+
+    @property
+    def world(self) -> World:
+        return self.observer
+
+    @property
+    def url(self) -> str:
+        return self.opts.probe_url or self.o.gateway_url or ""
 
     # --- orchestration ------------------------------------------------------------------------------------------
 
@@ -523,15 +512,13 @@ class Drill(Operation):
         return started
 
     def _replica_lag_at(self, at: datetime) -> float | None:
-        points = self.factory.client("cloudwatch", self.o.replica.region).get_metric_statistics(
-            Namespace="AWS/RDS",
-            MetricName="ReplicaLag",
-            Dimensions=[{"Name": "DBInstanceIdentifier", "Value": self.o.replica.identifier}],
-            StartTime=at - timedelta(minutes=5),
-            EndTime=at + timedelta(minutes=1),
-            Period=60,
-            Statistics=["Maximum"],
-        )["Datapoints"]
+        points = replica_lag_points(
+            self.factory,
+            self.o.replica.region,
+            self.o.replica.identifier,
+            at - timedelta(minutes=5),
+            at + timedelta(minutes=1),
+        )
         return max((p["Maximum"] for p in points), default=None)
 
     def wait_unhealthy(self) -> dict[str, Any]:

@@ -12,8 +12,8 @@ Dry-run by default. With `--execute`:
    primary records again (the DNS return).
 A drill stopped after the fault but before the promotion leaves the replica a replica and the primary the writer:
 then steps 2–4 are skipped (recorded as such) and failback only undoes the inversion and waits for Healthy.
-The database switch-back (promote the `-failback` replica, re-point both parameters, re-create the DR replica) is a
-planned maintenance change and is printed as a plan, not executed.
+The database switch-back (promote the `-failback` replica, rename the instances back, re-create the DR replica,
+re-point both parameters) is a planned maintenance change: `--switch-back` (ops/switchback.py), run separately.
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ops.aws import ClientFactory, request_id
-from ops.clock import Clock, iso
-from ops.evidence import Evidence, bundle_dir
+from ops.aws import request_id
+from ops.clock import iso
+from ops.evidence import Evidence
 from ops.observers import HEALTHY, HealthObserver
-from ops.operation import Operation, PlannedStep, planned_health_check
+from ops.operation import Operation, PlannedStep, planned_health_check, replica_request
 from ops.outputs import StackOutputs
-from ops.runner import Progress, Runner, StepFailed, WaitTimeout
 
 
 @dataclass(frozen=True)
@@ -104,67 +103,40 @@ def plan(o: StackOutputs, opts: FailbackOptions) -> list[PlannedStep]:
 def database_return_plan(o: StackOutputs) -> list[str]:
     new = failback_identifier(o)
     return [
-        f"In a maintenance window: stop writes, wait until ReplicaLag of {new} is 0.",
-        f"aws rds promote-read-replica --region {o.primary.region} --db-instance-identifier {new} "
-        "--backup-retention-period 7",
-        f"aws ssm put-parameter --region {o.primary.region} --name {o.endpoint_parameter_name} --overwrite "
-        f"--value <{new} endpoint>  (and the same in {o.replica.region})",
-        f"Re-create the DR replica and import {new} as the primary in the stack (pulumi import / config), then "
-        "`pulumi preview` must show no replacement.",
-        f"Old instances ({o.primary.identifier}, the promoted {o.replica.identifier}) are removed only through "
-        "docs/runbooks/dual-control-delete.md.",
+        f"In a maintenance window, with writes stopped: python -m ops failback --stack STACK --outputs FILE "
+        f"--switch-back (plan), then --execute — promotes {new} (backups kept "
+        f"{o.backup_retention_days or 'as the primary'} d), renames the old instances ({o.primary.identifier}, the "
+        f"promoted {o.replica.identifier}) -retired-<UTC minute>, renames {new} to {o.primary.identifier}, re-creates "
+        f"{o.replica.identifier} in {o.replica.region} and re-points both parameters, until `ops topology` passes.",
+        "Then `pulumi refresh --preview-only`: re-bind any instance the provider reports gone "
+        "(docs/runbooks/monthly-drill.md#database-switch-back); `pulumi preview` must show no replacement.",
+        "The retired instances are removed only through docs/runbooks/dual-control-delete.md.",
     ]
 
 
-class Failback(Operation):
+class Failback(Operation[HealthObserver, FailbackOptions]):
     missing_outputs = "failback needs the failover outputs"
 
-    def __init__(
-        self,
-        stack: str,
-        outputs: StackOutputs,
-        factory: ClientFactory,
-        clock: Clock,
-        health: HealthObserver,
-        options: FailbackOptions | None = None,
-        *,
-        confirm_production: str | None = None,
-        progress: Progress | None = None,
-        production: bool = False,
-    ) -> None:
-        super().__init__(stack, outputs, factory, clock, confirm_production, progress, production)
-        self.health = health
-        self.opts = options or FailbackOptions()
+    def default_options(self) -> FailbackOptions:
+        return FailbackOptions()
+
+    @property
+    def health(self) -> HealthObserver:
+        return self.observer
 
     def run(self, evidence_root: Path) -> tuple[bool, Evidence]:
-        started = self.clock.now()
-        evidence = Evidence.create(
-            bundle_dir(evidence_root, f"{self.stack}-failback", started),
-            kind="failback",
-            stack=self.stack,
-            started_at=started,
-            objectives={},
-            context={"outputs": self.o.source, "replica": failback_identifier(self.o)},
-        )
-        self.runner = Runner(evidence, self.clock, factory=self.factory, progress=self.progress)
+        steps = [
+            ("stop-experiments", self.stop_experiments),
+            ("check-promoted", self.check_promoted),
+            ("create-replica", self.create_replica),
+            ("wait-replica", self.wait_replica),
+            ("repoint-primary-region", self.repoint),
+            ("undo-inversion", self.undo_inversion),
+            ("wait-healthy", self.wait_healthy),
+        ]
         titles = {s.name: s.title for s in plan(self.o, self.opts)}
-        reason = None
-        try:
-            self.run_steps(
-                [
-                    ("stop-experiments", self.stop_experiments),
-                    ("check-promoted", self.check_promoted),
-                    ("create-replica", self.create_replica),
-                    ("wait-replica", self.wait_replica),
-                    ("repoint-primary-region", self.repoint),
-                    ("undo-inversion", self.undo_inversion),
-                    ("wait-healthy", self.wait_healthy),
-                ],
-                titles,
-            )
-        except (WaitTimeout, StepFailed) as err:
-            reason = str(err)
-        ok = reason is None
+        context = {"replica": failback_identifier(self.o)}
+        evidence, reason = self.run_journaled(evidence_root, "failback", context, steps, titles)
         promoted = self.runner.result("check-promoted").get("promoted", True)
         next_steps = (
             [f"Stopped: {reason}. Steps are idempotent: fix the cause and run failback again."] if reason else []
@@ -173,8 +145,7 @@ class Failback(Operation):
             if promoted
             else ["The replica was never promoted: the primary is still the writer; nothing else to undo."]
         )
-        evidence.finish(self.clock.now(), {}, {"ok": ok, **({"reason": reason} if reason else {})}, next_steps)
-        return ok, evidence
+        return self.close_journal(evidence, reason, next_steps)
 
     def stop_experiments(self) -> dict[str, Any]:
         templates = set(self.o.fis_templates.values())
@@ -210,21 +181,9 @@ class Failback(Operation):
             self.runner.observe("failback replica exists", existing[0]["DBInstanceStatus"])
             return {"identifier": new, "existing": True}
         old = self.instance(self.o.primary.region, self.o.primary.identifier)
-        args: dict[str, Any] = {
-            "DBInstanceIdentifier": new,
-            "SourceDBInstanceIdentifier": self.o.replica.arn,
-            "SourceRegion": self.o.replica.region,
-            "DBInstanceClass": old.get("DBInstanceClass") or self.runner.result("check-promoted").get("class"),
-            "CopyTagsToSnapshot": True,
-            "DeletionProtection": True,
-        }
-        if old.get("DBSubnetGroup", {}).get("DBSubnetGroupName"):
-            args["DBSubnetGroupName"] = old["DBSubnetGroup"]["DBSubnetGroupName"]
-        groups = [g["VpcSecurityGroupId"] for g in old.get("VpcSecurityGroups", [])]
-        if groups:
-            args["VpcSecurityGroupIds"] = groups
-        if self.o.kms_key_arn:
-            args["KmsKeyId"] = self.o.kms_key_arn
+        promoted_class = self.runner.result("check-promoted").get("class")
+        like = {**old, "DBInstanceClass": old.get("DBInstanceClass") or promoted_class}
+        args = replica_request(new, self.o.replica.arn, self.o.replica.region, like, self.o.kms_key_arn)
         response = rds.create_db_instance_read_replica(**args)
         return {"identifier": new, "requestId": request_id(response)}
 

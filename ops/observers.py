@@ -17,6 +17,7 @@ from __future__ import annotations
 import socket
 import urllib.error
 import urllib.request
+from datetime import datetime
 from typing import Any, Protocol
 
 from ops.aws import ClientFactory
@@ -88,3 +89,19 @@ def describe(value: Any) -> str:
     if isinstance(value, tuple):
         return ",".join(value) or "(no answer)"
     return str(value)
+
+
+def replica_lag_points(
+    factory: ClientFactory, region: str, identifier: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """CloudWatch `AWS/RDS ReplicaLag` Maximum per minute of one replica (a 1-minute metric), oldest first."""
+    points = factory.client("cloudwatch", region).get_metric_statistics(
+        Namespace="AWS/RDS",
+        MetricName="ReplicaLag",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": identifier}],
+        StartTime=start,
+        EndTime=end,
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    return sorted(points, key=lambda d: d["Timestamp"])

@@ -10,15 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar
 
 from ops.aws import ClientFactory
 from ops.clock import Clock
 from ops.errors import InputError
+from ops.evidence import Evidence, bundle_dir
 from ops.observers import HealthObserver
 from ops.outputs import FailoverHost, StackOutputs
-from ops.runner import Progress, Runner, StepFailed
+from ops.runner import Progress, Runner, StepFailed, WaitTimeout
 
+if TYPE_CHECKING:
+    from ops.identity import StackIdentity
+
+ObserverT = TypeVar("ObserverT")
+OptionsT = TypeVar("OptionsT")
 ROUTE53_REGION = "us-east-1"  # Route53 is global; its API lives in us-east-1
 Step = Callable[[], dict[str, Any] | None]
 
@@ -53,8 +60,43 @@ def planned_health_check(o: StackOutputs) -> str:
     return host.primary_health_check_id if host else "<primaryHealthCheckId>"
 
 
-class Operation:
-    """A confirmed change to one stack's failover host: the drill or a failback."""
+def replica_request(
+    identifier: str, source_arn: str, source_region: str, like: dict[str, Any], kms_key_arn: str | None
+) -> dict[str, Any]:
+    """CreateDBInstanceReadReplica arguments for a cross-region replica placed like the instance `like` (its class,
+    subnet group and security groups), encrypted with `kms_key_arn`, deletion-protected (failback and switch-back)."""
+    args: dict[str, Any] = {
+        "DBInstanceIdentifier": identifier,
+        "SourceDBInstanceIdentifier": source_arn,
+        "SourceRegion": source_region,
+        "CopyTagsToSnapshot": True,
+        "DeletionProtection": True,
+    }
+    if like.get("DBInstanceClass"):
+        args["DBInstanceClass"] = like["DBInstanceClass"]
+    if like.get("DBSubnetGroup", {}).get("DBSubnetGroupName"):
+        args["DBSubnetGroupName"] = like["DBSubnetGroup"]["DBSubnetGroupName"]
+    groups = [g["VpcSecurityGroupId"] for g in like.get("VpcSecurityGroups", [])]
+    if groups:
+        args["VpcSecurityGroupIds"] = groups
+    if kms_key_arn:
+        args["KmsKeyId"] = kms_key_arn
+    return args
+
+
+class Guard(TypedDict):
+    """The keyword arguments every Operation takes: the prod confirmation, progress lines, the stack's identity."""
+
+    confirm_production: str | None
+    progress: Progress | None
+    identity: StackIdentity | None
+
+
+class Operation(Generic[ObserverT, OptionsT]):
+    """A confirmed change to one stack's failover host: the drill or a failback.
+
+    One constructor for both: what differs is the observer (the drill's World, failback's health observer) and the
+    options dataclass, whose defaults `default_options` gives."""
 
     missing_outputs: ClassVar[str]  # the one line when the failover outputs are absent
     needs_gateway_url: ClassVar[bool] = False
@@ -66,11 +108,15 @@ class Operation:
         outputs: StackOutputs,
         factory: ClientFactory,
         clock: Clock,
-        confirm_production: str | None,
-        progress: Progress | None,
-        production: bool = False,
+        observer: ObserverT,
+        options: OptionsT | None = None,
+        *,
+        confirm_production: str | None = None,
+        progress: Progress | None = None,
+        identity: StackIdentity | None = None,
     ) -> None:
-        require_confirmation(stack, outputs, confirm_production, production)
+        # the account's verdict (ops.identity): a prod account is prod whatever the labels say
+        require_confirmation(stack, outputs, confirm_production, identity.production if identity else False)
         host = outputs.gateway_host
         if host is None or (self.needs_gateway_url and outputs.gateway_url is None):
             raise StepFailed(f"{outputs.source}: {self.missing_outputs}")
@@ -79,7 +125,46 @@ class Operation:
         self.host: FailoverHost = host
         self.factory = factory
         self.clock = clock
+        self.observer = observer
+        self.opts: OptionsT = options if options is not None else self.default_options()
         self.progress = progress
+        self.identity = identity
+
+    def default_options(self) -> OptionsT:
+        raise NotImplementedError
+
+    def run_journaled(
+        self,
+        evidence_root: Path,
+        kind: str,
+        context: dict[str, Any],
+        steps: Sequence[tuple[str, Step]],
+        titles: dict[str, str],
+    ) -> tuple[Evidence, str | None]:
+        """Open the `<stack>-<kind>` bundle and run the steps through a runner; returns the evidence and why it
+        stopped (None: every step finished). A stop is journaled; `close_journal` writes the verdict."""
+        started = self.clock.now()
+        evidence = Evidence.create(
+            bundle_dir(evidence_root, f"{self.stack}-{kind}", started),
+            kind=kind,
+            stack=self.stack,
+            started_at=started,
+            objectives={},
+            context={"outputs": self.o.source, **context},
+        )
+        self.runner = Runner(evidence, self.clock, factory=self.factory, progress=self.progress)
+        try:
+            self.run_steps(steps, titles)
+        except (WaitTimeout, StepFailed) as err:
+            return evidence, str(err)
+        return evidence, None
+
+    def close_journal(self, evidence: Evidence, reason: str | None, next_steps: list[str]) -> tuple[bool, Evidence]:
+        """Finish the bundle (verdict ok unless `reason`, the next steps, report.md); returns (ok, evidence)."""
+        evidence.finish(
+            self.clock.now(), {}, {"ok": reason is None, **({"reason": reason} if reason else {})}, next_steps
+        )
+        return reason is None, evidence
 
     def run_steps(self, steps: Sequence[tuple[str, Step]], titles: dict[str, str]) -> None:
         """Run the steps in order through the runner (finished ones are skipped on resume); the first failure raises."""

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from contract.cron import CronError, period_seconds
 from ops.aws import ClientFactory, RefusedOperation
 from ops.clock import Clock, iso
-from ops.observers import HEALTHY, HealthObserver
+from ops.observers import HEALTHY, HealthObserver, replica_lag_points
 from ops.outputs import StackOutputs
 from ops.velero import VeleroSource, VeleroSourceError, last_successful_backup
 
@@ -128,15 +128,7 @@ class Verifier:
     def replica_lag(self) -> Check:
         now = self.clock.now()
         window = timedelta(minutes=self.options.lag_window_minutes)
-        points = self.factory.client("cloudwatch", self.o.replica.region).get_metric_statistics(
-            Namespace="AWS/RDS",
-            MetricName="ReplicaLag",
-            Dimensions=[{"Name": "DBInstanceIdentifier", "Value": self.o.replica.identifier}],
-            StartTime=now - window,
-            EndTime=now,
-            Period=60,
-            Statistics=["Maximum"],
-        )["Datapoints"]
+        points = replica_lag_points(self.factory, self.o.replica.region, self.o.replica.identifier, now - window, now)
         if not points:
             return Check(
                 "replica-lag",

@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="the newest finished drill of the stack under DIR (a bundle or ops drill's --evidence-dir): its "
-        "measured promotion, DNS and reconnect times replace the recovery budget's estimates",
+        "measured promotion, DNS and reconnect times replace the recovery budget's estimates (default: "
+        "recovery-budget.drillEvidenceDir in the policy config, relative to that file; none when unset)",
     )
     return p
 
@@ -96,11 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"preflight: warning: {warning}", file=sys.stderr)
 
     drill = None
-    if args.drill_evidence is not None:
-        from preflight.drill_evidence import newest_drill
+    if args.drill_evidence is not None or not args.no_policy:
+        from preflight.drill_evidence import configured_directory, newest_drill
 
         try:
-            drill = newest_drill(args.drill_evidence, args.stack)
+            if args.drill_evidence is not None:
+                drill = newest_drill(args.drill_evidence, args.stack)
+            else:  # the policy config's recovery-budget.drillEvidenceDir, when it names one
+                config_file = args.policy_pack_config or project_dir / "policy" / "config" / f"{args.stack}.json"
+                configured = configured_directory(config_file) if config_file.is_file() else None
+                if configured is not None:
+                    drill = newest_drill(configured[0], args.stack, configured[1])
         except ConfigError as e:
             return _fail(str(e))
 

@@ -280,6 +280,21 @@ def simulate_backup_replication(primary_id: str, account: str = ACCOUNT) -> None
     dr.database_snapshots[snapshot.db_snapshot_identifier] = snapshot
 
 
+def leave_failed_back(stack: MotoStack) -> None:
+    """The state a drill + `ops failback --execute` leave: DR promoted, a -failback replica, parameters re-pointed."""
+    f, d = stack.factory(), stack.data
+    f.client("rds", DR).promote_read_replica(DBInstanceIdentifier=d["dbReplicaIdentifier"], BackupRetentionPeriod=14)
+    f.client("rds", PRIMARY).create_db_instance_read_replica(
+        DBInstanceIdentifier=f"{d['dbPrimaryIdentifier']}-failback",
+        SourceDBInstanceIdentifier=d["dbReplicaArn"],
+        DBInstanceClass="db.t3.micro",
+    )
+    for region in (PRIMARY, DR):
+        f.client("ssm", region).put_parameter(
+            Name=d["dbEndpointParameterName"], Value=d["dbReplicaEndpoint"], Type="String", Overwrite=True
+        )
+
+
 def fix_moto_promotion() -> None:
     """moto 5.2.5 keeps ReadReplicaSourceDBInstanceIdentifier after promote_read_replica; AWS clears it."""
     from moto.rds.models import RDSBackend

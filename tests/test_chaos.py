@@ -98,12 +98,21 @@ def test_timed_faults_are_bounded_and_pause_replication_towards_the_dr_region(st
     assert 1 <= minutes <= 12 * 60  # "from one minute to 12 hours"
 
 
-def test_every_template_stops_on_the_secondary_health_alarms_in_its_own_region(stage):
-    secondary = {a.outputs["arn"] for a in stage.all(ALARM) if "secondary-unhealthy" in a.name}
+def test_every_template_stops_on_primary_region_endpoint_canary_and_replication_alarms(stage):
+    by_name = {a.name: a.outputs["arn"] for a in stage.all(ALARM)}
+    secondary = {arn for name, arn in by_name.items() if "secondary-unhealthy" in name}
+    canary = {arn for name, arn in by_name.items() if name.startswith("canaries-") and ":us-east-1:" in arn}
+    slot = {arn for name, arn in by_name.items() if name.endswith("-slot-lag")}
+    assert len(secondary) == 2 and len(canary) == 2 and len(slot) == 1  # stage: gateway + wallet, 2 canaries
     for template in templates(stage).values():
         stops = template.inputs["stopConditions"]
         assert {s["source"] for s in stops} == {"aws:cloudwatch:alarm"}
-        assert {s["value"] for s in stops} == secondary
+        assert {s["value"] for s in stops} == secondary | canary | slot
+
+
+def test_every_stop_condition_alarm_is_in_the_templates_region_and_within_the_quota(stage):
+    for template in templates(stage).values():
+        stops = template.inputs["stopConditions"]
         assert all(s["value"].startswith("arn:aws:cloudwatch:us-east-1:") for s in stops)
         assert 1 <= len(stops) <= MAX_STOP_CONDITIONS
 

@@ -140,25 +140,44 @@ def build(endpoint: str, **kw: Any) -> tuple[MotoStack, dict[str, Any]]:
     return stack, {**stack.data, "drOpsAlertTopicArn": topic}
 
 
-def test_the_monthly_run_drills_fails_back_and_records_everything(stage_account, tmp_path):
+def test_the_monthly_run_drills_fails_back_then_pages_while_the_switch_back_is_pending(stage_account, tmp_path):
     stack, outputs = build(stage_account)
 
     run = run_job(tmp_path, stage_account, outputs)
 
-    assert [s["code"] for s in run["steps"]] == [0] * len(run["steps"]), run["steps"]
-    names = [s["name"] for s in run["steps"]]
-    assert not any(n.startswith("Page") for n in names) and not any("sns publish" in a for a in run["aws"])
+    codes = {s["name"]: s["code"] for s in run["steps"]}
+    assert codes["ops verify (the recovery wiring the drill relies on)"] == 0
+    assert codes["ops drill --execute (canary rows on both sides for RPO)"] == 0
+    assert codes["ops failback --execute (whatever state the drill left)"] == 0
     drill, failback = run["bundles"]["stage"], run["bundles"]["stage-failback"]
     assert drill["verdict"]["ok"] and drill["verdict"]["state"] == "promoted"
     assert drill["context"]["veleroSkipped"] == SKIP_REASON  # the skip and its reason are on the record
     assert drill["context"]["awsAccountId"] == STAGE_ACCOUNT
     assert drill["measured"]["rpo"]["basis"].startswith("canary rows on both sides")
     assert failback["verdict"]["ok"]
-    # ends failed back: the health check restored, the primary region rebuilt as a replica of the writer
+    # failed back: the health check restored, the primary region rebuilt as a replica of the writer
     assert stack.health_check()["Inverted"] is False
     rds = stack.factory().client("rds", PRIMARY)
     rebuilt = rds.describe_db_instances(DBInstanceIdentifier=f"{stack.data['dbPrimaryIdentifier']}-failback")
     assert rebuilt["DBInstances"][0]["ReadReplicaSourceDBInstanceIdentifier"] == stack.data["dbReplicaArn"]
+    # ...but the database switch-back is a printed plan: the stack no longer matches its outputs, so the run fails
+    topology = next(s for s in run["steps"] if s["name"].startswith("ops topology"))
+    assert topology["code"] == 1 and "diverged from its outputs" in topology["stderr"]
+    assert not any(n.startswith("ops verify after failback") for n in codes)
+    (page,) = [a for a in run["aws"] if a.startswith("sns publish")]
+    assert f"--topic-arn {outputs['drOpsAlertTopicArn']}" in page
+
+
+def test_the_drill_starts_every_fis_experiment_template_the_stack_exports(stage_account, tmp_path):
+    stack, outputs = build(stage_account)
+    template = stack.fis_template("primary-db-reboot")
+
+    run = run_job(tmp_path, stage_account, {**outputs, "chaosExperimentTemplateIds": {"primary-db-reboot": template}})
+
+    inject = next(s for s in run["bundles"]["stage"]["steps"] if s["name"] == "inject-fault")
+    assert list(inject["result"]["fisExperiments"]) == ["primary-db-reboot"]
+    experiments = stack.factory().client("fis", PRIMARY).list_experiments()["experiments"]
+    assert len([e for e in experiments if e["experimentTemplateId"] == template]) == 1  # started once
 
 
 def test_a_run_whose_verify_fails_changes_nothing_and_pages_the_dr_topic(stage_account, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -87,3 +88,60 @@ def test_a_drill_evidence_directory_without_a_finished_drill_is_one_line_exit_2(
 
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and err.startswith("preflight: --drill-evidence: ")
+
+
+def policy_config(tmp_path: Path, **recovery: object) -> Path:
+    """stage's policy config with extra recovery-budget properties, in its own directory."""
+    doc = json.loads((Path(cli.settings.PROJECT_DIR) / "policy" / "config" / "stage.json").read_text())
+    doc["recovery-budget"] = {**doc["recovery-budget"], **recovery}
+    directory = tmp_path / "config"
+    directory.mkdir()
+    path = directory / "stage.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_the_policy_configs_drill_evidence_dir_is_read_relative_to_the_config_file(tmp_path, capsys):
+    newest = bundle(tmp_path / "evidence", "stage", datetime.now(UTC).replace(microsecond=0), MEASURED)
+    config = policy_config(tmp_path, drillEvidenceDir="../evidence")
+
+    code = cli.main(["--stack", "stage", "--policy-pack-config", str(config)])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"terms marked measured come from the drill {newest.name}" in out
+
+
+def test_the_flag_wins_over_the_policy_configs_drill_evidence_dir(tmp_path, capsys):
+    now = datetime.now(UTC).replace(microsecond=0)
+    bundle(tmp_path / "evidence", "stage", now, MEASURED)
+    flagged = bundle(tmp_path / "other", "stage", now - timedelta(days=1), MEASURED)
+    config = policy_config(tmp_path, drillEvidenceDir="../evidence")
+
+    code = cli.main(["--stack", "stage", "--policy-pack-config", str(config), "--drill-evidence", str(flagged)])
+
+    assert code == 0 and f"from the drill {flagged.name}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("", "drillEvidenceDir: '' should be non-empty"), (7, "is not of type")]
+)
+def test_a_malformed_drill_evidence_dir_is_one_line_naming_the_file_and_key(tmp_path, capsys, value, expected):
+    config = policy_config(tmp_path, drillEvidenceDir=value)
+
+    code = cli.main(["--stack", "stage", "--policy-pack-config", str(config)])
+
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "recovery-budget: drillEvidenceDir" in err and expected in err and str(config) in err
+
+
+def test_a_configured_directory_without_a_drill_names_the_config_key(tmp_path, capsys):
+    (tmp_path / "evidence").mkdir()
+    config = policy_config(tmp_path, drillEvidenceDir="../evidence")
+
+    code = cli.main(["--stack", "stage", "--policy-pack-config", str(config)])
+
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "recovery-budget.drillEvidenceDir" in err and "no finished drill of stack stage there" in err

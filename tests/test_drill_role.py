@@ -1,10 +1,10 @@
 """The drill role's policy is derived from the calls the tools make, not written from memory.
 
-Every AWS call `ops verify`, `ops drill --execute --canary` (with `--fault-db reboot` and `--fis-experiment`) and
-`ops failback --execute` (after a promotion and after a fault without one) make against moto is logged; mapped to
-IAM actions, that set must
-be exactly the actions of the documented policy, docs/drill-role-policy.json, apart from the permissions AWS checks
-without a call of their own (listed with their reason). A missing action (the old documentation lacked
+Every AWS call `ops verify`, `ops drill --execute --canary` (with `--fault-db reboot` and `--fis-experiment`),
+`ops failback --execute` (after a promotion and after a fault without one) and `ops topology` make against moto is
+logged; mapped to IAM actions, that set must be exactly the actions of the documented policy,
+docs/drill-role-policy.json, apart from the permissions AWS checks without a call of their own (listed with their
+reason). A missing action (the old documentation lacked
 route53:UpdateHealthCheck and ssm:GetParameter) or a surplus one fails here.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ops import topology
 from ops.aws import ClientFactory
 from ops.cli import canary_conninfo
 from ops.clock import FakeClock
@@ -102,6 +103,7 @@ def calls(moto_endpoint, clock, tmp_path) -> set[tuple[str, str]]:
     Failback("stage", promoted.outputs(), factory, clock, Timeline(clock), FailbackOptions(poll_interval=1)).run(
         tmp_path / "b"
     )
+    topology.findings(promoted.outputs(), factory)  # dr-drill.yml runs `ops topology` after failback
     not_promoted = MotoStack(moto_endpoint).build()
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0))  # the new stack's metrics are from now
     stopped = drill(not_promoted, factory, clock, tmp_path / "c", timeline={"unhealthy_after": None}, health_timeout=30)

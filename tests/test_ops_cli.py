@@ -68,7 +68,7 @@ def test_failback_dry_run_prints_replica_inversion_and_dns_plan():
     assert main(["failback", "--stack", "stage", "--outputs", str(FIXTURE)], Deps(stdout=out)) == 0
     text = out.getvalue()
     assert "create_db_instance_read_replica" in text and "Inverted=False" in text
-    assert "summit-stage-db-failback" in text and "promote-read-replica" in text
+    assert "summit-stage-db-failback" in text and "--switch-back (plan), then --execute" in text
 
 
 def test_resume_requires_execute():

@@ -96,8 +96,8 @@ def error_line(stderr: str) -> str:
         ([], "python -m ops: error: the following arguments are required: COMMAND (see python -m ops --help)"),
         (
             ["restore"],
-            "python -m ops: error: argument COMMAND: invalid choice: 'restore' (choose from 'verify', 'drill', "
-            "'failback', 'failover', 'lab') (see python -m ops --help)",
+            "python -m ops: error: argument COMMAND: invalid choice: 'restore' (choose from 'verify', 'topology', "
+            "'drill', 'failback', 'failover', 'lab') (see python -m ops --help)",
         ),
         (
             ["drill", "--stack", "stage"],

@@ -380,6 +380,13 @@ OBJECTIVES_SCHEMA: dict[str, dict[str, Any]] = {
         "default": {},
         "description": "per data class (database, s3, s3:<purpose>, cluster-state) objective; null = none",
     },
+    # Read by preflight, not by the policy: where the stack's drill evidence lives (`--drill-evidence` default).
+    "drillEvidenceDir": {
+        "type": "string",
+        "minLength": 1,
+        "description": "drill evidence (a bundle or ops drill's --evidence-dir), relative to this config file: "
+        "preflight takes the newest drill's measured recovery terms from it unless --drill-evidence is given",
+    },
 }
 
 
