@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from contract.recovery import RPO_SECONDS, RTO_SECONDS
 from ops.aws import request_id
 from ops.canary import CanaryReader, CanaryRow
 from ops.clock import iso, parse_iso
@@ -67,8 +68,8 @@ class World:
 class DrillOptions:
     # The CLI passes the stack's recovery-budget objectives (ops.objectives); these defaults equal that policy's
     # schema defaults (the seed: fail over within 15 min, lose ≤ 5 min of data) for programmatic use.
-    rto_seconds: float = 900
-    rpo_seconds: float = 300
+    rto_seconds: float = RTO_SECONDS
+    rpo_seconds: float = RPO_SECONDS
     objective_sources: dict[str, str] = field(default_factory=dict)  # {rtoSeconds: "policy/config/… (…)" | flag}
     phase_budget: dict[str, float] = field(default_factory=dict)  # dbPromotionSeconds, appReconnectSeconds
     fault_db: str = "none"  # also reboot (or stop) the primary instance after inverting its health check

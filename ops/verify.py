@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from contract.cron import CronError, period_seconds
+from contract.recovery import RPO_SECONDS
 from ops.aws import ClientFactory, RefusedOperation
 from ops.clock import Clock, iso
 from ops.observers import HEALTHY, HealthObserver, replica_lag_points
@@ -35,7 +36,7 @@ class Check:
 
 @dataclass(frozen=True)
 class VerifyOptions:
-    rpo_seconds: float = 300  # seed objective: RPO ≤ 5 min
+    rpo_seconds: float = RPO_SECONDS  # the seed's objective (contract/recovery.py); the CLI passes the stack's
     lag_window_minutes: int = 15  # ReplicaLag is a 1-minute metric; 15 datapoints catch a recent spike
     snapshot_max_age_hours: float = 26  # daily automated snapshot + the 2 h a snapshot may take to appear
     replication_window_minutes: int = 60  # OperationsFailedReplication is reported per minute

@@ -370,6 +370,14 @@ def test_every_deploy_promotes_the_pushed_commit_and_is_never_cancelled():
         assert job["concurrency"] == {"group": f"pulumi-{stack}", "cancel-in-progress": False}, job_id
 
 
+def test_a_drill_and_a_deploy_of_the_same_stack_never_run_at_once():
+    deploy_groups = {job["concurrency"]["group"] for job in jobs("deploy.yml").values()}
+    drill = workflow("dr-drill.yml")["concurrency"]
+    assert drill == {"group": "pulumi-${{ inputs.stack || 'stage' }}", "cancel-in-progress": False}
+    # what the expression gives for the scheduled run (stage) and a dispatched prod drill is deploy's group
+    assert {"pulumi-stage", "pulumi-prod"} <= deploy_groups
+
+
 def test_every_deploy_previews_with_the_pack_before_up_and_summarises_outputs():
     for job_id, job in jobs("deploy.yml").items():
         stack = _deployed_stack(job)
