@@ -44,7 +44,7 @@ def _instance(factory: ClientFactory, region: str, identifier: str) -> dict[str,
 
 @dataclass(frozen=True)
 class Assessment:
-    """What the live topology is: its divergences from the outputs, and whether they are exactly what failback leaves."""
+    """The live topology: its divergences from the outputs, and whether they are exactly what failback leaves."""
 
     findings: list[str]
     pending: bool  # switch-back pending: DR writer, <primary>-failback replicating it, parameters at the DR writer

@@ -25,7 +25,7 @@ from ops.switchback import SwitchBack
 from ops.verify import Verifier, VerifyOptions
 from tests import ops_support
 from tests.ops_support import ACCOUNT, PRIMARY, MotoStack, leave_failed_back
-from tests.test_drill_role import RENAMED, LoggingFactory, iam_actions
+from tests.test_drill_role import LoggingFactory, iam_actions
 
 clock, moto_endpoint = ops_support.clock, ops_support.moto_endpoint
 
@@ -94,8 +94,3 @@ def test_the_calls_include_the_renames_and_the_restart_the_drill_role_does_not_h
     drill_actions = {a for s in drill for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     only_here = {"rds:ModifyDBInstance", "rds:StartDBInstance"}
     assert only_here <= iam_actions(calls) and not only_here & drill_actions
-
-
-def test_the_mapping_of_operations_to_actions_is_the_drill_role_tests(calls):
-    # one mapping for both roles: an operation whose IAM action differs is renamed the same way here
-    assert ("s3", "GetBucketReplication") in calls and RENAMED[("s3", "GetBucketReplication")] in iam_actions(calls)
