@@ -46,6 +46,7 @@ SCHEDULED = {
     "needs.gate.outputs.environment": "stage",
     "inputs.confirm_production": "",
 }
+GATE = {"result": "success", "outputs": {"stack": "stage", "environment": "stage"}}
 EXPRESSION = r"\$\{\{\s*([^}]+?)\s*\}\}"
 
 
@@ -54,11 +55,25 @@ def expand(value: str, known: dict[str, str] = SCHEDULED) -> str:
     return re.sub(EXPRESSION, lambda m: known.get(m.group(1), ""), value)
 
 
-def job_runs(job: dict[str, Any], needs: dict[str, dict[str, str]]) -> bool:
-    """A job-level `if:` of the form `needs.JOB.outputs.NAME == 'VALUE'` (the only one dr-drill.yml uses)."""
-    m = re.fullmatch(r"needs\.([\w-]+)\.outputs\.(\w+) == '([^']*)'", str(job.get("if", "")).strip())
-    assert m, f"the harness does not know the job condition {job.get('if')!r}"
-    return needs.get(m.group(1), {}).get(m.group(2)) == m.group(3)
+def needs_context(needs: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """`needs.JOB.result` and `needs.JOB.outputs.NAME` of finished jobs ({job: {"result", "outputs"}})."""
+    known = {f"needs.{j}.result": str(n["result"]) for j, n in needs.items()}
+    return known | {f"needs.{j}.outputs.{k}": v for j, n in needs.items() for k, v in n["outputs"].items()}
+
+
+def job_runs(job: dict[str, Any], needs: dict[str, dict[str, Any]]) -> bool:
+    """A job-level `if:` of `&&`-joined `always()` and `needs.JOB.(result|outputs.NAME) ==/!= 'VALUE'` terms."""
+    known = needs_context(needs)
+    text = str(job.get("if", "success()"))
+    result = "always()" in text or all(n["result"] == "success" for n in needs.values())
+    for term in (t.strip() for t in text.split("&&")):
+        if term in ("always()", "success()"):
+            continue
+        m = re.fullmatch(r"(needs\.[\w-]+\.(?:result|outputs\.\w+)) (==|!=) '([^']*)'", term)
+        assert m, f"the harness does not know the job condition {term!r}"
+        equal = known.get(m.group(1), "") == m.group(3)
+        result = result and (equal if m.group(2) == "==" else not equal)
+    return result
 
 
 def condition(
@@ -88,7 +103,13 @@ def stub(directory: Path, name: str, script: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
 
 
-def run_job(tmp_path: Path, endpoint: str, outputs: dict[str, Any], job_id: str = "drill") -> dict[str, Any]:
+def run_job(
+    tmp_path: Path,
+    endpoint: str,
+    outputs: dict[str, Any],
+    job_id: str = "drill",
+    needs: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     tmp_path = tmp_path / job_id  # a fresh runner per job: nothing on disk is shared between jobs
     tmp_path.mkdir()
     work, bin_dir = tmp_path / "work", tmp_path / "bin"
@@ -122,7 +143,7 @@ def run_job(tmp_path: Path, endpoint: str, outputs: dict[str, Any], job_id: str 
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": PRIMARY,
-        **{k: expand(str(v)) for k, v in job["env"].items()},
+        **{k: expand(str(v), SCHEDULED | needs_context(needs or {})) for k, v in job["env"].items()},
     }
     failed, ran, results = False, set(), []
     step_outputs: dict[str, dict[str, str]] = {}
@@ -157,6 +178,7 @@ def run_job(tmp_path: Path, endpoint: str, outputs: dict[str, Any], job_id: str 
         return step_outputs.get(step, {}).get(name, "")
 
     return {
+        "result": "failure" if failed else "success",
         "failed": failed,
         "outputs": {k: job_output(str(v)) for k, v in (job.get("outputs") or {}).items()},
         "steps": results,
@@ -202,10 +224,15 @@ def monthly_run(tmp_path: Path, endpoint: str, stack: MotoStack, outputs: dict[s
     """The drill job, then — when its outputs satisfy the switch-back job's `if:` — the approved switch-back job."""
     drill = run_job(tmp_path, endpoint, outputs)
     switch_back = None
-    if job_runs(workflow_job("switch-back"), {"drill": drill["outputs"]}):
+    if job_runs(workflow_job("switch-back"), {"gate": GATE, "drill": drill}):
         caught_up(stack, lag)
-        switch_back = run_job(tmp_path, endpoint, outputs, "switch-back")
+        switch_back = run_job(tmp_path, endpoint, outputs, "switch-back", {"gate": GATE, "drill": drill})
     return drill, switch_back
+
+
+def not_done_job_runs(drill: dict[str, Any], switch_back: dict[str, Any]) -> bool:
+    """Whether the switch-back-not-done job's `if:` holds after these two jobs."""
+    return job_runs(workflow_job("switch-back-not-done"), {"gate": GATE, "drill": drill, "switch-back": switch_back})
 
 
 def code(run: dict[str, Any], prefix: str) -> int:
@@ -218,7 +245,7 @@ def test_a_drill_that_promoted_passes_with_a_pending_switch_back_and_does_not_pa
 
     run = run_job(tmp_path, stage_account, outputs)
 
-    assert not run["failed"] and run["outputs"] == {"switch_back": "pending"}
+    assert not run["failed"] and run["outputs"]["switch_back"] == "pending"
     assert code(run, "ops verify (the recovery wiring") == 0
     assert code(run, "ops drill --execute") == 0
     assert code(run, "ops failback --execute") == 0
@@ -242,7 +269,7 @@ def test_a_drill_that_promoted_passes_with_a_pending_switch_back_and_does_not_pa
 def test_the_approved_switch_back_job_ends_with_the_topology_matching_and_no_page(stage_account, tmp_path):
     stack, outputs = build(stage_account)
 
-    _, run = monthly_run(tmp_path, stage_account, stack, outputs)
+    drill, run = monthly_run(tmp_path, stage_account, stack, outputs)
 
     assert run is not None and not run["failed"], run["steps"]
     assert code(run, "ops failback --switch-back --execute") == 0
@@ -253,12 +280,13 @@ def test_the_approved_switch_back_job_ends_with_the_topology_matching_and_no_pag
     verified = json.loads((run["work"] / "evidence" / "verify-after-switch-back.json").read_text())
     assert verified["ok"] is True
     assert not any(a.startswith("sns publish") for a in run["aws"])
+    assert not not_done_job_runs(drill, run)
 
 
 def test_a_switch_back_whose_replica_still_lags_stops_and_pages_the_dr_topic(stage_account, tmp_path):
     stack, outputs = build(stage_account)
 
-    _, run = monthly_run(tmp_path, stage_account, stack, outputs, lag=42)
+    drill, run = monthly_run(tmp_path, stage_account, stack, outputs, lag=42)
 
     assert run is not None and run["failed"]
     assert code(run, "ops failback --switch-back --execute") == 1
@@ -266,6 +294,27 @@ def test_a_switch_back_whose_replica_still_lags_stops_and_pages_the_dr_topic(sta
     assert "is 42 s behind" in run["bundles"]["stage-switch-back"]["verdict"]["reason"]
     (page,) = [a for a in run["aws"] if a.startswith("sns publish")]
     assert f"--region {DR} --topic-arn {outputs['drOpsAlertTopicArn']}" in page and "switch-back stage failed" in page
+    assert not not_done_job_runs(drill, run)  # paged once, by the job itself
+
+
+def test_a_rejected_switch_back_approval_pages_that_the_stack_stays_on_the_dr_writer(stage_account, tmp_path):
+    stack, outputs = build(stage_account)
+    drill = run_job(tmp_path, stage_account, outputs)
+    rejected = {"result": "failure", "outputs": {}}  # a rejected or expired approval: the job never started
+    assert not_done_job_runs(drill, rejected)
+
+    run = run_job(
+        tmp_path,
+        stage_account,
+        outputs,
+        "switch-back-not-done",
+        {"gate": GATE, "drill": drill, "switch-back": rejected},
+    )
+
+    (page,) = [a for a in run["aws"] if a.startswith("sns publish")]
+    assert f"--region {DR} --topic-arn {outputs['drOpsAlertTopicArn']}" in page
+    assert "switch-back stage not done: failure" in page
+    assert topology.assess(stack.outputs(), stack.factory()).pending  # nothing was switched back
 
 
 def test_the_drill_starts_every_fis_experiment_template_the_stack_exports(stage_account, tmp_path):
