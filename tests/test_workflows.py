@@ -515,3 +515,9 @@ def test_the_switch_back_job_masks_outputs_switches_back_then_checks_topology_an
     assert page["if"] == "failure() && env.DR_TOPIC_ARN != ''"
     upload = steps_using(job, "actions/upload-artifact")[0]
     assert upload["if"] == "always()" and upload["with"]["path"] == "evidence/"
+
+
+def test_the_deploy_gate_never_accepts_a_pending_switch_back():
+    deploy_runs = [step.get("run", "") for job in jobs("deploy.yml").values() for step in job["steps"]]
+    topology_gates = [r for r in deploy_runs if "-m ops topology" in r]
+    assert topology_gates and not any("--allow-pending-switch-back" in r for r in topology_gates)
