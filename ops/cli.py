@@ -238,6 +238,13 @@ def parser() -> argparse.ArgumentParser:
         "section that reconciles it.",
     )
     _stack_args(t)
+    t.add_argument(
+        "--allow-pending-switch-back",
+        action="store_true",
+        help="exit 0 also on exactly the shape `ops failback --execute` leaves after a promotion (the DR instance the "
+        "writer, <primary>-failback its replica, both parameters at it), reported as switchBack=pending; any other "
+        "divergence still exits 1 (dr-drill.yml after failback; never deploy.yml's gate)",
+    )
 
     d = sub.add_parser(
         "drill",
@@ -556,9 +563,15 @@ def cmd_verify(args: argparse.Namespace, deps: Deps) -> int:
 
 def cmd_topology(args: argparse.Namespace, deps: Deps) -> int:
     outputs = _outputs(args)
-    line = topology.check(args.stack, outputs, _factory(args, deps))  # raises Diverged (exit 1) with one line
+    factory = _factory(args, deps)
+    # both raise Diverged (exit 1) with one line; only the flag lets the exact failback shape through
+    if args.allow_pending_switch_back:
+        line, pending = topology.check_allowing_pending(args.stack, outputs, factory)
+    else:
+        line, pending = topology.check(args.stack, outputs, factory), False
     if args.format == "json":
-        _json({"stack": args.stack, "ok": True, "detail": line}, deps.stdout)
+        switch_back = "pending" if pending else "none"
+        _json({"stack": args.stack, "ok": True, "switchBack": switch_back, "detail": line}, deps.stdout)
     else:
         print(line, file=deps.stdout)
     return EXIT_OK

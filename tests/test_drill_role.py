@@ -3,8 +3,8 @@
 Every AWS call `ops verify`, `ops drill --execute --canary` (with `--fault-db reboot` and `--fis-experiment`),
 `ops failback --execute` (after a promotion and after a fault without one) and `ops topology` make against moto is
 logged; mapped to IAM actions, that set must be exactly the actions of the documented policy,
-docs/drill-role-policy.json, apart from the permissions AWS checks without a call of their own (listed with their
-reason). A missing action (the old documentation lacked
+docs/drill-role-policy.json, apart from the permissions AWS checks without a call of their own and the workflow's
+page (listed with their reason). A missing action (the old documentation lacked
 route53:UpdateHealthCheck and ssm:GetParameter) or a surplus one fails here.
 """
 
@@ -51,6 +51,9 @@ IMPLIED = {
     "kms:DescribeKey": "CreateDBInstanceReadReplica with KmsKeyId",
     # The canary reads the DB secret, encrypted with a customer managed key.
     "kms:Decrypt": "GetSecretValue of a secret under a customer managed key",
+    # Not an ops call: dr-drill.yml's page steps (`aws sns publish` to drOpsAlertTopicArn, the drill job's and the
+    # switch-back-not-done job's) run as the drill role.
+    "sns:Publish": "dr-drill.yml: page the DR ops topic on failure",
 }
 
 

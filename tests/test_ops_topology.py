@@ -74,3 +74,42 @@ def test_json_format_reports_the_match_on_stdout(stack, tmp_path):
 
     assert code == EXIT_OK
     assert json.loads(out)["ok"] is True
+
+
+def test_the_failback_shape_is_accepted_as_a_pending_switch_back_only_when_allowed(stack, tmp_path):
+    leave_failed_back(stack)
+
+    code, out, err = topology(stack, tmp_path, "--allow-pending-switch-back", "--format", "json")
+
+    assert (code, err) == (EXIT_OK, "")
+    report = json.loads(out)
+    assert report["switchBack"] == "pending"
+    assert "failback --stack stage --outputs OUTPUTS --switch-back --execute" in report["detail"]
+
+
+def test_a_matching_stack_reports_no_pending_switch_back(stack, tmp_path):
+    code, out, _ = topology(stack, tmp_path, "--allow-pending-switch-back", "--format", "json")
+
+    assert code == EXIT_OK and json.loads(out)["switchBack"] == "none"
+
+
+def test_the_failback_shape_with_a_parameter_elsewhere_still_fails_when_pending_is_allowed(stack, tmp_path):
+    leave_failed_back(stack)
+    d = stack.data
+    stack.factory().client("ssm", PRIMARY).put_parameter(
+        Name=d["dbEndpointParameterName"], Value=d["dbPrimaryEndpoint"], Type="String", Overwrite=True
+    )
+
+    code, out, err = topology(stack, tmp_path, "--allow-pending-switch-back")
+
+    assert (code, out) == (EXIT_FAILED, "")
+    assert "diverged from its outputs" in err and f"in {DR} points at {d['dbReplicaIdentifier']}'s endpoint" in err
+
+
+def test_a_promoted_replica_without_a_failback_replica_still_fails_when_pending_is_allowed(stack, tmp_path):
+    d = stack.data
+    stack.factory().client("rds", DR).promote_read_replica(DBInstanceIdentifier=d["dbReplicaIdentifier"])
+
+    code, _, err = topology(stack, tmp_path, "--allow-pending-switch-back")
+
+    assert code == EXIT_FAILED and f"replica {d['dbReplicaIdentifier']} in {DR} is a writer (promoted)" in err

@@ -487,3 +487,37 @@ def test_secret_outputs_are_registered_with_the_log_masker_and_nothing_else_is_p
     )
     assert proc.returncode == 0
     assert proc.stdout.splitlines() == ["::add-mask::arn:aws:sm:s", "::add-mask::a", "::add-mask::b"]
+
+
+def test_the_switch_back_job_runs_after_a_pending_drill_in_its_own_approval_environment():
+    job = jobs("dr-drill.yml")["switch-back"]
+    assert job["needs"] == ["gate", "drill"]
+    assert job["if"] == "needs.drill.outputs.switch_back == 'pending'"
+    assert jobs("dr-drill.yml")["drill"]["outputs"]["switch_back"] == "${{ steps.topology.outputs.switch_back }}"
+    assert job["environment"] == "${{ needs.gate.outputs.environment }}-switch-back"
+    (credentials,) = steps_using(job, AWS_ACTION)
+    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_SWITCHBACK_ROLE_ARN }}"
+
+
+def test_the_switch_back_job_masks_outputs_switches_back_then_checks_topology_and_verifies():
+    job = jobs("dr-drill.yml")["switch-back"]
+    runs = [s.get("run", "") for s in job["steps"]]
+    outputs = next(i for i, r in enumerate(runs) if "--show-secrets > outputs.json" in r)
+    assert "mask_secret_outputs.py" in runs[outputs] and "umask 077" in runs[outputs]
+    switch_back = next(i for i, r in enumerate(runs) if "-m ops failback" in r)
+    topology = next(i for i, r in enumerate(runs) if "-m ops topology" in r)
+    verify = next(i for i, r in enumerate(runs) if "-m ops verify" in r)
+    assert outputs < switch_back < topology < verify
+    assert "--switch-back --execute --evidence-dir evidence" in runs[switch_back]
+    assert "--allow-pending-switch-back" not in runs[topology]  # after the switch-back only a full match passes
+    assert "> evidence/verify-after-switch-back.json" in runs[verify]
+    page = next(s for s in job["steps"] if "sns publish" in s.get("run", ""))
+    assert page["if"] == "failure() && env.DR_TOPIC_ARN != ''"
+    upload = steps_using(job, "actions/upload-artifact")[0]
+    assert upload["if"] == "always()" and upload["with"]["path"] == "evidence/"
+
+
+def test_the_deploy_gate_never_accepts_a_pending_switch_back():
+    deploy_runs = [step.get("run", "") for job in jobs("deploy.yml").values() for step in job["steps"]]
+    topology_gates = [r for r in deploy_runs if "-m ops topology" in r]
+    assert topology_gates and not any("--allow-pending-switch-back" in r for r in topology_gates)
