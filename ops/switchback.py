@@ -143,8 +143,9 @@ class SwitchBack(Operation[None, FailbackOptions]):
             [f"Stopped: {reason}. Steps look before they act: fix the cause and run the switch-back again."]
             if reason
             else [
-                "The live databases match the outputs: `pulumi refresh --preview-only`, and re-bind any instance the "
-                "provider reports gone (docs/runbooks/monthly-drill.md#database-switch-back) before the next deploy.",
+                "The live databases match the outputs. Before any refresh or deploy: re-bind the new instances in "
+                "the Pulumi state (their DbiResourceIds are new) and start cross-region automated-backups "
+                "replication for the renamed writer (docs/runbooks/monthly-drill.md#database-switch-back).",
                 "The retired instances are removed only through docs/runbooks/dual-control-delete.md.",
             ]
         )
