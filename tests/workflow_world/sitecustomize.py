@@ -11,6 +11,10 @@ simulate come from moto's own state (nothing here is used unless OPS_WORLD_OUTPU
   available (so it keeps taking writes after the DNS fault, until the drill stops it); the replica holds the rows
   written before the inversion (replication lag 0, cut at the fault).
 Route53 health comes from moto itself (ops.observers.Route53Health applies the inversion).
+
+Waits are shortened: every `SystemClock.sleep` lasts at most WORLD_MAX_SLEEP seconds (the drill's 10 s canary warm-up,
+its 10 s polls). Clock readings stay real, so RTO and RPO are still measured in real seconds and every deadline is
+still the tool's own; only the cadence of polling a world that answers at once is faster.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 OUTPUTS = os.environ.get("OPS_WORLD_OUTPUTS")
 PROBE_NEVER_GOOD = os.environ.get("OPS_WORLD_PROBE_NEVER_GOOD") == "1"
+WORLD_MAX_SLEEP = 0.5
 
 
 def _install() -> None:
@@ -126,6 +131,12 @@ def _install() -> None:
     observers.HttpProber = Prober  # type: ignore[misc]
     canary.PgCanaryWriter = Writer  # type: ignore[misc]
     canary.PgCanaryReader = Reader  # type: ignore[misc]
+    import time
+
+    from ops.clock import SystemClock
+
+    SystemClock.sleep = lambda self, seconds: time.sleep(min(max(0.0, seconds), WORLD_MAX_SLEEP))  # type: ignore[method-assign]
+
     import ops.cli
 
     ops.cli.SocketDns = Dns  # type: ignore[misc]  # imported by name there
