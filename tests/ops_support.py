@@ -295,6 +295,24 @@ def leave_failed_back(stack: MotoStack) -> None:
         )
 
 
+def set_failback_lag(stack: MotoStack, lag: float, ago: float = 30) -> None:
+    """`<primary>-failback` reports ReplicaLag `lag`, `ago` seconds ago (moto has no replication to measure)."""
+    stack.factory().client("cloudwatch", PRIMARY).put_metric_data(
+        Namespace="AWS/RDS",
+        MetricData=[
+            {
+                "MetricName": "ReplicaLag",
+                "Dimensions": [
+                    {"Name": "DBInstanceIdentifier", "Value": f"{stack.data['dbPrimaryIdentifier']}-failback"}
+                ],
+                "Value": lag,
+                "Timestamp": datetime.now(UTC) - timedelta(seconds=ago),
+                "Unit": "Seconds",
+            }
+        ],
+    )
+
+
 def fix_moto_promotion() -> None:
     """moto 5.2.5 keeps ReadReplicaSourceDBInstanceIdentifier after promote_read_replica; AWS clears it."""
     from moto.rds.models import RDSBackend

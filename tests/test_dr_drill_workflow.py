@@ -16,7 +16,6 @@ import os
 import re
 import stat
 import subprocess
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import yaml
 
 from ops import topology
 from tests import ops_support
-from tests.ops_support import DR, PRIMARY, MotoStack
+from tests.ops_support import DR, PRIMARY, MotoStack, set_failback_lag
 
 moto_endpoint = ops_support.moto_endpoint
 
@@ -202,30 +201,12 @@ def build(endpoint: str, **kw: Any) -> tuple[MotoStack, dict[str, Any]]:
     return stack, {**stack.data, "drOpsAlertTopicArn": topic}
 
 
-def caught_up(stack: MotoStack, lag: float = 0.0) -> None:
-    """The approval wait: writes stopped, `<primary>-failback` reports ReplicaLag `lag` (moto has no replication)."""
-    stack.factory().client("cloudwatch", PRIMARY).put_metric_data(
-        Namespace="AWS/RDS",
-        MetricData=[
-            {
-                "MetricName": "ReplicaLag",
-                "Dimensions": [
-                    {"Name": "DBInstanceIdentifier", "Value": f"{stack.data['dbPrimaryIdentifier']}-failback"}
-                ],
-                "Value": lag,
-                "Timestamp": datetime.now(UTC) - timedelta(seconds=30),
-                "Unit": "Seconds",
-            }
-        ],
-    )
-
-
 def monthly_run(tmp_path: Path, endpoint: str, stack: MotoStack, outputs: dict[str, Any], *, lag: float = 0.0):
     """The drill job, then — when its outputs satisfy the switch-back job's `if:` — the approved switch-back job."""
     drill = run_job(tmp_path, endpoint, outputs)
     switch_back = None
     if job_runs(workflow_job("switch-back"), {"gate": GATE, "drill": drill}):
-        caught_up(stack, lag)
+        set_failback_lag(stack, lag)  # the approval wait: writes stopped, the replica caught up (or not)
         switch_back = run_job(tmp_path, endpoint, outputs, "switch-back", {"gate": GATE, "drill": drill})
     return drill, switch_back
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
 
 from ops import topology
 from ops.cli import Deps, main
 from ops.failback import FailbackOptions
 from ops.switchback import SwitchBack, retired_identifier
 from tests import ops_support
-from tests.ops_support import DR, MOTO_ACCOUNTS, PRIMARY, MotoStack, leave_failed_back
+from tests.ops_support import DR, MOTO_ACCOUNTS, PRIMARY, MotoStack, leave_failed_back, set_failback_lag
 
 clock, moto_endpoint, stack = ops_support.clock, ops_support.moto_endpoint, ops_support.stack
 
@@ -20,25 +19,8 @@ def failed_back(stack: MotoStack, *, lag: float = 0.0, ago: float = 30) -> MotoS
     leave_failed_back(stack)
     f, d = stack.factory(), stack.data
     f.client("rds", PRIMARY).stop_db_instance(DBInstanceIdentifier=d["dbPrimaryIdentifier"])
-    set_lag(stack, lag, ago)
+    set_failback_lag(stack, lag, ago)
     return stack
-
-
-def set_lag(stack: MotoStack, lag: float, ago: float = 30) -> None:
-    stack.factory().client("cloudwatch", PRIMARY).put_metric_data(
-        Namespace="AWS/RDS",
-        MetricData=[
-            {
-                "MetricName": "ReplicaLag",
-                "Dimensions": [
-                    {"Name": "DBInstanceIdentifier", "Value": f"{stack.data['dbPrimaryIdentifier']}-failback"}
-                ],
-                "Value": lag,
-                "Timestamp": datetime.now(UTC) - timedelta(seconds=ago),
-                "Unit": "Seconds",
-            }
-        ],
-    )
 
 
 def switch_back(stack: MotoStack, clock, tmp_path):
@@ -98,7 +80,7 @@ def test_a_replica_still_behind_stops_before_anything_changes(stack, clock, tmp_
 def test_a_stopped_switch_back_continues_when_run_again(stack, clock, tmp_path):
     failed_back(stack, lag=42, ago=150)
     assert not switch_back(stack, clock, tmp_path / "1")[0]
-    set_lag(stack, 0.0, ago=10)  # a later minute: writes stopped, the replica caught up
+    set_failback_lag(stack, 0.0, ago=10)  # a later minute: writes stopped, the replica caught up
 
     ok, _ = switch_back(stack, clock, tmp_path / "2")
 
