@@ -7,6 +7,7 @@ looks before it acts, so a re-run or `--resume` never repeats a change.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,7 +93,7 @@ class Guard(TypedDict):
     identity: StackIdentity | None
 
 
-class Operation(Generic[ObserverT, OptionsT]):
+class Operation(ABC, Generic[ObserverT, OptionsT]):
     """A confirmed change to one stack's failover host: the drill or a failback.
 
     One constructor for both: what differs is the observer (the drill's World, failback's health observer) and the
@@ -130,8 +131,9 @@ class Operation(Generic[ObserverT, OptionsT]):
         self.progress = progress
         self.identity = identity
 
+    @abstractmethod
     def default_options(self) -> OptionsT:
-        raise NotImplementedError
+        """The options an operation runs with when the caller passes none."""
 
     def run_journaled(
         self,
