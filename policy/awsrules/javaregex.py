@@ -13,7 +13,7 @@ What differs between Java and Python/`regex`, and what `translate` does about it
   become explicit ASCII sets. `\\p{IsX}` → `\\p{X}`, `\\p{InX}` → `\\p{Block=X}`; `\\p{javaX}` is not translated.
 * `.` excludes every Java line terminator (`\\n \\r \\x85 \\u2028 \\u2029`), not only `\\n`, unless DOTALL is set.
 * `\\x{h…h}`, `\\0ooo`, `\\cX`, `\\e`, `\\h`, `\\v`, `\\R`, `\\z`, `\\Z`, `\\Q…\\E` are spelled the way `regex` knows;
-  `\\uXXXX` too, an escaped surrogate pair (`\\uD800\\uDC00`) as the one code point Java reads it as.
+  `\\u` plus four hex digits too, an escaped surrogate pair (`\\uD800\\uDC00`) as the one code point Java reads it as.
 * Inline flags mid-pattern (`…(?i)…`, as in AWS Budgets' BudgetName) scope to the end of their group in Java;
   `regex` VERSION1 behaves the same, and its nested classes and `&&` intersection are Java's too. Inside a class,
   VERSION1's other set operators (`||`, `~~`, `--`) are literal characters in Java, so `|`, `~` and doubled `-`

@@ -1094,7 +1094,7 @@ def _arc_plan(r: Res) -> Iterator[Violation]:
 
 SECRET_RECOVERY_WINDOW = (7, 30)  # DeleteSecret RecoveryWindowInDays; the provider sends 0 as ForceDelete…
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
-_SECRET_ARN_SUFFIX = re.compile(r".*-[A-Za-z0-9]{6}")  # Secrets Manager appends -XXXXXX to the ARN
+_SECRET_ARN_SUFFIX = re.compile(r".*-[A-Za-z0-9]{6}")  # Secrets Manager appends "-" and 6 random characters
 
 
 @limit(
